@@ -1,0 +1,14 @@
+//! Plain sea-orm models of the tables created by `migration`; behaviour lives in the app crate.
+pub mod audit_log;
+pub mod channel_accounts;
+pub mod contact_identities;
+pub mod contacts;
+pub mod inbound_events;
+pub mod officers;
+pub mod outbox;
+pub mod routing_decisions;
+pub mod survey_ratings;
+pub mod ticket_messages;
+pub mod tickets;
+pub mod unit_successions;
+pub mod units;

@@ -1,0 +1,40 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "tickets")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub tracking_code: String,
+    pub channel: String,
+    pub channel_account_id: Option<i32>,
+    pub contact_id: i32,
+    pub contact_identity_id: i32,
+    pub thread_key: Option<String>,
+    pub unit_code: Option<String>,
+    pub status: String,
+    pub summary: String,
+    pub language: Option<String>,
+    pub topic: Option<String>,
+    pub legal_track: Option<String>,
+    pub classification: Option<String>,
+    pub urgent: bool,
+    pub routing_confidence: Option<f64>,
+    pub routing_reasons: Option<String>,
+    pub suggested_unit_code: Option<String>,
+    pub submitted_unit_code: Option<String>,
+    pub assigned_officer_id: Option<i32>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub dedupe_hash: Option<String>,
+    pub due_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub last_activity_at: DateTimeUtc,
+    pub resolved_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,17 @@
+//! Schema of the whole product, portable between SQLite and PostgreSQL.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_create_directory;
+mod m20261126_000002_create_tickets;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261126_000001_create_directory::Migration),
+            Box::new(m20261126_000002_create_tickets::Migration),
+        ]
+    }
+}

@@ -1,0 +1,444 @@
+//! Finding place mentions: one aho-corasick automaton over the compact, folded names of every
+//! unit in the country (2025 units, legacy communes and districts, provinces, former and
+//! older names), run over the concatenated tokens of a message. A match counts only when it
+//! starts and ends on token boundaries; the words in front of it say what kind of place it is
+//! ("thị xã" + "Kỳ Anh" is a former town, "đường" + "Hà Huy Tập" is a street).
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+
+use crate::gazetteer::Gazetteer;
+use crate::text::{
+    PlaceWord, Prepared, Sep, glued_place_word, place_word_1, place_word_2, within_one_edit,
+};
+
+/// What a matched name can refer to (indexes into the gazetteer's tables).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// 2025 unit of the served province.
+    Unit(u32),
+    /// 2025 unit of another province.
+    ForeignUnit(u32),
+    /// Legacy commune of the served province, by its last name.
+    Legacy(u32),
+    /// Legacy commune of the served province, by a former name (2019 merges) or a variant.
+    LegacyFormer(u32),
+    /// Legacy commune of another province.
+    ForeignLegacy(u32),
+    /// An older name of the served province (before the early-2025 reshuffle).
+    Older(u32),
+    District(u32),
+    Province(u32),
+}
+
+impl Target {
+    pub fn is_commune(self) -> bool {
+        !matches!(self, Target::District(_) | Target::Province(_))
+    }
+}
+
+/// A place name found in a message.
+#[derive(Clone, Debug)]
+pub struct Mention {
+    /// Pattern id (index into `Matcher::targets`).
+    pub pid: u32,
+    /// First token of the whole mention, type word included.
+    pub start: usize,
+    /// First token of the name.
+    pub name_start: usize,
+    /// One past the last token of the name.
+    pub end: usize,
+    pub word: PlaceWord,
+    /// Matched with one letter of difference.
+    pub fuzzy: bool,
+    /// Every word of the name starts with a capital letter in the message (a proper noun).
+    pub capitalized: bool,
+    /// Followed by "cũ" (old) or "mới" (new).
+    pub old_marker: bool,
+    pub new_marker: bool,
+}
+
+pub struct Matcher {
+    /// `None` only if building failed (internal size limits, far above a country's names).
+    ac: Option<AhoCorasick>,
+    targets: Vec<Vec<Target>>,
+    keys: Vec<String>,
+    /// One-deletion variants of the served province's names (symmetric-delete index).
+    fuzzy: HashMap<String, Vec<u32>>,
+}
+
+const MIN_FUZZY_LEN: usize = 6;
+
+impl Matcher {
+    pub fn new(g: &Gazetteer) -> Matcher {
+        let mut index: HashMap<String, u32> = HashMap::new();
+        let mut keys: Vec<String> = Vec::new();
+        let mut targets: Vec<Vec<Target>> = Vec::new();
+        let mut served_pids: Vec<u32> = Vec::new();
+        let mut add = |key: &str, t: Target, served: bool| {
+            // Pure numbers ("Phường 5") would fire on house and village numbers.
+            if key.is_empty() || key.bytes().all(|b| b.is_ascii_digit()) {
+                return;
+            }
+            let pid = *index.entry(key.to_owned()).or_insert_with(|| {
+                keys.push(key.to_owned());
+                targets.push(Vec::new());
+                (keys.len() - 1) as u32
+            });
+            let list = &mut targets[pid as usize];
+            if !list.contains(&t) {
+                list.push(t);
+            }
+            if served {
+                served_pids.push(pid);
+            }
+        };
+        for (i, u) in g.units().iter().enumerate() {
+            add(&u.key, Target::Unit(i as u32), true);
+            for v in &u.variants {
+                add(v, Target::Unit(i as u32), true);
+            }
+        }
+        for (i, u) in g.foreign_units.iter().enumerate() {
+            add(&u.key, Target::ForeignUnit(i as u32), false);
+        }
+        for (i, l) in g.legacy_units().iter().enumerate() {
+            add(&l.key, Target::Legacy(i as u32), true);
+            for k in &l.former_keys {
+                add(k, Target::LegacyFormer(i as u32), true);
+            }
+        }
+        for (i, l) in g.foreign_legacy.iter().enumerate() {
+            add(&l.key, Target::ForeignLegacy(i as u32), false);
+        }
+        for (i, o) in g.older.iter().enumerate() {
+            add(&o.key, Target::Older(i as u32), true);
+        }
+        for (i, d) in g.districts.iter().enumerate() {
+            add(&d.key, Target::District(i as u32), d.served);
+        }
+        for (i, p) in g.provinces.iter().enumerate() {
+            add(&p.key, Target::Province(i as u32), p.served);
+            // Everyday names of the largest cities.
+            if p.key == "hochiminh" {
+                for alias in ["hcm", "tphcm", "saigon", "sg"] {
+                    add(alias, Target::Province(i as u32), p.served);
+                }
+            }
+        }
+
+        let mut fuzzy: HashMap<String, Vec<u32>> = HashMap::new();
+        served_pids.sort_unstable();
+        served_pids.dedup();
+        for &pid in &served_pids {
+            let key = &keys[pid as usize];
+            if key.len() < MIN_FUZZY_LEN || !key.is_ascii() {
+                continue;
+            }
+            for v in deletions(key) {
+                let e = fuzzy.entry(v).or_default();
+                if !e.contains(&pid) {
+                    e.push(pid);
+                }
+            }
+        }
+
+        // Contiguous NFA: compact and quick to build; a DFA over ~10k names would cost tens of
+        // megabytes for little gain on messages of a few hundred bytes.
+        let ac = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .build(&keys);
+        let ac = ac.ok();
+        Matcher {
+            ac,
+            targets,
+            keys,
+            fuzzy,
+        }
+    }
+
+    pub fn targets(&self, pid: u32) -> &[Target] {
+        &self.targets[pid as usize]
+    }
+
+    pub fn key(&self, pid: u32) -> &str {
+        &self.keys[pid as usize]
+    }
+
+    /// All place mentions of a message, non-overlapping, in text order.
+    pub fn find(&self, p: &Prepared) -> Vec<Mention> {
+        let mut cands: Vec<(Mention, usize)> = Vec::new();
+        let Some(ac) = &self.ac else {
+            return Vec::new();
+        };
+        for m in ac.find_overlapping_iter(p.norm.as_str()) {
+            let (s, e) = (m.start(), m.end());
+            let Some(end_tok) = p.token_ending_at(e) else {
+                continue;
+            };
+            let (name_start, glued) = match p.token_starting_at(s) {
+                Some(t) => (t, PlaceWord::None),
+                None => {
+                    let Some(t) = p.token_containing(s) else {
+                        continue;
+                    };
+                    let pw = glued_place_word(&p.norm[p.tokens[t].start..s]);
+                    if pw == PlaceWord::None || e - s < 4 {
+                        continue;
+                    }
+                    (t, pw)
+                }
+            };
+            if (name_start + 1..=end_tok).any(|k| p.tokens[k].sep != Sep::Space) {
+                continue; // a name never spans a comma or a sentence break
+            }
+            let (word, start) = if glued != PlaceWord::None {
+                if glued == PlaceWord::Xa && name_start > 0 && p.tok(name_start - 1) == "thi" {
+                    (PlaceWord::ThiXa, name_start - 1)
+                } else {
+                    (glued, name_start)
+                }
+            } else {
+                word_before(p, name_start)
+            };
+            let len = e - s;
+            let ntok = end_tok + 1 - name_start;
+            // Commune names have two syllables or more; a lone short word after "xã" is
+            // usually not a name ("công an xã làm...").
+            let ok = match word {
+                PlaceWord::None => (ntok >= 2 && len >= 5) || len >= 7,
+                _ => {
+                    ntok >= 2
+                        || len >= 6
+                        || glued != PlaceWord::None
+                        || self.targets[m.pattern().as_usize()].iter().any(|t| {
+                            matches!(
+                                t,
+                                Target::Province(_)
+                                    | Target::Unit(_)
+                                    | Target::Legacy(_)
+                                    | Target::Older(_)
+                            )
+                        })
+                }
+            };
+            if !ok {
+                continue;
+            }
+            let capitalized = (name_start..=end_tok).all(|k| {
+                let t = &p.tokens[k];
+                p.original[t.orig_start..t.orig_end]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+            });
+            cands.push((
+                Mention {
+                    pid: m.pattern().as_u32(),
+                    start,
+                    name_start,
+                    end: end_tok + 1,
+                    word,
+                    fuzzy: false,
+                    capitalized,
+                    old_marker: false,
+                    new_marker: false,
+                },
+                len,
+            ));
+        }
+        // Typed mentions first, then longer, then earlier.
+        cands.sort_by(|(a, la), (b, lb)| {
+            (b.word != PlaceWord::None)
+                .cmp(&(a.word != PlaceWord::None))
+                .then(lb.cmp(la))
+                .then(a.name_start.cmp(&b.name_start))
+        });
+        let mut taken = vec![false; p.tokens.len()];
+        let mut out: Vec<(Mention, usize)> = Vec::new();
+        // Type words of typed mentions are reserved against bare names ("Công an phường
+        // Thành Sen" is not the bare name "An Phường"); between two typed mentions the name
+        // wins and the other loses its type word below.
+        let mut type_taken = vec![false; p.tokens.len()];
+        for (m, len) in cands {
+            if (m.name_start..m.end).any(|k| taken[k]) {
+                continue;
+            }
+            if m.word == PlaceWord::None && (m.name_start..m.end).any(|k| type_taken[k]) {
+                continue;
+            }
+            for t in &mut taken[m.name_start..m.end] {
+                *t = true;
+            }
+            for t in &mut type_taken[m.start..m.name_start] {
+                *t = true;
+            }
+            out.push((m, len));
+        }
+        // A type word that is part of another chosen name is not a type word
+        // ("xã Cẩm Quan Cẩm Xuyên": "quan" belongs to Cẩm Quan, not "quận Cẩm Xuyên").
+        let names: Vec<(usize, usize)> = out.iter().map(|(m, _)| (m.name_start, m.end)).collect();
+        let mut out: Vec<Mention> = out
+            .into_iter()
+            .filter_map(|(mut m, len)| {
+                if m.start < m.name_start
+                    && names.iter().any(|&(s, e)| s < m.name_start && e > m.start)
+                {
+                    m.word = PlaceWord::None;
+                    m.start = m.name_start;
+                    let ntok = m.end - m.name_start;
+                    if !((ntok >= 2 && len >= 5) || len >= 7) {
+                        return None;
+                    }
+                }
+                Some(m)
+            })
+            .collect();
+        for m in &out {
+            for t in &mut taken[m.start..m.end] {
+                *t = true;
+            }
+        }
+        self.fuzzy_mentions(p, &mut taken, &mut out);
+        out.sort_by_key(|m| m.start);
+        for m in &mut out {
+            if m.end < p.tokens.len() {
+                match p.tok(m.end) {
+                    "cu" => m.old_marker = true,
+                    "moi" => m.new_marker = true,
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+
+    /// After an administrative type word with no known name behind it, tries the next one to
+    /// four tokens against the served province's names with one letter of difference.
+    fn fuzzy_mentions(&self, p: &Prepared, taken: &mut [bool], out: &mut Vec<Mention>) {
+        let n = p.tokens.len();
+        let mut i = 0;
+        while i < n {
+            let (word, width) = if i + 1 < n && place_word_2(p.tok(i), p.tok(i + 1)).is_admin() {
+                (place_word_2(p.tok(i), p.tok(i + 1)), 2)
+            } else {
+                (place_word_1(p.tok(i)), 1)
+            };
+            let first = i + width;
+            if !word.is_admin() || first >= n || taken[first] || taken[i] {
+                i += 1;
+                continue;
+            }
+            let mut best: Option<(u32, usize)> = None;
+            let mut s = String::new();
+            for (last, &tk) in taken
+                .iter()
+                .enumerate()
+                .take((first + 4).min(n))
+                .skip(first)
+            {
+                if last > first && p.tokens[last].sep != Sep::Space || tk {
+                    break;
+                }
+                s.push_str(p.tok(last));
+                if s.len() < MIN_FUZZY_LEN {
+                    continue;
+                }
+                if let Some(pid) = self.fuzzy_lookup(&s) {
+                    best = Some((pid, last + 1));
+                }
+            }
+            if let Some((pid, end)) = best {
+                for t in &mut taken[i..end] {
+                    *t = true;
+                }
+                out.push(Mention {
+                    pid,
+                    start: i,
+                    name_start: first,
+                    end,
+                    word,
+                    fuzzy: true,
+                    capitalized: false,
+                    old_marker: false,
+                    new_marker: false,
+                });
+                i = end;
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// The single served name within one edit of `s`, if exactly one.
+    fn fuzzy_lookup(&self, s: &str) -> Option<u32> {
+        if !s.is_ascii() {
+            return None;
+        }
+        let mut found: Option<u32> = None;
+        let probe = |v: &str, found: &mut Option<u32>| -> bool {
+            if let Some(pids) = self.fuzzy.get(v) {
+                for &pid in pids {
+                    if within_one_edit(s, &self.keys[pid as usize]) {
+                        match *found {
+                            None => *found = Some(pid),
+                            Some(f) if f == pid => {}
+                            Some(_) => return false,
+                        }
+                    }
+                }
+            }
+            true
+        };
+        if !probe(s, &mut found) {
+            return None;
+        }
+        for v in deletions(s) {
+            if !probe(&v, &mut found) {
+                return None;
+            }
+        }
+        found
+    }
+}
+
+/// The string itself and every string with one byte removed (ascii input).
+fn deletions(s: &str) -> Vec<String> {
+    let mut out = Vec::with_capacity(s.len() + 1);
+    out.push(s.to_owned());
+    for i in 0..s.len() {
+        let mut v = String::with_capacity(s.len() - 1);
+        v.push_str(&s[..i]);
+        v.push_str(&s[i + 1..]);
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// The type word in front of a name starting at token `t`, and the token where it starts.
+fn word_before(p: &Prepared, t: usize) -> (PlaceWord, usize) {
+    // "quận, Cẩm Xuyên": a type word does not reach over a comma.
+    if p.tokens[t].sep != Sep::Space {
+        return (PlaceWord::None, t);
+    }
+    if t >= 3 && p.tok(t - 3) == "to" && p.tok(t - 2) == "dan" && p.tok(t - 1) == "pho" {
+        return (PlaceWord::Village, t - 3);
+    }
+    if t >= 2 && p.tokens[t - 1].sep == Sep::Space {
+        let w = place_word_2(p.tok(t - 2), p.tok(t - 1));
+        if w != PlaceWord::None {
+            return (w, t - 2);
+        }
+    }
+    if t >= 1 {
+        let w = place_word_1(p.tok(t - 1));
+        if w != PlaceWord::None {
+            return (w, t - 1);
+        }
+    }
+    (PlaceWord::None, t)
+}

@@ -1,0 +1,8 @@
+//! The public feedback form (HTML) and its JSON twin `POST /api/v1/feedback`.
+mod api;
+mod page;
+mod submission;
+
+pub use api::submit_json;
+pub use page::{show_form, submit_form};
+pub use submission::{Submission, parse_submission};

@@ -1,0 +1,234 @@
+//! `GET /` and `POST /feedback`: the Vietnamese (or English) form, readable on a phone, working without JavaScript.
+use std::collections::BTreeMap;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::submission::{RawLocation, RawSubmission, parse_submission};
+use crate::domain::{FieldError, TrackingCode};
+use crate::http::{AppState, client_ip, csrf};
+use crate::i18n::{Lang, texts};
+use crate::intake::{NewFeedback, open_form_ticket};
+
+#[derive(Deserialize)]
+pub struct LangQuery {
+    lang: Option<String>,
+}
+
+/// The form's fields exactly as posted; kept to show the citizen's input again beside any error.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub struct FormInput {
+    text: String,
+    name: String,
+    phone: String,
+    email: String,
+    unit_code: String,
+    lat: String,
+    lon: String,
+    #[serde(skip_serializing)]
+    csrf_token: String,
+    /// Honeypot: hidden from people, filled in by bots.
+    #[serde(skip_serializing)]
+    website: String,
+}
+
+#[derive(Serialize)]
+struct UnitOption<'a> {
+    code: &'a str,
+    name: &'a str,
+    folded: &'a str,
+}
+
+pub async fn show_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<LangQuery>,
+) -> HttpResponse {
+    let lang = Lang::from_query(query.lang.as_deref());
+    render_form(
+        &req,
+        &state,
+        lang,
+        StatusCode::OK,
+        &FormInput::default(),
+        &[],
+        false,
+    )
+}
+
+pub async fn submit_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<LangQuery>,
+    form: web::Form<FormInput>,
+) -> HttpResponse {
+    let lang = Lang::from_query(query.lang.as_deref());
+    let input = form.into_inner();
+    let client = client_ip(&req, &state.settings.server.trusted_proxies);
+    if let Some(ip) = client
+        && let Err(retry_after) = state.form_limiter.check(&ip)
+    {
+        metrics::counter!("form_rejected_total", "reason" => "rate_limited").increment(1);
+        let t = texts(lang);
+        let mut response = message_page(
+            &req,
+            &state,
+            lang,
+            StatusCode::TOO_MANY_REQUESTS,
+            t["rate_limited"],
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
+        return response;
+    }
+    if !input.website.is_empty() {
+        // Looks accepted to the bot; nothing is stored.
+        metrics::counter!("form_rejected_total", "reason" => "honeypot").increment(1);
+        return message_page(&req, &state, lang, StatusCode::OK, texts(lang)["thanks"]);
+    }
+    if !csrf::verify(&req, &input.csrf_token) {
+        metrics::counter!("form_rejected_total", "reason" => "csrf").increment(1);
+        return render_form(&req, &state, lang, StatusCode::FORBIDDEN, &input, &[], true);
+    }
+    let location = match (input.lat.trim(), input.lon.trim()) {
+        ("", "") => RawLocation::None,
+        (lat, lon) => match (lat.parse::<f64>(), lon.parse::<f64>()) {
+            (Ok(lat), Ok(lon)) => RawLocation::Given(lat, lon),
+            _ => RawLocation::Unreadable,
+        },
+    };
+    let parsed = parse_submission(
+        RawSubmission {
+            text: &input.text,
+            name: &input.name,
+            phone: &input.phone,
+            email: &input.email,
+            unit_code: &input.unit_code,
+            location,
+        },
+        &state.gazetteer,
+    );
+    let submission = match parsed {
+        Ok(submission) => submission,
+        Err(errors) => {
+            metrics::counter!("form_rejected_total", "reason" => "invalid").increment(1);
+            return render_form(
+                &req,
+                &state,
+                lang,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &input,
+                &errors,
+                false,
+            );
+        }
+    };
+    let opened = open_form_ticket(
+        &state,
+        NewFeedback {
+            text: submission.text,
+            name: submission.name,
+            phone: submission.phone,
+            email: submission.email,
+            unit_code: submission.unit_code,
+            location: submission.location,
+            client_key: client.map(|ip| ip.to_string()).unwrap_or_default(),
+        },
+    )
+    .await;
+    match opened {
+        Ok(opened) => {
+            let suffix = if lang == Lang::En { "?lang=en" } else { "" };
+            HttpResponse::SeeOther()
+                .insert_header((
+                    header::LOCATION,
+                    format!(
+                        "/track/{}{suffix}",
+                        TrackingCode::display(&opened.ticket.tracking_code)
+                    ),
+                ))
+                .finish()
+        }
+        Err(err) => {
+            tracing::error!(
+                error = format!("{err:#}"),
+                "cannot open a ticket from the form"
+            );
+            HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("Lỗi hệ thống, vui lòng thử lại sau. / Something went wrong; please try again later.")
+        }
+    }
+}
+
+fn render_form(
+    req: &HttpRequest,
+    state: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    input: &FormInput,
+    errors: &[FieldError],
+    csrf_error: bool,
+) -> HttpResponse {
+    let (token, new_cookie) = csrf::token_for(req);
+    let units: Vec<UnitOption<'_>> = state
+        .gazetteer
+        .units()
+        .iter()
+        .map(|u| UnitOption {
+            code: &u.code,
+            name: &u.name,
+            folded: &u.folded_name,
+        })
+        .collect();
+    let errors: BTreeMap<&str, &str> = errors.iter().map(|e| (e.field, e.message(lang))).collect();
+    let mut response = state.templates.page(
+        status,
+        "form.html",
+        json!({
+            "lang": lang.code(),
+            "t": texts(lang),
+            "lang_switch_url": if lang == Lang::En { "/" } else { "/?lang=en" },
+            "csrf_token": token,
+            "csrf_error": csrf_error,
+            "units": units,
+            "input": input,
+            "errors": errors,
+        }),
+    );
+    if let Some(cookie) = new_cookie {
+        // A cookie is always a valid header value; failing here would only drop the token.
+        let _ = response.add_cookie(&cookie);
+    }
+    response
+}
+
+pub fn message_page(
+    _req: &HttpRequest,
+    state: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    message: &str,
+) -> HttpResponse {
+    let t = texts(lang);
+    let title = if status.is_success() {
+        t["thanks_title"]
+    } else {
+        t["form_title"]
+    };
+    state.templates.page(
+        status,
+        "message.html",
+        json!({
+            "lang": lang.code(),
+            "t": t,
+            "lang_switch_url": if lang == Lang::En { "/" } else { "/?lang=en" },
+            "title": title,
+            "message": message,
+        }),
+    )
+}

@@ -1,0 +1,155 @@
+//! The `phananh` command line: serve, migrate, officer add, route.
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use serde::Deserialize;
+
+use crate::config::{self, Settings};
+use crate::db::Db;
+use crate::http::Application;
+use crate::inbox::officers::{Role, add_officer};
+use crate::routing::{HintSource, LatLon, RouteInput, Router, UnitHint};
+
+#[derive(Parser)]
+#[command(
+    name = "phananh",
+    version,
+    about = "Citizens' feedback to commune police: in, routed, answered, rated"
+)]
+pub struct Cli {
+    /// Settings file; `local.toml` beside it and PHANANH__SECTION__KEY variables override it.
+    #[arg(long, global = true, default_value_os_t = config::default_path())]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply migrations, load the gazetteer and serve HTTP until SIGINT/SIGTERM.
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Manage officers.
+    Officer {
+        #[command(subcommand)]
+        command: OfficerCommand,
+    },
+    /// Route JSON lines from stdin: {"id","text","location"?:{"lat","lon"},"unit_hint"?} -> one decision per line.
+    Route {
+        /// Read and write JSON lines (the only format).
+        #[arg(long)]
+        jsonl: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum OfficerCommand {
+    /// Create an officer; the password comes from PHANANH_PASSWORD, else it is asked for.
+    Add {
+        username: String,
+        #[arg(long, value_enum)]
+        role: Role,
+        /// The officer's unit (2025 unit code); required for role `officer`.
+        #[arg(long)]
+        unit: Option<String>,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load(&cli.config)?;
+    crate::telemetry::init_logs(&settings.log);
+    match cli.command {
+        Command::Serve => {
+            let app = Application::build(settings).await?;
+            tracing::info!(port = app.port(), "serving");
+            app.run_until_stopped().await?;
+            tracing::info!("stopped");
+        }
+        Command::Migrate => {
+            let db = Db::connect(&settings.database).await?;
+            db.migrate().await?;
+            println!("migrations applied");
+        }
+        Command::Officer {
+            command:
+                OfficerCommand::Add {
+                    username,
+                    role,
+                    unit,
+                },
+        } => {
+            let password = match std::env::var("PHANANH_PASSWORD") {
+                Ok(p) if !p.is_empty() => p,
+                _ => rpassword::prompt_password(format!("Password for {username}: "))
+                    .context("cannot read the password")?,
+            };
+            let gazetteer = crate::routing::load_gazetteer(&settings.routing)?;
+            let db = Db::connect(&settings.database).await?;
+            db.migrate().await?;
+            let officer =
+                add_officer(&db, &gazetteer, &username, &password, role, unit.as_deref()).await?;
+            println!("officer {} added ({})", officer.username, officer.role);
+        }
+        Command::Route { jsonl } => {
+            if !jsonl {
+                anyhow::bail!("use `phananh route --jsonl` (JSON lines on stdin)");
+            }
+            let gazetteer = Arc::new(crate::routing::load_gazetteer(&settings.routing)?);
+            route_lines(
+                &Router::new(gazetteer),
+                std::io::stdin().lock(),
+                std::io::stdout().lock(),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct RouteLine {
+    id: serde_json::Value,
+    text: String,
+    location: Option<LatLon>,
+    unit_hint: Option<String>,
+}
+
+/// One decision per input line; a malformed line gets an error object with its line number, and the rest go on.
+fn route_lines(router: &Router, input: impl BufRead, mut output: impl Write) -> anyhow::Result<()> {
+    for (number, line) in input.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let out = match serde_json::from_str::<RouteLine>(&line) {
+            Ok(request) => {
+                let decision = router.decide(&RouteInput {
+                    text: &request.text,
+                    location: request.location,
+                    unit_hint: request.unit_hint.as_deref().map(|code| UnitHint {
+                        code,
+                        source: HintSource::Form,
+                    }),
+                    previous_units: &[],
+                });
+                serde_json::json!({
+                    "id": request.id,
+                    "unit_code": decision.unit_code,
+                    "confidence": decision.confidence,
+                    "reasons": decision.reasons,
+                })
+            }
+            Err(err) => serde_json::json!({
+                "line": number + 1,
+                "error": {"code": "bad_line", "message": format!("not a routing request: {err}")},
+            }),
+        };
+        serde_json::to_writer(&mut output, &out)?;
+        output.write_all(b"\n")?;
+    }
+    output.flush()?;
+    Ok(())
+}

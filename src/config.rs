@@ -1,0 +1,266 @@
+//! Typed settings: `config/default.toml`, an optional `local.toml` beside it, then `PHANANH__SECTION__KEY`.
+//! Every section denies unknown fields so a misspelt key stops start-up with its name.
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub log: LogSettings,
+    pub database: DatabaseSettings,
+    pub routing: RoutingSettings,
+    pub intake: IntakeSettings,
+    pub form: FormSettings,
+    pub auth: AuthSettings,
+    pub zalo: ZaloSettings,
+    pub facebook: FacebookSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub public_url: String,
+    pub max_body_bytes: usize,
+    #[serde(deserialize_with = "addresses")]
+    pub trusted_proxies: Vec<IpAddr>,
+    pub workers: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    Full,
+    Normal,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub sqlite_synchronous: SqliteSynchronous,
+    pub max_connections: u32,
+    pub connect_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingSettings {
+    pub province_code: String,
+    pub gazetteer_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeSettings {
+    pub thread_window_days: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormSettings {
+    pub rate_limit_per_minute: u32,
+    pub duplicate_window_minutes: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    pub login_rate_limit_per_minute: u32,
+    pub session_key: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZaloSettings {
+    pub app_id: String,
+    pub app_secret: String,
+    pub oa_secret_key: String,
+    pub oa_id: String,
+    pub access_token: String,
+    pub refresh_token: String,
+    pub unit_code: String,
+    pub api_base: String,
+    pub oauth_base: String,
+    pub verification_path: String,
+    pub verification_body: String,
+    pub oa: Vec<ZaloOa>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZaloOa {
+    pub oa_id: String,
+    #[serde(default)]
+    pub access_token: String,
+    #[serde(default)]
+    pub refresh_token: String,
+    #[serde(default)]
+    pub unit_code: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FacebookSettings {
+    pub app_secret: String,
+    pub verify_token: String,
+    pub page_id: String,
+    pub page_access_token: String,
+    pub unit_code: String,
+    pub graph_base: String,
+    pub graph_version: String,
+    pub page: Vec<FacebookPage>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FacebookPage {
+    pub page_id: String,
+    #[serde(default)]
+    pub page_access_token: String,
+    #[serde(default)]
+    pub unit_code: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read settings from {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: config::ConfigError,
+    },
+    #[error("invalid settings ({}): {source}", .files)]
+    Invalid {
+        files: String,
+        #[source]
+        source: config::ConfigError,
+    },
+    #[error("invalid setting {key}: {message}")]
+    Value { key: &'static str, message: String },
+}
+
+impl Settings {
+    /// Loads `file` (default `config/default.toml`), then `local.toml` in the same folder if present, then the
+    /// environment. Environment variables are read from `env` so tests need not touch the process environment.
+    pub fn load_from(
+        file: &Path,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, SettingsError> {
+        let local = file.with_file_name("local.toml");
+        let env_source = config::Environment::with_prefix("PHANANH")
+            .prefix_separator("__")
+            .separator("__")
+            .source(Some(
+                env.into_iter()
+                    .filter(|(k, _)| k.starts_with("PHANANH__"))
+                    .collect(),
+            ));
+        let built = config::Config::builder()
+            .add_source(config::File::from(file).required(true))
+            .add_source(config::File::from(local.as_path()).required(false))
+            .add_source(env_source)
+            .build()
+            .map_err(|source| SettingsError::Read {
+                path: file.display().to_string(),
+                source,
+            })?;
+        let settings: Settings =
+            built
+                .try_deserialize()
+                .map_err(|source| SettingsError::Invalid {
+                    files: format!(
+                        "{}, {} and PHANANH__* environment variables",
+                        file.display(),
+                        local.display()
+                    ),
+                    source,
+                })?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// Loads with the process environment.
+    pub fn load(file: &Path) -> Result<Settings, SettingsError> {
+        Settings::load_from(file, std::env::vars())
+    }
+
+    fn check(&self) -> Result<(), SettingsError> {
+        if self.server.max_body_bytes < 1024 {
+            return Err(SettingsError::Value {
+                key: "server.max_body_bytes",
+                message: "must be at least 1024".into(),
+            });
+        }
+        if self.form.rate_limit_per_minute == 0 {
+            return Err(SettingsError::Value {
+                key: "form.rate_limit_per_minute",
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.auth.login_rate_limit_per_minute == 0 {
+            return Err(SettingsError::Value {
+                key: "auth.login_rate_limit_per_minute",
+                message: "must be at least 1".into(),
+            });
+        }
+        url::Url::parse(&self.server.public_url).map_err(|e| SettingsError::Value {
+            key: "server.public_url",
+            message: e.to_string(),
+        })?;
+        Ok(())
+    }
+
+    /// The public base URL without a trailing slash, for links sent to citizens.
+    pub fn public_base(&self) -> &str {
+        self.server.public_url.trim_end_matches('/')
+    }
+}
+
+/// The settings file to use when `--config` is not given.
+pub fn default_path() -> PathBuf {
+    PathBuf::from("config/default.toml")
+}
+
+/// A list of addresses from TOML (`["10.0.0.1"]`) or from one environment variable (`10.0.0.1,10.0.0.2`).
+fn addresses<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<IpAddr>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        Many(Vec<String>),
+        One(String),
+    }
+    let items = match OneOrMany::deserialize(deserializer)? {
+        OneOrMany::Many(items) => items,
+        OneOrMany::One(joined) => joined
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    };
+    items
+        .iter()
+        .map(|item| {
+            item.parse::<IpAddr>()
+                .map_err(|_| serde::de::Error::custom(format!("{item:?} is not an IP address")))
+        })
+        .collect()
+}

@@ -1,0 +1,114 @@
+//! Database connections and migrations for the embedded SQLite default and PostgreSQL.
+//!
+//! SQLite allows one writer at a time; a deferred transaction that reads and then writes can fail with
+//! SQLITE_BUSY when another connection committed in between. So SQLite gets a pool of readers (WAL) and a
+//! single-connection writer pool that every write transaction goes through; PostgreSQL uses one pool for both.
+use std::str::FromStr;
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, SqlxSqliteConnector,
+};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::config::{DatabaseSettings, SqliteSynchronous as SyncSetting};
+
+#[derive(Clone)]
+pub struct Db {
+    /// Reads (and, on PostgreSQL, writes).
+    pub read: DatabaseConnection,
+    /// Every write transaction goes through this connection.
+    pub write: DatabaseConnection,
+}
+
+impl Db {
+    pub fn backend(&self) -> DbBackend {
+        self.write.get_database_backend()
+    }
+
+    pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<Db> {
+        let timeout = Duration::from_secs(settings.connect_timeout_secs);
+        if settings.url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(&settings.url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(match settings.sqlite_synchronous {
+                    SyncSetting::Full => SqliteSynchronous::Full,
+                    SyncSetting::Normal => SqliteSynchronous::Normal,
+                })
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            if let Some(dir) = options.get_filename().parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir)?;
+            }
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options.clone())
+                .await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(settings.max_connections.max(1))
+                .acquire_timeout(timeout.max(Duration::from_secs(10)))
+                .connect_with(options)
+                .await?;
+            Ok(Db {
+                read: SqlxSqliteConnector::from_sqlx_sqlite_pool(read),
+                write: SqlxSqliteConnector::from_sqlx_sqlite_pool(write),
+            })
+        } else {
+            let mut options = ConnectOptions::new(settings.url.clone());
+            options
+                .max_connections(settings.max_connections.max(2))
+                .connect_timeout(timeout)
+                .acquire_timeout(timeout)
+                .sqlx_logging(false);
+            let pool = Database::connect(options).await?;
+            Ok(Db {
+                read: pool.clone(),
+                write: pool,
+            })
+        }
+    }
+
+    /// Applies pending migrations. Instances that start together take turns: an advisory lock on PostgreSQL,
+    /// the write lock on SQLite.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        const LOCK_KEY: i64 = 0x0070_6861_6e61_6e68; // "phananh" in ASCII
+        if self.backend() == DbBackend::Postgres {
+            // Session-level lock: take it on a dedicated connection held for the duration.
+            let mut conn = self.write.get_postgres_connection_pool().acquire().await?;
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(LOCK_KEY)
+                .execute(&mut *conn)
+                .await?;
+            let result = Migrator::up(&self.write, None).await;
+            sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(LOCK_KEY)
+                .execute(&mut *conn)
+                .await?;
+            result?;
+        } else {
+            // The writer pool has one connection, so every statement below runs on it inside one IMMEDIATE
+            // transaction: other instances wait on the write lock, and a failed migration leaves nothing behind.
+            self.write.execute_unprepared("BEGIN IMMEDIATE").await?;
+            match Migrator::up(&self.write, None).await {
+                Ok(()) => {
+                    self.write.execute_unprepared("COMMIT").await?;
+                }
+                Err(err) => {
+                    self.write.execute_unprepared("ROLLBACK").await?;
+                    return Err(err.into());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `SELECT 1` on the reader: what `/readyz` asks.
+    pub async fn ping(&self) -> bool {
+        self.read.ping().await.is_ok()
+    }
+}

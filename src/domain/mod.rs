@@ -1,0 +1,28 @@
+//! Domain types parsed once where data enters; the core never re-validates strings.
+mod channel;
+mod contact_details;
+mod feedback_text;
+mod tracking_code;
+
+pub use channel::{Channel, TicketStatus};
+pub use contact_details::{Email, PersonName, PhoneNumber};
+pub use feedback_text::{FeedbackText, MAX_FEEDBACK_CHARS};
+pub use tracking_code::TrackingCode;
+
+/// Why a citizen's input was refused, per field, in both languages the service speaks.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub code: &'static str,
+    pub vi: &'static str,
+    pub en: &'static str,
+}
+
+impl FieldError {
+    pub fn message(&self, lang: crate::i18n::Lang) -> &'static str {
+        match lang {
+            crate::i18n::Lang::Vi => self.vi,
+            crate::i18n::Lang::En => self.en,
+        }
+    }
+}

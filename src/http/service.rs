@@ -1,0 +1,68 @@
+//! The route table: the contract's paths, each to the module that owns it.
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+
+use super::{ApiError, AppState};
+use crate::{channels, tracking};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics))
+        .route("/assets/{name}", web::get().to(asset))
+        .route("/", web::get().to(channels::form::show_form))
+        .route("/feedback", web::post().to(channels::form::submit_form))
+        .route(
+            "/api/v1/feedback",
+            web::post().to(channels::form::submit_json),
+        )
+        .route("/track/{code}", web::get().to(tracking::track_page))
+        .route("/api/v1/track/{code}", web::get().to(tracking::track_json))
+        .default_service(web::to(not_found));
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if state.db.ping().await {
+        Ok(HttpResponse::Ok().content_type("text/plain").body("ready"))
+    } else {
+        Err(ApiError::Unavailable("the database does not answer"))
+    }
+}
+
+async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(state.metrics.render())
+}
+
+const ASSETS: &[(&str, &str, &str)] = &[
+    (
+        "site.css",
+        "text/css; charset=utf-8",
+        include_str!("../../assets/site.css"),
+    ),
+    (
+        "form.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/form.js"),
+    ),
+];
+
+async fn asset(name: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let (_, content_type, body) = ASSETS
+        .iter()
+        .find(|(n, _, _)| *n == name.as_str())
+        .ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .content_type(*content_type)
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(*body))
+}
+
+async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
+}

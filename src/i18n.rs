@@ -1,0 +1,160 @@
+//! Vietnamese first, English on request: the words citizens and officers read.
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Lang {
+    /// `?lang=en` picks English; anything else is Vietnamese.
+    pub fn from_query(value: Option<&str>) -> Lang {
+        match value {
+            Some(v) if v.eq_ignore_ascii_case("en") => Lang::En,
+            _ => Lang::Vi,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// (key, Vietnamese, English) for the public pages.
+const TEXTS: &[(&str, &str, &str)] = &[
+    (
+        "site_title",
+        "Phản ánh, kiến nghị gửi Công an xã, phường",
+        "Feedback to commune and ward police",
+    ),
+    (
+        "form_title",
+        "Gửi phản ánh, kiến nghị",
+        "Send feedback or a request",
+    ),
+    (
+        "form_intro",
+        "Công an xã, phường tiếp nhận phản ánh về cư trú, căn cước, đăng ký xe, an ninh trật tự và thái độ phục vụ. Bạn sẽ nhận mã theo dõi để xem kết quả.",
+        "Commune and ward police take feedback on residence, ID cards, vehicle registration, public order and the conduct of officers. You will get a tracking code to follow your case.",
+    ),
+    (
+        "emergency",
+        "Trường hợp khẩn cấp hãy gọi ngay 113 (công an), 114 (cứu hỏa), 115 (cấp cứu).",
+        "In an emergency call 113 (police), 114 (fire) or 115 (ambulance) now.",
+    ),
+    ("text_label", "Nội dung phản ánh", "Your feedback"),
+    (
+        "text_hint",
+        "Tối đa 5.000 ký tự. Xin ghi rõ nơi xảy ra sự việc (thôn, xã, phường).",
+        "Up to 5,000 characters. Please say where it happened (village, commune, ward).",
+    ),
+    (
+        "unit_label",
+        "Công an xã, phường tiếp nhận",
+        "Police unit (commune or ward)",
+    ),
+    (
+        "unit_search",
+        "Tìm theo tên, có dấu hoặc không dấu",
+        "Search by name, with or without accents",
+    ),
+    (
+        "unit_unknown",
+        "Không rõ, để cán bộ chuyển đến đúng nơi",
+        "Not sure: officers will forward it",
+    ),
+    (
+        "name_label",
+        "Họ và tên (không bắt buộc)",
+        "Your name (optional)",
+    ),
+    (
+        "phone_label",
+        "Số điện thoại (không bắt buộc)",
+        "Phone number (optional)",
+    ),
+    ("email_label", "Email (không bắt buộc)", "E-mail (optional)"),
+    (
+        "location_label",
+        "Vị trí (không bắt buộc)",
+        "Location (optional)",
+    ),
+    (
+        "location_button",
+        "Dùng vị trí hiện tại",
+        "Use my current location",
+    ),
+    (
+        "privacy",
+        "Họ tên, số điện thoại và email chỉ cán bộ xử lý được xem; trang theo dõi không hiển thị các thông tin này.",
+        "Only the officers handling your case see your name, phone and e-mail; the tracking page never shows them.",
+    ),
+    ("submit", "Gửi phản ánh", "Send"),
+    (
+        "errors_title",
+        "Vui lòng sửa các mục được đánh dấu.",
+        "Please correct the fields marked below.",
+    ),
+    (
+        "csrf_expired",
+        "Biểu mẫu đã hết hạn, vui lòng bấm Gửi lại.",
+        "The form expired; please press Send again.",
+    ),
+    ("track_title", "Theo dõi phản ánh", "Track your feedback"),
+    ("track_code", "Mã theo dõi", "Tracking code"),
+    (
+        "track_keep",
+        "Hãy lưu mã này để theo dõi kết quả.",
+        "Keep this code to follow your case.",
+    ),
+    ("track_status", "Trạng thái", "Status"),
+    ("track_unit", "Đơn vị xử lý", "Handled by"),
+    (
+        "track_unit_pending",
+        "Đang xác định đơn vị xử lý",
+        "Being assigned to a unit",
+    ),
+    ("track_created", "Ngày gửi", "Sent on"),
+    ("track_replies", "Trả lời", "Replies"),
+    ("track_no_replies", "Chưa có trả lời.", "No reply yet."),
+    ("not_found_title", "Không tìm thấy", "Not found"),
+    (
+        "not_found",
+        "Không tìm thấy phản ánh với mã này. Vui lòng kiểm tra lại mã theo dõi.",
+        "No feedback has this code. Please check the tracking code.",
+    ),
+    ("thanks_title", "Đã nhận", "Received"),
+    (
+        "thanks",
+        "Cảm ơn bạn đã gửi phản ánh.",
+        "Thank you for your feedback.",
+    ),
+    (
+        "rate_limited",
+        "Bạn gửi quá nhiều lần trong thời gian ngắn. Vui lòng thử lại sau ít phút.",
+        "Too many submissions in a short time. Please try again in a few minutes.",
+    ),
+    ("other_lang", "English", "Tiếng Việt"),
+    ("other_lang_query", "?lang=en", "?lang=vi"),
+];
+
+pub fn texts(lang: Lang) -> BTreeMap<&'static str, &'static str> {
+    TEXTS
+        .iter()
+        .map(|(key, vi, en)| (*key, if lang == Lang::En { *en } else { *vi }))
+        .collect()
+}
+
+pub fn text(lang: Lang, key: &str) -> &'static str {
+    TEXTS
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map(|(_, vi, en)| if lang == Lang::En { *en } else { *vi })
+        .unwrap_or("")
+}

@@ -1,0 +1,321 @@
+//! Opening tickets: contact and identity, tracking code, routing decision, first message, audit, in one transaction.
+use chrono::{Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
+    QuerySelect, Set, SqlErr, TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+
+use entity::{
+    audit_log, contact_identities, contacts, routing_decisions, ticket_messages, tickets,
+};
+
+use crate::domain::{
+    Channel, Email, FeedbackText, PersonName, PhoneNumber, TicketStatus, TrackingCode,
+};
+use crate::http::AppState;
+use crate::routing::{HintSource, LatLon, RouteInput, UnitHint, classify, fold};
+
+/// A submission from the public form or its JSON twin, already parsed.
+pub struct NewFeedback {
+    pub text: FeedbackText,
+    pub name: Option<PersonName>,
+    pub phone: Option<PhoneNumber>,
+    pub email: Option<Email>,
+    /// Checked against the gazetteer by the caller.
+    pub unit_code: Option<String>,
+    pub location: Option<LatLon>,
+    /// Identifies an anonymous sender for duplicate detection only (the client address); never stored.
+    pub client_key: String,
+}
+
+pub struct Opened {
+    pub ticket: tickets::Model,
+    /// An identical text from the same sender was already open: this is that ticket.
+    pub joined_existing: bool,
+}
+
+const MAX_CODE_DRAWS: usize = 8;
+
+pub async fn open_form_ticket(state: &AppState, feedback: NewFeedback) -> anyhow::Result<Opened> {
+    // Routing is pure and costs microseconds: decide before taking the write lock.
+    let decision = state.router.decide(&RouteInput {
+        text: feedback.text.as_str(),
+        location: feedback.location,
+        unit_hint: feedback.unit_code.as_deref().map(|code| UnitHint {
+            code,
+            source: HintSource::Form,
+        }),
+        previous_units: &[],
+    });
+    let classification = classify(feedback.text.as_str());
+    let detection = state.language.detect(feedback.text.as_str());
+    let language = Some(detection.language.code().to_owned());
+    let sender_key = sender_key(&feedback);
+    let dedupe_hash = dedupe_hash(&sender_key, feedback.text.as_str());
+    let window = Duration::minutes(i64::from(state.settings.form.duplicate_window_minutes));
+
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let txn = state.db.write.begin().await?;
+        let result = async {
+            let now = Utc::now();
+            if let Some(existing) = tickets::Entity::find()
+                .filter(tickets::Column::DedupeHash.eq(dedupe_hash.clone()))
+                .filter(tickets::Column::CreatedAt.gte(now - window))
+                .one(&txn)
+                .await?
+            {
+                return Ok(Opened {
+                    ticket: existing,
+                    joined_existing: true,
+                });
+            }
+            let identity = form_identity(&txn, &feedback, &sender_key).await?;
+            let code = draw_tracking_code(state, &txn).await?;
+            let reasons = serde_json::to_string(&decision.reasons)
+                .map_err(|e| DbErr::Custom(e.to_string()))?;
+            let ticket = tickets::ActiveModel {
+                tracking_code: Set(code.as_str().to_owned()),
+                channel: Set(Channel::Form.as_str().into()),
+                channel_account_id: Set(None),
+                contact_id: Set(identity.contact_id),
+                contact_identity_id: Set(identity.id),
+                thread_key: Set(None),
+                unit_code: Set(decision.unit_code.clone()),
+                status: Set(TicketStatus::New.as_str().into()),
+                summary: Set(feedback.text.summary()),
+                language: Set(language.clone()),
+                topic: Set(Some(classification.topic.as_str().into())),
+                legal_track: Set(Some(classification.track.as_str().into())),
+                classification: Set(Some(classification_json(&classification))),
+                urgent: Set(classification.urgent),
+                routing_confidence: Set(Some(decision.confidence)),
+                routing_reasons: Set(Some(reasons.clone())),
+                suggested_unit_code: Set(decision.suggested_unit.clone()),
+                submitted_unit_code: Set(feedback.unit_code.clone()),
+                assigned_officer_id: Set(None),
+                lat: Set(feedback.location.map(|l| l.lat)),
+                lon: Set(feedback.location.map(|l| l.lon)),
+                dedupe_hash: Set(Some(dedupe_hash.clone())),
+                due_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                last_activity_at: Set(now),
+                resolved_at: Set(None),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            ticket_messages::ActiveModel {
+                ticket_id: Set(ticket.id),
+                direction: Set("in".into()),
+                channel: Set(Channel::Form.as_str().into()),
+                provider_message_id: Set(None),
+                body: Set(feedback.text.as_str().to_owned()),
+                original_body: Set(None),
+                attachments: Set(None),
+                lat: Set(feedback.location.map(|l| l.lat)),
+                lon: Set(feedback.location.map(|l| l.lon)),
+                language: Set(language.clone()),
+                language_confidence: Set(Some(detection.confidence)),
+                language_method: Set(Some(detection.method.as_str().to_owned())),
+                officer_id: Set(None),
+                public: Set(false),
+                removed: Set(false),
+                hidden: Set(false),
+                edited_at: Set(None),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            routing_decisions::ActiveModel {
+                ticket_id: Set(ticket.id),
+                unit_code: Set(decision.unit_code.clone()),
+                confidence: Set(decision.confidence),
+                reasons: Set(reasons),
+                decided_by: Set("auto".into()),
+                officer_id: Set(None),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            audit_log::ActiveModel {
+                officer_id: Set(None),
+                ticket_id: Set(Some(ticket.id)),
+                action: Set("ticket_created".into()),
+                detail: Set(Some(r#"{"channel":"form"}"#.into())),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            Ok::<_, DbErr>(Opened {
+                ticket,
+                joined_existing: false,
+            })
+        }
+        .await;
+        match result {
+            Ok(opened) => {
+                txn.commit().await?;
+                if !opened.joined_existing {
+                    metrics::counter!("tickets_created_total", "channel" => Channel::Form.as_str())
+                        .increment(1);
+                }
+                return Ok(opened);
+            }
+            // Another instance drew the same code or identity between our check and insert: start over.
+            Err(err)
+                if attempt < 3
+                    && matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+            {
+                txn.rollback().await?;
+                continue;
+            }
+            Err(err) => {
+                txn.rollback().await?;
+                return Err(err.into());
+            }
+        }
+    }
+}
+
+/// A code no ticket has yet; a collision (about one in 2^58 per pair) is drawn again.
+async fn draw_tracking_code(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+) -> Result<TrackingCode, DbErr> {
+    for _ in 0..MAX_CODE_DRAWS {
+        let code = (state.tracking_codes)();
+        let taken = tickets::Entity::find()
+            .select_only()
+            .column(tickets::Column::Id)
+            .filter(tickets::Column::TrackingCode.eq(code.as_str()))
+            .into_tuple::<i32>()
+            .one(txn)
+            .await?
+            .is_some();
+        if !taken {
+            return Ok(code);
+        }
+        metrics::counter!("tracking_code_collisions_total").increment(1);
+    }
+    Err(DbErr::Custom(
+        "no free tracking code after repeated draws".into(),
+    ))
+}
+
+/// Who sent it, for threading and duplicate detection: the phone, else the e-mail, else the client address.
+fn sender_key(feedback: &NewFeedback) -> String {
+    match (&feedback.phone, &feedback.email) {
+        (Some(phone), _) => phone.as_str().to_owned(),
+        (None, Some(email)) => format!("email:{}", email.as_str()),
+        (None, None) => format!("client:{}", feedback.client_key),
+    }
+}
+
+/// Hash of sender and folded, whitespace-collapsed text: only equality matters, and no text is kept twice.
+fn dedupe_hash(sender_key: &str, text: &str) -> String {
+    let folded = fold(text);
+    let normalised = folded.split_whitespace().collect::<Vec<_>>().join(" ");
+    let digest = Sha256::new()
+        .chain_update(sender_key.as_bytes())
+        .chain_update([0u8])
+        .chain_update(normalised.as_bytes())
+        .finalize();
+    hex::encode(digest)
+}
+
+fn classification_json(c: &crate::routing::Classification) -> String {
+    serde_json::json!({
+        "topic": c.topic.as_str(),
+        "topic_words": c.topic_words,
+        "track": c.track.as_str(),
+        "track_words": c.track_words,
+        "urgent": c.urgent,
+        "urgent_words": c.urgent_words,
+        "officer_conduct": c.officer_conduct,
+    })
+    .to_string()
+}
+
+/// The form sender's identity: one per phone or e-mail; an anonymous sender gets a new one each time.
+async fn form_identity(
+    txn: &DatabaseTransaction,
+    feedback: &NewFeedback,
+    sender_key: &str,
+) -> Result<contact_identities::Model, DbErr> {
+    let now = Utc::now();
+    let anonymous = feedback.phone.is_none() && feedback.email.is_none();
+    let external_id = if anonymous {
+        format!("anon:{}", TrackingCode::generate().as_str())
+    } else {
+        sender_key.to_owned()
+    };
+    let name = feedback.name.as_ref().map(|n| n.as_str().to_owned());
+    let email = feedback.email.as_ref().map(|e| e.as_str().to_owned());
+    let phone = feedback.phone.as_ref().map(|p| p.as_str().to_owned());
+
+    if !anonymous
+        && let Some(existing) = contact_identities::Entity::find()
+            .filter(contact_identities::Column::Channel.eq(Channel::Form.as_str()))
+            .filter(contact_identities::Column::AccountExternalId.eq(""))
+            .filter(contact_identities::Column::ExternalId.eq(external_id.clone()))
+            .one(txn)
+            .await?
+    {
+        let mut update: contact_identities::ActiveModel = existing.into();
+        if name.is_some() {
+            update.display_name = Set(name);
+        }
+        if email.is_some() {
+            update.email = Set(email);
+        }
+        update.updated_at = Set(now);
+        return update.update(txn).await;
+    }
+
+    // A phone typed in the form only hints that a platform-verified contact may be the same person.
+    let possibly_same_as = match &phone {
+        Some(phone) => {
+            contacts::Entity::find()
+                .select_only()
+                .column(contacts::Column::Id)
+                .filter(contacts::Column::VerifiedPhone.eq(phone.clone()))
+                .into_tuple::<i32>()
+                .one(txn)
+                .await?
+        }
+        None => None,
+    };
+    let contact = contacts::ActiveModel {
+        display_name: Set(name.clone()),
+        verified_phone: Set(None),
+        possibly_same_as: Set(possibly_same_as),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    contact_identities::ActiveModel {
+        contact_id: Set(contact.id),
+        channel: Set(Channel::Form.as_str().into()),
+        account_external_id: Set(String::new()),
+        external_id: Set(external_id),
+        display_name: Set(name),
+        phone: Set(phone),
+        phone_verified: Set(false),
+        email: Set(email),
+        following: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+}

@@ -1,0 +1,20 @@
+//! phananh: citizens' feedback to commune police, from Zalo, Facebook and the web form to the right unit,
+//! answered and rated.
+//!
+//! The flow: `channels` (receive and verify) -> `intake` (tickets) -> `routing` (which unit) -> `inbox`
+//! (officers) -> outbound -> satisfaction. `http` wires it together; `config` and `telemetry` serve them all.
+#![forbid(unsafe_code)]
+
+pub mod channels;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod http;
+pub mod i18n;
+pub mod inbox;
+pub mod intake;
+pub mod routing;
+pub mod telemetry;
+pub mod templates;
+pub mod tracking;

@@ -1,0 +1,111 @@
+//! Routing: the bundled gazetteer and the decision engine (crate `phananh-routing`), and what the service keeps
+//! of them: the province's units in the database, decisions stored with their reasons.
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Context;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{EntityTrait, Set, TransactionTrait};
+
+pub use phananh_routing::{
+    Classification, Decision, Gazetteer, HintSource, LatLon, Reason, RouteInput, Router, UnitHint,
+    classify, fold,
+};
+
+use crate::config::RoutingSettings;
+use crate::db::Db;
+
+pub fn load_gazetteer(settings: &RoutingSettings) -> anyhow::Result<Gazetteer> {
+    let started = Instant::now();
+    let gazetteer = Gazetteer::load(Path::new(&settings.gazetteer_dir), &settings.province_code)
+        .with_context(|| format!("from {}", settings.gazetteer_dir.display()))?;
+    tracing::info!(
+        province = gazetteer.province_code(),
+        units = gazetteer.units().len(),
+        legacy_units = gazetteer.legacy_units().len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "gazetteer loaded"
+    );
+    Ok(gazetteer)
+}
+
+/// Upserts the served province's units and the legacy -> 2025 mapping: idempotent, so every start may run it.
+pub async fn sync_units(db: &Db, gazetteer: &Gazetteer) -> anyhow::Result<()> {
+    use entity::{unit_successions, units};
+    let province = gazetteer.province_code().to_owned();
+    let current = gazetteer.units().iter().map(|u| units::ActiveModel {
+        generation: Set("2025".into()),
+        code: Set(u.code.clone()),
+        name: Set(u.name.clone()),
+        unit_type: Set(u.unit_type.clone()),
+        district_name: Set(None),
+        province_code: Set(province.clone()),
+        lat: Set(Some(u.lat)),
+        lon: Set(Some(u.lon)),
+        area_km2: Set(Some(u.area_km2)),
+        ..Default::default()
+    });
+    let legacy = gazetteer.legacy_units().iter().map(|u| units::ActiveModel {
+        generation: Set("legacy".into()),
+        code: Set(u.code.clone()),
+        name: Set(u.name.clone()),
+        unit_type: Set(u.unit_type.clone()),
+        district_name: Set(Some(u.district_name.clone())),
+        province_code: Set(province.clone()),
+        lat: Set(None),
+        lon: Set(None),
+        area_km2: Set(None),
+        ..Default::default()
+    });
+    let rows: Vec<_> = current.chain(legacy).collect();
+    let successions: Vec<_> = gazetteer
+        .successions()
+        .iter()
+        .map(|s| unit_successions::ActiveModel {
+            legacy_code: Set(s.legacy_code.clone()),
+            new_code: Set(s.new_code.clone()),
+            whole: Set(s.share_whole),
+            is_default: Set(s.is_default),
+            ..Default::default()
+        })
+        .collect();
+
+    let txn = db.write.begin().await?;
+    // Chunks keep each statement under SQLite's bound-parameter limit.
+    for chunk in rows.chunks(200) {
+        units::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::columns([units::Column::Generation, units::Column::Code])
+                    .update_columns([
+                        units::Column::Name,
+                        units::Column::UnitType,
+                        units::Column::DistrictName,
+                        units::Column::ProvinceCode,
+                        units::Column::Lat,
+                        units::Column::Lon,
+                        units::Column::AreaKm2,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    for chunk in successions.chunks(200) {
+        unit_successions::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::columns([
+                    unit_successions::Column::LegacyCode,
+                    unit_successions::Column::NewCode,
+                ])
+                .update_columns([
+                    unit_successions::Column::Whole,
+                    unit_successions::Column::IsDefault,
+                ])
+                .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,126 @@
+//! The `phananh` binary's commands, run as an operator would.
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::helpers::{Backend, TestDb, repo_path};
+
+fn phananh(db_url: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_phananh"));
+    command
+        .current_dir(repo_path(""))
+        .env("PHANANH__DATABASE__URL", db_url)
+        .env("PHANANH__LOG__LEVEL", "warn");
+    command
+}
+
+#[test]
+fn route_reads_json_lines_and_writes_one_decision_per_line() {
+    let mut child = phananh("sqlite::memory:")
+        .args(["route", "--jsonl"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = concat!(
+        r#"{"id":"a","text":"Tôi ở xã Lưu Vĩnh Sơn, huyện Thạch Hà muốn hỏi về tạm trú"}"#,
+        "\n",
+        r#"{"id":"b","text":"Cho em hỏi thủ tục làm căn cước"}"#,
+        "\n",
+        "not json\n",
+        r#"{"id":3,"text":"hỏi về đăng ký xe","unit_hint":"18634"}"#,
+        "\n",
+    );
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let lines: Vec<Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0]["id"], "a");
+    assert_eq!(lines[0]["unit_code"], "18634", "{}", lines[0]);
+    assert!(
+        lines[0]["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["vi"].is_string() && r["en"].is_string() && r["code"].is_string())
+    );
+    assert_eq!(lines[1]["unit_code"], Value::Null, "no place: triage");
+    let confidence = lines[1]["confidence"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&confidence));
+    assert_eq!(lines[2]["error"]["code"], "bad_line");
+    assert_eq!(lines[3]["id"], 3);
+    assert_eq!(lines[3]["unit_code"], "18634");
+}
+
+#[tokio::test]
+async fn officer_add_stores_an_argon2id_hash() {
+    let test_db = TestDb::fresh(Backend::Sqlite).await.unwrap();
+    let output = phananh(&test_db.url)
+        .args([
+            "officer",
+            "add",
+            "ca.toanluu",
+            "--role",
+            "officer",
+            "--unit",
+            "18634",
+        ])
+        .env("PHANANH_PASSWORD", "mật khẩu đủ dài")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let db = sea_orm::Database::connect(test_db.url.clone())
+        .await
+        .unwrap();
+    use sea_orm::EntityTrait;
+    let officers = entity::officers::Entity::find().all(&db).await.unwrap();
+    assert_eq!(officers.len(), 1);
+    assert_eq!(officers[0].username, "ca.toanluu");
+    assert_eq!(officers[0].unit_code.as_deref(), Some("18634"));
+    assert!(officers[0].password_hash.starts_with("$argon2id$"));
+    assert!(phananh::inbox::officers::verify_password(
+        "mật khẩu đủ dài",
+        &officers[0].password_hash
+    ));
+
+    let without_unit = phananh(&test_db.url)
+        .args(["officer", "add", "someone", "--role", "officer"])
+        .env("PHANANH_PASSWORD", "mật khẩu đủ dài")
+        .output()
+        .unwrap();
+    assert!(!without_unit.status.success());
+    assert!(String::from_utf8_lossy(&without_unit.stderr).contains("--unit"));
+    let again = phananh(&test_db.url)
+        .args(["officer", "add", "ca.toanluu", "--role", "supervisor"])
+        .env("PHANANH_PASSWORD", "mật khẩu đủ dài")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+}
+
+#[test]
+fn an_unknown_setting_stops_the_binary_with_the_key_named() {
+    let output = phananh("sqlite::memory:")
+        .args(["migrate"])
+        .env("PHANANH__SERVER__BINDD", "127.0.0.1:1")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("bindd"), "{stderr}");
+}

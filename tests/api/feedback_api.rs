@@ -1,0 +1,246 @@
+//! `POST /api/v1/feedback`: creation, validation (422 with field errors), limits, duplicates, collisions.
+use serde_json::{Value, json};
+
+use crate::helpers::{AppOptions, Backend, fixed_codes, spawn_app_with};
+use crate::on_both_backends;
+
+on_both_backends! {
+    async fn json_feedback_creates_a_ticket_with_a_tracking_code(app) {
+        let response = app
+            .post_feedback_json(json!({
+                "text": "Xin hỏi thủ tục đăng ký thường trú ở xã Toàn Lưu",
+                "name": "Lê Văn C",
+                "phone": "+84 912.345.678",
+                "location": {"lat": 18.36, "lon": 105.87}
+            }))
+            .await;
+        assert_eq!(response.status(), 201);
+        let body: Value = response.json().await.unwrap();
+        let code = body["tracking_code"].as_str().unwrap();
+        assert_eq!(code.len(), 14, "XXXX-XXXX-XXXX");
+        assert!(!code.contains(['0', 'O', '1', 'I']));
+        assert_eq!(body["status"], "new");
+        let tracked: Value = app
+            .client
+            .get(app.url(&format!("/api/v1/track/{code}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(tracked["status"], "new");
+        assert_eq!(tracked["replies"], json!([]));
+
+        use sea_orm::EntityTrait;
+        let identities = entity::contact_identities::Entity::find().all(&app.db).await.unwrap();
+        assert_eq!(identities.len(), 1);
+        assert_eq!(identities[0].phone.as_deref(), Some("+84912345678"), "phone normalised to +84");
+        let tickets = entity::tickets::Entity::find().all(&app.db).await.unwrap();
+        assert_eq!(tickets[0].lat, Some(18.36));
+        assert!(tickets[0].routing_reasons.is_some(), "the routing decision is stored with its reasons");
+    }
+}
+
+on_both_backends! {
+    async fn five_thousand_accented_characters_pass_and_one_more_does_not(app) {
+        let at_limit = "ệ".repeat(5_000);
+        let response = app.post_feedback_json(json!({"text": at_limit})).await;
+        assert_eq!(response.status(), 201);
+        let over = "ệ".repeat(5_001);
+        let response = app.post_feedback_json(json!({"text": over})).await;
+        assert_eq!(response.status(), 422);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "validation_failed");
+        assert_eq!(body["error"]["fields"][0]["field"], "text");
+        assert_eq!(body["error"]["fields"][0]["code"], "too_long");
+        assert_eq!(app.ticket_count().await, 1);
+    }
+}
+
+on_both_backends! {
+    async fn every_bad_field_is_reported_at_once(app) {
+        let response = app
+            .post_feedback_json(json!({"text": "", "phone": "abc", "email": "x@", "unit_code": "99999", "location": {"lat": 123.0, "lon": 0.0}}))
+            .await;
+        assert_eq!(response.status(), 422);
+        let body: Value = response.json().await.unwrap();
+        let mut fields: Vec<_> = body["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap().to_owned()).collect();
+        fields.sort();
+        assert_eq!(fields, ["email", "location", "phone", "text", "unit_code"]);
+        assert!(body["error"]["message"].as_str().unwrap().contains("phone"));
+        assert_eq!(app.ticket_count().await, 0);
+    }
+}
+
+on_both_backends! {
+    async fn malformed_and_oversized_bodies_get_clear_errors(app) {
+        let malformed = app
+            .client
+            .post(app.url("/api/v1/feedback"))
+            .header("content-type", "application/json")
+            .body(r#"{"text": "thiếu ngoặc""#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(malformed.status(), 400);
+        let body: Value = malformed.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "bad_request");
+
+        let invalid_utf8 = app
+            .client
+            .post(app.url("/api/v1/feedback"))
+            .header("content-type", "application/json")
+            .body(b"{\"text\": \"\xff\xfe\"}".to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(invalid_utf8.status(), 400);
+
+        let huge = json!({"text": "a".repeat(300_000)});
+        let too_large = app.post_feedback_json(huge).await;
+        assert_eq!(too_large.status(), 413);
+        let body: Value = too_large.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "payload_too_large");
+
+        let form_too_large = app
+            .client
+            .post(app.url("/feedback"))
+            .form(&[("text", "b".repeat(300_000))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(form_too_large.status(), 413);
+        assert_eq!(app.ticket_count().await, 0);
+    }
+}
+
+on_both_backends! {
+    async fn injection_in_text_is_stored_as_text_and_escaped_on_pages(app) {
+        let nasty = "'); DROP TABLE tickets; -- <script>alert(1)</script>";
+        let response = app.post_feedback_json(json!({"text": nasty})).await;
+        assert_eq!(response.status(), 201);
+        assert_eq!(app.ticket_count().await, 1);
+        use sea_orm::EntityTrait;
+        let message = entity::ticket_messages::Entity::find().one(&app.db).await.unwrap().unwrap();
+        assert_eq!(message.body, nasty);
+    }
+}
+
+on_both_backends! {
+    async fn identical_text_from_the_same_person_joins_the_existing_ticket(app) {
+        let first: Value = app
+            .post_feedback_json(json!({"text": "Xe máy của tôi bị mất ở chợ", "phone": "0912345678"}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let again = app
+            .post_feedback_json(json!({"text": "  xe may cua toi bi mat o cho ", "phone": "+84912345678"}))
+            .await;
+        assert_eq!(again.status(), 200);
+        let again: Value = again.json().await.unwrap();
+        assert_eq!(again["tracking_code"], first["tracking_code"]);
+        assert_eq!(again["duplicate"], true);
+        let other_person = app
+            .post_feedback_json(json!({"text": "Xe máy của tôi bị mất ở chợ", "phone": "0987654321"}))
+            .await;
+        assert_eq!(other_person.status(), 201);
+        assert_eq!(app.ticket_count().await, 2);
+    }
+}
+
+async fn rate_limit_case(backend: Backend) {
+    let Some(app) = spawn_app_with(
+        backend,
+        AppOptions {
+            env: &[("FORM__RATE_LIMIT_PER_MINUTE", "3")],
+            ..Default::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    for i in 0..3 {
+        let response = app
+            .post_feedback_json(json!({"text": format!("Phản ánh số {i}")}))
+            .await;
+        assert_eq!(response.status(), 201);
+    }
+    let limited = app
+        .post_feedback_json(json!({"text": "Phản ánh số 4"}))
+        .await;
+    assert_eq!(limited.status(), 429);
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let body: Value = limited.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    // The HTML form shares the same allowance.
+    let (token, _) = app.open_form("").await;
+    let form = app
+        .submit_form(&[("csrf_token", token.as_str()), ("text", "Phản ánh số 5")])
+        .await;
+    assert_eq!(form.status(), 429);
+    assert!(form.headers().contains_key("retry-after"));
+    assert_eq!(app.ticket_count().await, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rate_limit_answers_429_with_retry_after_sqlite() {
+    rate_limit_case(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rate_limit_answers_429_with_retry_after_postgres() {
+    rate_limit_case(Backend::Postgres).await;
+}
+
+async fn collision_case(backend: Backend) {
+    let Some(app) = spawn_app_with(
+        backend,
+        AppOptions {
+            tracking_codes: Some(fixed_codes(vec![
+                "AAAA-BBBB-CCCC",
+                "AAAA-BBBB-CCCC",
+                "AAAA-BBBB-CCCC",
+                "DDDD-EEEE-FFFF",
+            ])),
+            ..Default::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let first: Value = app
+        .post_feedback_json(json!({"text": "Phản ánh thứ nhất"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first["tracking_code"], "AAAA-BBBB-CCCC");
+    let second = app
+        .post_feedback_json(json!({"text": "Phản ánh thứ hai"}))
+        .await;
+    assert_eq!(second.status(), 201);
+    let second: Value = second.json().await.unwrap();
+    assert_eq!(
+        second["tracking_code"], "DDDD-EEEE-FFFF",
+        "the colliding codes were drawn again"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tracking_code_collision_is_drawn_again_sqlite() {
+    collision_case(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tracking_code_collision_is_drawn_again_postgres() {
+    collision_case(Backend::Postgres).await;
+}

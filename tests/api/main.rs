@@ -1,0 +1,10 @@
+//! End-to-end tests: the real app on port 0 with a fresh database, SQLite and PostgreSQL alike.
+mod helpers;
+
+mod cli;
+mod feedback_api;
+mod feedback_form;
+mod service;
+mod settings;
+mod storage;
+mod tracking;

@@ -1,0 +1,191 @@
+//! Storage: durability settings, restarts, migrations up and down, instances starting together.
+use std::sync::Arc;
+
+use migration::{Migrator, MigratorTrait};
+use phananh::db::Db;
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+
+use crate::helpers::{AppOptions, Backend, TestDb, start_on, test_settings};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_on_the_same_sqlite_file_keeps_every_ticket() {
+    let test_db = Arc::new(TestDb::fresh(Backend::Sqlite).await.unwrap());
+    let app = start_on(test_db.clone(), Backend::Sqlite, AppOptions::default()).await;
+    let mut codes = Vec::new();
+    for i in 0..20 {
+        let body: Value = app
+            .post_feedback_json(json!({"text": format!("Phản ánh số {i} về tạm trú")}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        codes.push(body["tracking_code"].as_str().unwrap().to_owned());
+    }
+    let test_db = app.stop().await;
+    let app = start_on(test_db, Backend::Sqlite, AppOptions::default()).await;
+    assert_eq!(app.ticket_count().await, 20);
+    for code in codes {
+        let response = app
+            .client
+            .get(app.url(&format!("/api/v1/track/{code}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{code}");
+    }
+}
+
+#[tokio::test]
+async fn sqlite_runs_in_wal_with_full_synchronous_by_default() {
+    let test_db = TestDb::fresh(Backend::Sqlite).await.unwrap();
+    let settings = test_settings(&test_db.url, &[]);
+    let db = Db::connect(&settings.database).await.unwrap();
+    let pragma = |sql: &'static str| {
+        let conn = db.write.clone();
+        async move {
+            let row = conn
+                .query_one_raw(Statement::from_string(conn.get_database_backend(), sql))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get_by_index::<String>(0)
+                .or_else(|_| row.try_get_by_index::<i64>(0).map(|n| n.to_string()))
+                .unwrap()
+        }
+    };
+    assert_eq!(pragma("PRAGMA journal_mode").await, "wal");
+    assert_eq!(pragma("PRAGMA synchronous").await, "2", "2 = FULL");
+
+    let settings = test_settings(&test_db.url, &[("DATABASE__SQLITE_SYNCHRONOUS", "normal")]);
+    let db = Db::connect(&settings.database).await.unwrap();
+    let row = db
+        .write
+        .query_one_raw(Statement::from_string(db.backend(), "PRAGMA synchronous"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 1, "1 = NORMAL");
+}
+
+async fn migrations_go_down_and_up_again(backend: Backend) {
+    let Some(test_db) = TestDb::fresh(backend).await else {
+        return;
+    };
+    let settings = test_settings(&test_db.url, &[]);
+    let db = Db::connect(&settings.database).await.unwrap();
+    db.migrate().await.unwrap();
+    assert_eq!(
+        Migrator::get_pending_migrations(&db.write)
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    Migrator::down(&db.write, None).await.unwrap();
+    assert_eq!(
+        Migrator::get_applied_migrations(&db.write)
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    let left = db
+        .write
+        .query_all_raw(Statement::from_string(
+            db.backend(),
+            match backend {
+                Backend::Sqlite => {
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'tickets'"
+                }
+                Backend::Postgres => "SELECT tablename FROM pg_tables WHERE tablename = 'tickets'",
+            },
+        ))
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "down drops the tables");
+    db.migrate().await.unwrap();
+    assert_eq!(
+        Migrator::get_pending_migrations(&db.write)
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn migrations_go_down_and_up_again_sqlite() {
+    migrations_go_down_and_up_again(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn migrations_go_down_and_up_again_postgres() {
+    migrations_go_down_and_up_again(Backend::Postgres).await;
+}
+
+async fn instances_starting_together(backend: Backend) {
+    let Some(test_db) = TestDb::fresh(backend).await else {
+        return;
+    };
+    let test_db = Arc::new(test_db);
+    let (a, b, c) = tokio::join!(
+        start_on(test_db.clone(), backend, AppOptions::default()),
+        start_on(test_db.clone(), backend, AppOptions::default()),
+        start_on(test_db.clone(), backend, AppOptions::default()),
+    );
+    for app in [&a, &b, &c] {
+        let response = app
+            .post_feedback_json(json!({"text": format!("Hỏi về căn cước ở cổng {}", app.address)}))
+            .await;
+        assert_eq!(response.status(), 201);
+    }
+    assert_eq!(a.ticket_count().await, 3);
+    let applied = Migrator::get_applied_migrations(&a.db).await.unwrap();
+    assert_eq!(
+        applied.len(),
+        Migrator::migrations().len(),
+        "each migration applied once"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_starting_together_apply_migrations_once_sqlite() {
+    instances_starting_together(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_starting_together_apply_migrations_once_postgres() {
+    instances_starting_together(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gazetteer_is_stored_idempotently() {
+    let test_db = Arc::new(TestDb::fresh(Backend::Sqlite).await.unwrap());
+    let app = start_on(test_db.clone(), Backend::Sqlite, AppOptions::default()).await;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let count = |generation: &'static str, db: sea_orm::DatabaseConnection| async move {
+        entity::units::Entity::find()
+            .filter(entity::units::Column::Generation.eq(generation))
+            .count(&db)
+            .await
+            .unwrap()
+    };
+    assert_eq!(count("2025", app.db.clone()).await, 69);
+    assert_eq!(count("legacy", app.db.clone()).await, 209);
+    let successions = entity::unit_successions::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert!(successions >= 209);
+    let test_db = app.stop().await;
+    let app = start_on(test_db, Backend::Sqlite, AppOptions::default()).await;
+    assert_eq!(count("2025", app.db.clone()).await, 69);
+    assert_eq!(
+        entity::unit_successions::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap(),
+        successions
+    );
+}
