@@ -17,6 +17,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub zalo: ZaloSettings,
     pub facebook: FacebookSettings,
+    pub outbound: OutboundSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -126,7 +127,18 @@ pub struct FacebookSettings {
     pub unit_code: String,
     pub graph_base: String,
     pub graph_version: String,
+    pub human_agent_tag: bool,
     pub page: Vec<FacebookPage>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboundSettings {
+    pub max_attempts: u32,
+    pub backoff_base_ms: u64,
+    pub backoff_max_secs: u64,
+    pub poll_interval_ms: u64,
+    pub http_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -14,6 +14,7 @@ pub mod http;
 pub mod i18n;
 pub mod inbox;
 pub mod intake;
+pub mod outbound;
 pub mod routing;
 pub mod telemetry;
 pub mod templates;

@@ -1,4 +1,5 @@
 //! App wiring: shared state, middleware, routes, body limits and the server's life cycle.
+pub mod body;
 mod client;
 pub mod csrf;
 mod error;
@@ -18,6 +19,10 @@ pub use client::client_ip;
 pub use error::ApiError;
 pub use rate_limit::PerMinute;
 
+use tokio::sync::Notify;
+
+use crate::channels::accounts::{self, ServedAccounts};
+use crate::channels::events::EventStore;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::TrackingCode;
@@ -39,6 +44,14 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     pub tracking_codes: CodeSource,
     pub language: Arc<LanguageDetector>,
+    /// The OAs and Pages whose events we take, and the units that own them.
+    pub served: ServedAccounts,
+    /// Durable, group-committed storage of webhook events.
+    pub events: EventStore,
+    /// Wakes the intake worker when events were stored.
+    pub intake_wake: Arc<Notify>,
+    /// The outbox's delivery worker and its wake-up (outbound::Outbound::wake after queuing).
+    pub outbound: crate::outbound::Outbound,
 }
 
 /// Test seams: parts of the app a test may replace.
@@ -49,6 +62,7 @@ pub struct Overrides {
 
 pub struct Application {
     port: u16,
+    outbound_worker: tokio::task::JoinHandle<()>,
     server: Server,
     pub state: web::Data<AppState>,
 }
@@ -81,10 +95,19 @@ impl Application {
             .await
             .context("cannot store the gazetteer's units")?;
         let router = Arc::new(Router::new(gazetteer.clone()));
+        accounts::sync(&db.write, &settings)
+            .await
+            .context("cannot store the configured Zalo OAs and Facebook Pages")?;
+        let intake_wake = Arc::new(Notify::new());
+        let events = EventStore::start(db.write.clone(), intake_wake.clone());
         // Built once: lingua's models are compiled in and load lazily; the detector is shared by every worker.
         let language = Arc::new(LanguageDetector::new());
 
         let state = web::Data::new(AppState {
+            served: accounts::served(&settings),
+            events,
+            intake_wake,
+            outbound: crate::outbound::Outbound::new(&settings, db.clone())?,
             form_limiter: PerMinute::new(settings.form.rate_limit_per_minute),
             settings: Arc::new(settings),
             db,
@@ -103,7 +126,10 @@ impl Application {
         let port = listener.local_addr()?.port();
         let server = run(listener, state.clone())?;
         spawn_housekeeping(state.clone());
+        crate::intake::worker::spawn(state.clone());
+        let outbound_worker = crate::outbound::spawn(state.clone());
         Ok(Application {
+            outbound_worker,
             port,
             server,
             state,
@@ -120,8 +146,22 @@ impl Application {
     }
 
     /// Serves until SIGINT/SIGTERM; actix-web then stops accepting and finishes in-flight requests.
+    /// Then applies the events acknowledged last and lets the outbox worker finish the sends in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Err(err) = crate::intake::worker::run_once(&self.state).await {
+            tracing::warn!(error = %err, "events left for the next start");
+        }
+        self.state.outbound.shutdown();
+        if tokio::time::timeout(std::time::Duration::from_secs(20), self.outbound_worker)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "the outbox worker did not stop in time; unfinished sends become 'unknown'"
+            );
+        }
+        served
     }
 }
 
@@ -139,7 +179,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
             .app_data(middleware::form_config(max_body))
             .wrap(actix_web::middleware::from_fn(middleware::security_headers))
             .wrap(actix_web::middleware::from_fn(middleware::observe))
-            .configure(service::routes)
+            .configure(|cfg| service::routes(cfg, &state.settings))
     })
     .workers(workers)
     .shutdown_timeout(20)

@@ -3,10 +3,36 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
 use super::{ApiError, AppState};
+use crate::config::Settings;
 use crate::{channels, tracking};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
+pub fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
+    let zalo = &settings.zalo;
+    if !zalo.verification_path.trim_matches('/').is_empty() && !zalo.verification_body.is_empty() {
+        let body = zalo.verification_body.clone();
+        let content_type = if body.trim_start().starts_with('<') {
+            "text/html; charset=utf-8"
+        } else {
+            "text/plain; charset=utf-8"
+        };
+        cfg.route(
+            &format!("/{}", zalo.verification_path.trim_matches('/')),
+            web::get().to(move || {
+                let body = body.clone();
+                async move { HttpResponse::Ok().content_type(content_type).body(body) }
+            }),
+        );
+    }
+    cfg.route("/webhooks/zalo", web::post().to(channels::zalo::webhook))
+        .route(
+            "/webhooks/facebook",
+            web::get().to(channels::facebook::verify),
+        )
+        .route(
+            "/webhooks/facebook",
+            web::post().to(channels::facebook::webhook),
+        )
+        .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
         .route("/metrics", web::get().to(metrics))
         .route("/assets/{name}", web::get().to(asset))

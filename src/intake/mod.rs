@@ -1,5 +1,12 @@
-//! Intake: every channel's citizen message becomes part of a feedback ticket here.
+//! Intake: every channel's citizen message becomes part of a feedback ticket here. The form opens tickets
+//! directly; webhook events are stored first and applied by the worker.
+mod acknowledgement;
+pub mod conversation;
+mod facebook_events;
+pub mod inbound;
 pub mod language;
 pub mod tickets;
+pub mod worker;
+mod zalo_events;
 
 pub use tickets::{NewFeedback, Opened, open_form_ticket};

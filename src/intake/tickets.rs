@@ -1,5 +1,5 @@
 //! Opening tickets: contact and identity, tracking code, routing decision, first message, audit, in one transaction.
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
     QuerySelect, Set, SqlErr, TransactionTrait,
@@ -14,7 +14,10 @@ use crate::domain::{
     Channel, Email, FeedbackText, PersonName, PhoneNumber, TicketStatus, TrackingCode,
 };
 use crate::http::AppState;
-use crate::routing::{HintSource, LatLon, RouteInput, UnitHint, classify, fold};
+use crate::intake::language::Detection;
+use crate::routing::{
+    Classification, Decision, HintSource, LatLon, RouteInput, UnitHint, classify, fold,
+};
 
 /// A submission from the public form or its JSON twin, already parsed.
 pub struct NewFeedback {
@@ -73,85 +76,39 @@ pub async fn open_form_ticket(state: &AppState, feedback: NewFeedback) -> anyhow
                 });
             }
             let identity = form_identity(&txn, &feedback, &sender_key).await?;
-            let code = draw_tracking_code(state, &txn).await?;
-            let reasons = serde_json::to_string(&decision.reasons)
-                .map_err(|e| DbErr::Custom(e.to_string()))?;
-            let ticket = tickets::ActiveModel {
-                tracking_code: Set(code.as_str().to_owned()),
-                channel: Set(Channel::Form.as_str().into()),
-                channel_account_id: Set(None),
-                contact_id: Set(identity.contact_id),
-                contact_identity_id: Set(identity.id),
-                thread_key: Set(None),
-                unit_code: Set(decision.unit_code.clone()),
-                status: Set(TicketStatus::New.as_str().into()),
-                summary: Set(feedback.text.summary()),
-                language: Set(language.clone()),
-                topic: Set(Some(classification.topic.as_str().into())),
-                legal_track: Set(Some(classification.track.as_str().into())),
-                classification: Set(Some(classification_json(&classification))),
-                urgent: Set(classification.urgent),
-                routing_confidence: Set(Some(decision.confidence)),
-                routing_reasons: Set(Some(reasons.clone())),
-                suggested_unit_code: Set(decision.suggested_unit.clone()),
-                submitted_unit_code: Set(feedback.unit_code.clone()),
-                assigned_officer_id: Set(None),
-                lat: Set(feedback.location.map(|l| l.lat)),
-                lon: Set(feedback.location.map(|l| l.lon)),
-                dedupe_hash: Set(Some(dedupe_hash.clone())),
-                due_at: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-                last_activity_at: Set(now),
-                resolved_at: Set(None),
-                ..Default::default()
-            }
-            .insert(&txn)
+            let ticket = insert_ticket(
+                state,
+                &txn,
+                TicketDraft {
+                    channel: Channel::Form,
+                    channel_account_id: None,
+                    contact_id: identity.contact_id,
+                    contact_identity_id: identity.id,
+                    thread_key: None,
+                    summary: feedback.text.summary(),
+                    language: language.clone(),
+                    location: feedback.location,
+                    submitted_unit_code: feedback.unit_code.clone(),
+                    dedupe_hash: Some(dedupe_hash.clone()),
+                    decision: &decision,
+                    classification: &classification,
+                    at: now,
+                },
+            )
             .await?;
-            ticket_messages::ActiveModel {
-                ticket_id: Set(ticket.id),
-                direction: Set("in".into()),
-                channel: Set(Channel::Form.as_str().into()),
-                provider_message_id: Set(None),
-                body: Set(feedback.text.as_str().to_owned()),
-                original_body: Set(None),
-                attachments: Set(None),
-                lat: Set(feedback.location.map(|l| l.lat)),
-                lon: Set(feedback.location.map(|l| l.lon)),
-                language: Set(language.clone()),
-                language_confidence: Set(Some(detection.confidence)),
-                language_method: Set(Some(detection.method.as_str().to_owned())),
-                officer_id: Set(None),
-                public: Set(false),
-                removed: Set(false),
-                hidden: Set(false),
-                edited_at: Set(None),
-                created_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?;
-            routing_decisions::ActiveModel {
-                ticket_id: Set(ticket.id),
-                unit_code: Set(decision.unit_code.clone()),
-                confidence: Set(decision.confidence),
-                reasons: Set(reasons),
-                decided_by: Set("auto".into()),
-                officer_id: Set(None),
-                created_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?;
-            audit_log::ActiveModel {
-                officer_id: Set(None),
-                ticket_id: Set(Some(ticket.id)),
-                action: Set("ticket_created".into()),
-                detail: Set(Some(r#"{"channel":"form"}"#.into())),
-                created_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
+            insert_message(
+                &txn,
+                MessageDraft {
+                    ticket_id: ticket.id,
+                    channel: Channel::Form,
+                    provider_message_id: None,
+                    body: feedback.text.as_str().to_owned(),
+                    attachments: None,
+                    location: feedback.location,
+                    detection: Some(detection),
+                    at: now,
+                },
+            )
             .await?;
             Ok::<_, DbErr>(Opened {
                 ticket,
@@ -182,6 +139,133 @@ pub async fn open_form_ticket(state: &AppState, feedback: NewFeedback) -> anyhow
             }
         }
     }
+}
+
+/// A new ticket as intake found it, with the routing decision and classification already made.
+pub struct TicketDraft<'a> {
+    pub channel: Channel,
+    pub channel_account_id: Option<i32>,
+    pub contact_id: i32,
+    pub contact_identity_id: i32,
+    pub thread_key: Option<String>,
+    pub summary: String,
+    pub language: Option<String>,
+    pub location: Option<LatLon>,
+    pub submitted_unit_code: Option<String>,
+    pub dedupe_hash: Option<String>,
+    pub decision: &'a Decision,
+    pub classification: &'a Classification,
+    pub at: DateTime<Utc>,
+}
+
+/// Inserts the ticket with a fresh tracking code, its routing decision and an audit entry.
+pub async fn insert_ticket(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    draft: TicketDraft<'_>,
+) -> Result<tickets::Model, DbErr> {
+    let code = draw_tracking_code(state, txn).await?;
+    let reasons =
+        serde_json::to_string(&draft.decision.reasons).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let ticket = tickets::ActiveModel {
+        tracking_code: Set(code.as_str().to_owned()),
+        channel: Set(draft.channel.as_str().into()),
+        channel_account_id: Set(draft.channel_account_id),
+        contact_id: Set(draft.contact_id),
+        contact_identity_id: Set(draft.contact_identity_id),
+        thread_key: Set(draft.thread_key),
+        unit_code: Set(draft.decision.unit_code.clone()),
+        status: Set(TicketStatus::New.as_str().into()),
+        summary: Set(draft.summary),
+        language: Set(draft.language),
+        topic: Set(Some(draft.classification.topic.as_str().into())),
+        legal_track: Set(Some(draft.classification.track.as_str().into())),
+        classification: Set(Some(classification_json(draft.classification))),
+        urgent: Set(draft.classification.urgent),
+        routing_confidence: Set(Some(draft.decision.confidence)),
+        routing_reasons: Set(Some(reasons.clone())),
+        suggested_unit_code: Set(draft.decision.suggested_unit.clone()),
+        submitted_unit_code: Set(draft.submitted_unit_code),
+        assigned_officer_id: Set(None),
+        lat: Set(draft.location.map(|l| l.lat)),
+        lon: Set(draft.location.map(|l| l.lon)),
+        dedupe_hash: Set(draft.dedupe_hash),
+        due_at: Set(None),
+        created_at: Set(draft.at),
+        updated_at: Set(draft.at),
+        last_activity_at: Set(draft.at),
+        resolved_at: Set(None),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    routing_decisions::ActiveModel {
+        ticket_id: Set(ticket.id),
+        unit_code: Set(draft.decision.unit_code.clone()),
+        confidence: Set(draft.decision.confidence),
+        reasons: Set(reasons),
+        decided_by: Set("auto".into()),
+        officer_id: Set(None),
+        created_at: Set(draft.at),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    audit_log::ActiveModel {
+        officer_id: Set(None),
+        ticket_id: Set(Some(ticket.id)),
+        action: Set("ticket_created".into()),
+        detail: Set(Some(
+            serde_json::json!({"channel": draft.channel.as_str()}).to_string(),
+        )),
+        created_at: Set(draft.at),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    metrics::counter!("tickets_created_total", "channel" => draft.channel.as_str()).increment(1);
+    Ok(ticket)
+}
+
+/// A citizen's message on a ticket.
+pub struct MessageDraft {
+    pub ticket_id: i32,
+    pub channel: Channel,
+    pub provider_message_id: Option<String>,
+    pub body: String,
+    pub attachments: Option<String>,
+    pub location: Option<LatLon>,
+    pub detection: Option<Detection>,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn insert_message(
+    txn: &DatabaseTransaction,
+    draft: MessageDraft,
+) -> Result<ticket_messages::Model, DbErr> {
+    ticket_messages::ActiveModel {
+        ticket_id: Set(draft.ticket_id),
+        direction: Set("in".into()),
+        channel: Set(draft.channel.as_str().into()),
+        provider_message_id: Set(draft.provider_message_id),
+        body: Set(draft.body),
+        original_body: Set(None),
+        attachments: Set(draft.attachments),
+        lat: Set(draft.location.map(|l| l.lat)),
+        lon: Set(draft.location.map(|l| l.lon)),
+        language: Set(draft.detection.map(|d| d.language.code().to_owned())),
+        language_confidence: Set(draft.detection.map(|d| d.confidence)),
+        language_method: Set(draft.detection.map(|d| d.method.as_str().to_owned())),
+        officer_id: Set(None),
+        public: Set(false),
+        removed: Set(false),
+        hidden: Set(false),
+        edited_at: Set(None),
+        created_at: Set(draft.at),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
 }
 
 /// A code no ticket has yet; a collision (about one in 2^58 per pair) is drawn again.
@@ -230,7 +314,7 @@ fn dedupe_hash(sender_key: &str, text: &str) -> String {
     hex::encode(digest)
 }
 
-fn classification_json(c: &crate::routing::Classification) -> String {
+fn classification_json(c: &Classification) -> String {
     serde_json::json!({
         "topic": c.topic.as_str(),
         "topic_words": c.topic_words,

@@ -217,10 +217,10 @@ impl TestApp {
     }
 }
 
-/// Runs the test body on SQLite and, in its own test, on PostgreSQL.
+/// Runs the test body on SQLite and, in its own test, on PostgreSQL. `spawn = path;` picks another app builder.
 #[macro_export]
 macro_rules! on_both_backends {
-    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+    (spawn = $spawn:path; async fn $name:ident($app:ident) $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -230,17 +230,25 @@ macro_rules! on_both_backends {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                body($crate::helpers::spawn_app(Backend::Sqlite).await.expect("sqlite app")).await;
+                body($spawn(Backend::Sqlite).await.expect("sqlite app")).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                if let Some(app) = $crate::helpers::spawn_app(Backend::Postgres).await {
+                if let Some(app) = $spawn(Backend::Postgres).await {
                     body(app).await;
                 }
             }
         }
     };
+    (async fn $name:ident($app:ident) $body:block) => {
+        $crate::on_both_backends! { spawn = $crate::helpers::spawn_app; async fn $name($app) $body }
+    };
+}
+
+/// The display form (`XXXX-XXXX-XXXX`) of a stored tracking code.
+pub fn display_code(stored: &str) -> String {
+    TrackingCode::display(stored)
 }
 
 pub fn fixed_codes(codes: Vec<&'static str>) -> CodeSource {
@@ -250,4 +258,23 @@ pub fn fixed_codes(codes: Vec<&'static str>) -> CodeSource {
         next.and_then(TrackingCode::parse)
             .unwrap_or_else(TrackingCode::generate)
     })
+}
+
+/// Waits until `check` holds (background workers are asynchronous), failing after 10 s.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if check().await {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
 }

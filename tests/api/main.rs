@@ -1,10 +1,14 @@
 //! End-to-end tests: the real app on port 0 with a fresh database, SQLite and PostgreSQL alike.
 mod helpers;
 
+mod channels;
 mod cli;
 mod feedback_api;
 mod feedback_form;
+mod outbound;
 mod service;
 mod settings;
 mod storage;
 mod tracking;
+mod webhooks_facebook;
+mod webhooks_zalo;

@@ -1,0 +1,115 @@
+//! The first answer to a new ticket, on the citizen's own channel and in their language: the tracking code and
+//! link, and the emergency numbers when the wording is urgent. A Page comment gets it as the private reply:
+//! a tracking code is never posted publicly.
+use sea_orm::{DatabaseTransaction, DbErr};
+
+use entity::{channel_accounts, tickets};
+
+use super::inbound::{CitizenMessage, Thread};
+use super::language::{Detection, Language};
+use crate::domain::{Channel, TrackingCode};
+use crate::http::AppState;
+use crate::outbound::{self, NewOutbound, OutboundKind, Payload};
+
+pub async fn queue(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    ticket: &tickets::Model,
+    account: &channel_accounts::Model,
+    message: &CitizenMessage,
+    detection: Option<Detection>,
+    urgent: bool,
+) -> Result<(), DbErr> {
+    let (kind, recipient) = match (&message.identity.channel, &message.thread) {
+        (Channel::Zalo, _) => (OutboundKind::ZaloCs, message.identity.external_id.clone()),
+        (Channel::Facebook, Thread::Comment { comment_id, .. }) => {
+            (OutboundKind::PrivateReply, comment_id.clone())
+        }
+        (Channel::Facebook, Thread::Direct) => (
+            OutboundKind::Messenger,
+            message.identity.external_id.clone(),
+        ),
+        (Channel::Form, _) => return Ok(()),
+    };
+    let english = detection.is_some_and(|d| d.language == Language::En);
+    let unit = ticket
+        .unit_code
+        .as_deref()
+        .and_then(|code| state.gazetteer.unit(code))
+        .map(|u| u.name.clone());
+    let text = compose(
+        english,
+        &TrackingCode::display(&ticket.tracking_code),
+        &format!(
+            "{}/track/{}",
+            state.settings.public_base(),
+            TrackingCode::display(&ticket.tracking_code)
+        ),
+        unit.as_deref(),
+        urgent,
+    );
+    outbound::enqueue(
+        txn,
+        NewOutbound {
+            ticket_id: ticket.id,
+            message_id: None,
+            channel: message.identity.channel,
+            channel_account_id: Some(account.id),
+            kind,
+            recipient,
+            payload: Payload {
+                text,
+                quick_replies: Vec::new(),
+            },
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+pub fn compose(english: bool, code: &str, link: &str, unit: Option<&str>, urgent: bool) -> String {
+    let mut text = if english {
+        let unit = unit.map_or_else(
+            || "The commune police".to_owned(),
+            |u| format!("The police of {u}"),
+        );
+        format!("{unit} received your message. Tracking code: {code}. Follow it at {link}")
+    } else {
+        let unit = unit.map_or_else(
+            || "Công an xã, phường".to_owned(),
+            |u| format!("Công an {u}"),
+        );
+        format!("{unit} đã nhận phản ánh của bạn. Mã theo dõi: {code}. Xem tiến độ tại {link}")
+    };
+    if urgent {
+        text.push_str(if english {
+            "\nIf it is happening now, call 113 (police), 114 (fire) or 115 (ambulance) at once."
+        } else {
+            "\nNếu sự việc đang xảy ra, hãy gọi ngay 113 (công an), 114 (cứu hỏa), 115 (cấp cứu)."
+        });
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urgent_acknowledgements_name_the_emergency_numbers() {
+        let text = compose(
+            false,
+            "ABCD-EFGH-JKMN",
+            "http://x/track/ABCD-EFGH-JKMN",
+            Some("Xã Toàn Lưu"),
+            true,
+        );
+        assert!(
+            text.contains("Công an Xã Toàn Lưu")
+                && text.contains("ABCD-EFGH-JKMN")
+                && text.contains("113")
+        );
+        let text = compose(true, "ABCD-EFGH-JKMN", "http://x", None, false);
+        assert!(text.starts_with("The commune police") && !text.contains("113"));
+    }
+}

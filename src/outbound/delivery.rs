@@ -1,0 +1,139 @@
+//! One outbox row to one platform call (two for Zalo when the token must be refreshed first).
+use chrono::Utc;
+
+use entity::outbox;
+
+use super::error::OutboundError;
+use super::facebook::GraphClient;
+use super::text::{COMMENT_MAX_CHARS, MESSAGE_MAX_CHARS, fit};
+use super::zalo::ZaloClient;
+use super::{OutboundKind, Payload, Shared, accounts, window};
+use crate::domain::Channel;
+
+/// What the platform gave back for a message it accepted.
+pub(crate) struct Delivered {
+    /// Empty for form rows, which have nothing to call.
+    pub provider_message_id: Option<String>,
+}
+
+pub(crate) async fn deliver(
+    shared: &Shared,
+    row: &outbox::Model,
+) -> Result<Delivered, OutboundError> {
+    let channel = Channel::parse(&row.channel)
+        .ok_or_else(|| OutboundError::Permanent(format!("unknown channel {:?}", row.channel)))?;
+    let kind = OutboundKind::parse(&row.kind)
+        .ok_or_else(|| OutboundError::Permanent(format!("unknown kind {:?}", row.kind)))?;
+    let payload: Payload = serde_json::from_str(&row.payload)
+        .map_err(|e| OutboundError::Permanent(format!("unreadable payload: {e}")))?;
+    let id = match (channel, kind) {
+        // The form's tracking page shows replies: nothing to call.
+        (Channel::Form, _) => {
+            return Ok(Delivered {
+                provider_message_id: None,
+            });
+        }
+        (Channel::Zalo, OutboundKind::ZaloCs) => zalo_cs(shared, row, &payload).await?,
+        (Channel::Facebook, OutboundKind::Messenger) => messenger(shared, row, &payload).await?,
+        (Channel::Facebook, OutboundKind::PrivateReply) => {
+            private_reply(shared, row, &payload).await?
+        }
+        (Channel::Facebook, OutboundKind::PublicReply) => {
+            let account = accounts::account_of(&shared.db, row, channel).await?;
+            let token = accounts::token_of(&account)?;
+            graph(shared)
+                .public_reply(
+                    &token,
+                    &row.recipient,
+                    &fit(&payload.text, COMMENT_MAX_CHARS),
+                )
+                .await?
+        }
+        (channel, kind) => {
+            return Err(OutboundError::Permanent(format!(
+                "a {} message cannot go out on {}",
+                kind.as_str(),
+                channel.as_str()
+            )));
+        }
+    };
+    Ok(Delivered {
+        provider_message_id: Some(id).filter(|id| !id.is_empty()),
+    })
+}
+
+fn graph(shared: &Shared) -> GraphClient<'_> {
+    GraphClient::new(&shared.http, &shared.settings.facebook)
+}
+
+async fn zalo_cs(
+    shared: &Shared,
+    row: &outbox::Model,
+    payload: &Payload,
+) -> Result<String, OutboundError> {
+    let account = accounts::account_of(&shared.db, row, Channel::Zalo).await?;
+    let token = accounts::token_of(&account)?;
+    let zalo = ZaloClient::new(&shared.http, &shared.settings.zalo);
+    // Zalo has no quick replies in customer-service text: the text itself asks for the answer.
+    let text = fit(&payload.text, MESSAGE_MAX_CHARS);
+    match zalo.send_text(&token, &row.recipient, &text).await {
+        Err(OutboundError::TokenExpired(_)) => {
+            let fresh = accounts::refreshed_zalo_token(
+                &shared.db,
+                &shared.refresh_locks,
+                &zalo,
+                account.id,
+                &token,
+            )
+            .await?;
+            match zalo.send_text(&fresh, &row.recipient, &text).await {
+                // Refreshing once is all: a second refusal means the OA must be reconnected.
+                Err(OutboundError::TokenExpired(reason)) => Err(OutboundError::TokenRejected(
+                    format!("{reason} (again, right after a token refresh)"),
+                )),
+                other => other,
+            }
+        }
+        other => other,
+    }
+}
+
+async fn messenger(
+    shared: &Shared,
+    row: &outbox::Model,
+    payload: &Payload,
+) -> Result<String, OutboundError> {
+    let human_agent = shared.settings.facebook.human_agent_tag;
+    let messaging_type =
+        window::messenger(&shared.db.read, row.ticket_id, human_agent, Utc::now()).await??;
+    let account = accounts::account_of(&shared.db, row, Channel::Facebook).await?;
+    let token = accounts::token_of(&account)?;
+    graph(shared)
+        .send_message(
+            &token,
+            &row.recipient,
+            &fit(&payload.text, MESSAGE_MAX_CHARS),
+            &payload.quick_replies,
+            messaging_type,
+            row.id.to_string(),
+        )
+        .await
+}
+
+async fn private_reply(
+    shared: &Shared,
+    row: &outbox::Model,
+    payload: &Payload,
+) -> Result<String, OutboundError> {
+    window::private_reply(&shared.db.read, row.ticket_id, &row.recipient, Utc::now()).await??;
+    let account = accounts::account_of(&shared.db, row, Channel::Facebook).await?;
+    let token = accounts::token_of(&account)?;
+    graph(shared)
+        .private_reply(
+            &token,
+            &account.external_id,
+            &row.recipient,
+            &fit(&payload.text, MESSAGE_MAX_CHARS),
+        )
+        .await
+}

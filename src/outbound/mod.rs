@@ -1,0 +1,225 @@
+//! Outbound: every message to a citizen (acknowledgements, officers' replies, surveys) goes through the durable
+//! outbox and a worker that delivers it on the citizen's own channel, retrying what is transient and never
+//! sending anything twice.
+//!
+//! `enqueue` queues inside the caller's transaction; `Outbound::wake` after the commit starts delivery at once.
+//! The worker (`worker`) claims due rows and sends them through typed clients (`zalo`, `facebook`); `receipts`
+//! applies the platforms' delivery and read receipts and echoes.
+mod accounts;
+mod delivery;
+mod error;
+pub mod facebook;
+pub mod receipts;
+pub mod text;
+mod window;
+pub mod worker;
+pub mod zalo;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
+
+use entity::outbox;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::domain::Channel;
+use crate::http::AppState;
+
+pub use error::OutboundError;
+pub use receipts::Echo;
+
+/// Delivery machinery, built once: the worker runs on it and whoever queues a message wakes it.
+#[derive(Clone)]
+pub struct Outbound(Arc<Shared>);
+
+pub(crate) struct Shared {
+    settings: Arc<Settings>,
+    db: Db,
+    /// One client for both platforms, with the timeouts from `outbound.http_timeout_secs`.
+    http: reqwest::Client,
+    wake: Notify,
+    stop: Notify,
+    stopping: AtomicBool,
+    refresh_locks: accounts::RefreshLocks,
+}
+
+impl Outbound {
+    pub fn new(settings: &Settings, db: Db) -> Result<Outbound, OutboundError> {
+        let timeout = Duration::from_secs(settings.outbound.http_timeout_secs.max(1));
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .build()
+            .map_err(OutboundError::Client)?;
+        describe_metrics();
+        Ok(Outbound(Arc::new(Shared {
+            settings: Arc::new(settings.clone()),
+            db,
+            http,
+            wake: Notify::new(),
+            stop: Notify::new(),
+            stopping: AtomicBool::new(false),
+            refresh_locks: accounts::RefreshLocks::default(),
+        })))
+    }
+
+    /// Starts a pass now rather than at the next poll; call after committing an `enqueue`.
+    pub fn wake(&self) {
+        self.0.wake.notify_one();
+    }
+
+    /// Runs the worker until `shutdown`. Rows interrupted by a crash are made `unknown` first.
+    pub fn spawn(&self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(worker::run(self.0.clone()))
+    }
+
+    /// Asks the worker to stop after the batch in flight, so no send is cut off midway; await its handle.
+    pub fn shutdown(&self) {
+        self.0.stopping.store(true, Ordering::SeqCst);
+        self.0.stop.notify_one();
+    }
+
+    /// One pass over the due rows, as the worker does it; returns how many this call processed.
+    pub async fn run_once(&self) -> Result<usize, OutboundError> {
+        Ok(worker::pass(&self.0).await?.1)
+    }
+}
+
+fn describe_metrics() {
+    metrics::describe_counter!(
+        "outbound_messages_total",
+        "Outbound messages by channel, kind and outcome (sent, retry, undeliverable)"
+    );
+    metrics::describe_counter!(
+        "outbound_token_invalid_total",
+        "Sends refused for credentials no retry can fix, by channel: the token must be replaced"
+    );
+    metrics::describe_counter!(
+        "outbound_token_refresh_total",
+        "Zalo access-token refreshes by outcome (refreshed, refused, failed)"
+    );
+}
+
+/// Spawns the delivery worker of the app.
+pub fn spawn(state: actix_web::web::Data<AppState>) -> tokio::task::JoinHandle<()> {
+    state.outbound.spawn()
+}
+
+/// How a message reaches the citizen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboundKind {
+    /// Zalo OA customer-service message (`/v3.0/oa/message/cs`); recipient = the user's id for the OA.
+    ZaloCs,
+    /// Messenger Send API; recipient = the PSID.
+    Messenger,
+    /// The once-only private reply to a Page comment; recipient = the comment id.
+    PrivateReply,
+    /// A public reply under a Page comment, only when an officer chooses it; recipient = the comment id.
+    PublicReply,
+}
+
+impl OutboundKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboundKind::ZaloCs => "zalo_cs",
+            OutboundKind::Messenger => "messenger",
+            OutboundKind::PrivateReply => "private_reply",
+            OutboundKind::PublicReply => "public_reply",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<OutboundKind> {
+        [
+            OutboundKind::ZaloCs,
+            OutboundKind::Messenger,
+            OutboundKind::PrivateReply,
+            OutboundKind::PublicReply,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == value)
+    }
+}
+
+/// Delivery states of an outbox row.
+pub mod state {
+    pub const PENDING: &str = "pending";
+    /// Marked before the platform is called; a row left here by a crash becomes `unknown`, never retried blindly.
+    pub const SENDING: &str = "sending";
+    pub const SENT: &str = "sent";
+    pub const DELIVERED: &str = "delivered";
+    pub const READ: &str = "read";
+    pub const UNDELIVERABLE: &str = "undeliverable";
+    pub const UNKNOWN: &str = "unknown";
+}
+
+/// What is stored in `outbox.payload`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Payload {
+    pub text: String,
+    /// Messenger quick replies (e.g. a 1-5 rating): (title, payload).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quick_replies: Vec<(String, String)>,
+}
+
+pub struct NewOutbound {
+    pub ticket_id: i32,
+    /// The ticket message this delivers, if any (officers' replies); acknowledgements have none.
+    pub message_id: Option<i32>,
+    pub channel: Channel,
+    pub channel_account_id: Option<i32>,
+    pub kind: OutboundKind,
+    pub recipient: String,
+    pub payload: Payload,
+}
+
+/// Queues a message inside the caller's transaction, so it exists exactly when what caused it does.
+/// A private reply is once per comment: queuing a second one returns the first (unless it proved undeliverable).
+pub async fn enqueue(
+    conn: &impl ConnectionTrait,
+    item: NewOutbound,
+) -> Result<outbox::Model, DbErr> {
+    if item.kind == OutboundKind::PrivateReply
+        && let Some(first) = outbox::Entity::find()
+            .filter(outbox::Column::Kind.eq(OutboundKind::PrivateReply.as_str()))
+            .filter(outbox::Column::Channel.eq(item.channel.as_str()))
+            .filter(outbox::Column::Recipient.eq(item.recipient.as_str()))
+            .filter(outbox::Column::State.ne(state::UNDELIVERABLE))
+            .one(conn)
+            .await?
+    {
+        return Ok(first);
+    }
+    let now = Utc::now();
+    let payload = serde_json::to_string(&item.payload).map_err(|e| DbErr::Custom(e.to_string()))?;
+    outbox::ActiveModel {
+        ticket_id: Set(item.ticket_id),
+        message_id: Set(item.message_id),
+        channel: Set(item.channel.as_str().into()),
+        channel_account_id: Set(item.channel_account_id),
+        kind: Set(item.kind.as_str().into()),
+        recipient: Set(item.recipient),
+        payload: Set(payload),
+        state: Set(state::PENDING.into()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        last_error: Set(None),
+        provider_message_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        sent_at: Set(None),
+        delivered_at: Set(None),
+        read_at: Set(None),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+}

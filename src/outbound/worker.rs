@@ -1,0 +1,343 @@
+//! The delivery worker: claims due rows, marks them `sending` (committed) before calling the platform, then
+//! records what happened. Safe with several instances on one PostgreSQL: a row is claimed by a conditional
+//! update, so only the worker whose update changed it sends it.
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use rand::Rng;
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{ColumnTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use tracing::Instrument;
+
+use entity::outbox;
+
+use super::delivery::{Delivered, deliver};
+use super::error::OutboundError;
+use super::{OutboundKind, Shared, state};
+use crate::config::OutboundSettings;
+use crate::db::Db;
+
+/// Rows taken per pass.
+const BATCH: usize = 32;
+/// Platform calls in flight at once: enough to hide latency, few enough to stay under rate limits.
+const CONCURRENCY: usize = 8;
+/// How often rows stuck in `sending` (a crashed instance, a failed write after a send) are looked for.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+/// The worker's loop until `Outbound::shutdown`: a pass whenever woken or every `poll_interval_ms`.
+pub(crate) async fn run(shared: std::sync::Arc<Shared>) {
+    let span = tracing::info_span!("outbound_worker");
+    async move {
+        // SQLite has one process, so whatever is `sending` now was interrupted. On PostgreSQL other instances
+        // may be sending right now: only rows older than any send can take are theirs no longer.
+        let startup_cutoff = match shared.db.backend() {
+            DbBackend::Sqlite => None,
+            _ => Some(stale_cutoff(&shared.settings.outbound)),
+        };
+        sweep(&shared.db, startup_cutoff).await;
+        let mut last_sweep = Instant::now();
+        let poll = Duration::from_millis(shared.settings.outbound.poll_interval_ms.max(10));
+        while !shared.stopping.load(Ordering::SeqCst) {
+            let wait = match pass(&shared).await {
+                // A full batch: more may be due right away.
+                Ok((selected, _)) if selected == BATCH => continue,
+                Ok(_) => poll,
+                Err(err) => {
+                    tracing::error!(error = %err, "outbound pass failed");
+                    poll.max(Duration::from_secs(5))
+                }
+            };
+            if last_sweep.elapsed() >= SWEEP_EVERY {
+                sweep(&shared.db, Some(stale_cutoff(&shared.settings.outbound))).await;
+                last_sweep = Instant::now();
+            }
+            tokio::select! {
+                _ = shared.wake.notified() => {}
+                _ = shared.stop.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+        tracing::info!("outbound worker stopped");
+    }
+    .instrument(span)
+    .await
+}
+
+/// One pass over the due rows; returns how many were taken and how many of those this worker processed.
+pub(crate) async fn pass(shared: &Shared) -> Result<(usize, usize), OutboundError> {
+    let due = outbox::Entity::find()
+        .filter(outbox::Column::State.eq(state::PENDING))
+        .filter(outbox::Column::NextAttemptAt.lte(Utc::now()))
+        .order_by_asc(outbox::Column::NextAttemptAt)
+        .order_by_asc(outbox::Column::Id)
+        .limit(BATCH as u64)
+        .all(&shared.db.read)
+        .await?;
+    let selected = due.len();
+    let results: Vec<Result<bool, OutboundError>> = futures_util::stream::iter(due)
+        .map(|row| process(shared, row))
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    let mut processed = 0;
+    for result in results {
+        match result {
+            Ok(true) => processed += 1,
+            Ok(false) => {}
+            Err(err) => tracing::error!(error = %err, "outbound row failed"),
+        }
+    }
+    Ok((selected, processed))
+}
+
+/// Sends one due row if this worker wins its claim. `Ok(false)`: someone else has it, or it must wait.
+async fn process(shared: &Shared, row: outbox::Model) -> Result<bool, OutboundError> {
+    if row.kind == OutboundKind::PrivateReply.as_str() {
+        match private_reply_gate(&shared.db, &row).await? {
+            Gate::Go => {}
+            Gate::Wait => {
+                postpone(&shared.db, &row, &shared.settings.outbound).await?;
+                return Ok(false);
+            }
+            Gate::AlreadyReplied(first) => {
+                let reason = format!(
+                    "a private reply to this comment was already sent (outbox #{first}); Facebook allows one"
+                );
+                let done = outbox::Entity::update_many()
+                    .col_expr(outbox::Column::State, Expr::value(state::UNDELIVERABLE))
+                    .col_expr(outbox::Column::LastError, Expr::value(reason.clone()))
+                    .col_expr(outbox::Column::UpdatedAt, Expr::value(Utc::now()))
+                    .filter(outbox::Column::Id.eq(row.id))
+                    .filter(outbox::Column::State.eq(state::PENDING))
+                    .exec(&shared.db.write)
+                    .await?;
+                if done.rows_affected == 1 {
+                    count(&row, "undeliverable");
+                    tracing::info!(outbox_id = row.id, reason = %reason, "outbound message undeliverable");
+                }
+                return Ok(done.rows_affected == 1);
+            }
+        }
+    }
+    if !claim(&shared.db, &row).await? {
+        return Ok(false);
+    }
+    let result = deliver(shared, &row).await;
+    record(shared, &row, result).await?;
+    Ok(true)
+}
+
+/// `pending` -> `sending`, committed before any platform call. A private reply is only claimed while no earlier
+/// private reply to the same comment is anything but undeliverable, checked in the same statement, so two
+/// instances can never both send one.
+async fn claim(db: &Db, row: &outbox::Model) -> Result<bool, DbErr> {
+    let mut update = outbox::Entity::update_many()
+        .col_expr(outbox::Column::State, Expr::value(state::SENDING))
+        .col_expr(outbox::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(outbox::Column::Id.eq(row.id))
+        .filter(outbox::Column::State.eq(state::PENDING));
+    if row.kind == OutboundKind::PrivateReply.as_str() {
+        // Scoped here: ExprTrait's `min`/`max` would shadow the integers' elsewhere in this module.
+        use sea_orm::sea_query::ExprTrait;
+        let earlier = Query::select()
+            .expr(Expr::val(1))
+            .from(outbox::Entity)
+            .and_where(Expr::col(outbox::Column::Kind).eq(OutboundKind::PrivateReply.as_str()))
+            .and_where(Expr::col(outbox::Column::Channel).eq(row.channel.as_str()))
+            .and_where(Expr::col(outbox::Column::Recipient).eq(row.recipient.as_str()))
+            .and_where(Expr::col(outbox::Column::Id).lt(row.id))
+            .and_where(Expr::col(outbox::Column::State).ne(state::UNDELIVERABLE))
+            .to_owned();
+        update = update.filter(Expr::exists(earlier).not());
+    }
+    Ok(update.exec(&db.write).await?.rows_affected == 1)
+}
+
+enum Gate {
+    Go,
+    /// An earlier private reply to the same comment is still pending or in flight.
+    Wait,
+    /// An earlier one went out (or may have): this one never will.
+    AlreadyReplied(i32),
+}
+
+async fn private_reply_gate(db: &Db, row: &outbox::Model) -> Result<Gate, DbErr> {
+    let earlier = outbox::Entity::find()
+        .filter(outbox::Column::Kind.eq(OutboundKind::PrivateReply.as_str()))
+        .filter(outbox::Column::Channel.eq(row.channel.as_str()))
+        .filter(outbox::Column::Recipient.eq(row.recipient.as_str()))
+        .filter(outbox::Column::Id.lt(row.id))
+        .filter(outbox::Column::State.ne(state::UNDELIVERABLE))
+        .order_by_asc(outbox::Column::Id)
+        .all(&db.read)
+        .await?;
+    Ok(
+        match earlier
+            .iter()
+            .find(|o| o.state != state::PENDING && o.state != state::SENDING)
+        {
+            Some(first) => Gate::AlreadyReplied(first.id),
+            None if earlier.is_empty() => Gate::Go,
+            None => Gate::Wait,
+        },
+    )
+}
+
+/// Keeps a waiting row from being picked up again on every pass.
+async fn postpone(db: &Db, row: &outbox::Model, settings: &OutboundSettings) -> Result<(), DbErr> {
+    let later =
+        Utc::now() + chrono::Duration::milliseconds(settings.poll_interval_ms.max(1000) as i64);
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::NextAttemptAt, Expr::value(later))
+        .filter(outbox::Column::Id.eq(row.id))
+        .filter(outbox::Column::State.eq(state::PENDING))
+        .exec(&db.write)
+        .await?;
+    Ok(())
+}
+
+/// Stores the outcome of a send this worker claimed.
+async fn record(
+    shared: &Shared,
+    row: &outbox::Model,
+    result: Result<Delivered, OutboundError>,
+) -> Result<(), DbErr> {
+    let now = Utc::now();
+    let attempts = row.attempts + 1;
+    let max_attempts = i32::try_from(shared.settings.outbound.max_attempts).unwrap_or(i32::MAX);
+    let base = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Attempts, Expr::value(attempts))
+        .col_expr(outbox::Column::UpdatedAt, Expr::value(now))
+        .filter(outbox::Column::Id.eq(row.id));
+    let (outcome, update, reason) = match result {
+        Ok(delivered) => (
+            "sent",
+            base.col_expr(outbox::Column::State, Expr::value(state::SENT))
+                .col_expr(
+                    outbox::Column::ProviderMessageId,
+                    Expr::value(delivered.provider_message_id),
+                )
+                .col_expr(outbox::Column::SentAt, Expr::value(now))
+                .col_expr(
+                    outbox::Column::LastError,
+                    Expr::value(Option::<String>::None),
+                )
+                // A sweep may have called it unknown meanwhile; the answer we hold is better.
+                .filter(outbox::Column::State.is_in([state::SENDING, state::UNKNOWN])),
+            None,
+        ),
+        Err(err) => {
+            let retryable = matches!(
+                err,
+                OutboundError::Transient(_) | OutboundError::Db(_) | OutboundError::Client(_)
+            );
+            if let OutboundError::TokenRejected(reason) = &err {
+                tracing::error!(channel = %row.channel, reason = %reason, "outbound credentials refused");
+                metrics::counter!("outbound_token_invalid_total", "channel" => row.channel.clone())
+                    .increment(1);
+            }
+            let reason = err.to_string();
+            if retryable && attempts < max_attempts {
+                let next = now + backoff(&shared.settings.outbound, attempts as u32);
+                (
+                    "retry",
+                    base.col_expr(outbox::Column::State, Expr::value(state::PENDING))
+                        .col_expr(outbox::Column::NextAttemptAt, Expr::value(next))
+                        .col_expr(outbox::Column::LastError, Expr::value(reason.clone()))
+                        .filter(outbox::Column::State.eq(state::SENDING)),
+                    Some(reason),
+                )
+            } else {
+                let reason = if retryable {
+                    format!("gave up after {attempts} attempts; last: {reason}")
+                } else {
+                    reason
+                };
+                (
+                    "undeliverable",
+                    base.col_expr(outbox::Column::State, Expr::value(state::UNDELIVERABLE))
+                        .col_expr(outbox::Column::LastError, Expr::value(reason.clone()))
+                        .filter(outbox::Column::State.is_in([state::SENDING, state::UNKNOWN])),
+                    Some(reason),
+                )
+            }
+        }
+    };
+    // If this write fails after a send, the row stays `sending` and a sweep makes it `unknown`: never resent.
+    update.exec(&shared.db.write).await?;
+    count(row, outcome);
+    match reason {
+        None => {
+            tracing::info!(outbox_id = row.id, channel = %row.channel, kind = %row.kind, "outbound message sent")
+        }
+        Some(reason) => tracing::info!(
+            outbox_id = row.id, channel = %row.channel, kind = %row.kind, outcome, reason = %reason,
+            "outbound message not sent"
+        ),
+    }
+    Ok(())
+}
+
+fn count(row: &outbox::Model, outcome: &'static str) {
+    metrics::counter!(
+        "outbound_messages_total",
+        "channel" => row.channel.clone(),
+        "kind" => row.kind.clone(),
+        "outcome" => outcome
+    )
+    .increment(1);
+}
+
+/// Exponential from `backoff_base_ms`, capped at `backoff_max_secs`, with jitter in the upper half so rows that
+/// failed together spread out.
+pub fn backoff(settings: &OutboundSettings, attempts: u32) -> chrono::Duration {
+    let doublings = attempts.saturating_sub(1).min(30);
+    let ceiling = settings
+        .backoff_base_ms
+        .saturating_mul(1u64 << doublings)
+        .min(settings.backoff_max_secs.saturating_mul(1000))
+        .max(1);
+    let ms = rand::rng().random_range(ceiling / 2..=ceiling);
+    chrono::Duration::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX))
+}
+
+/// Longer than any send can take (a send, a token refresh and the retried send, each bounded by the timeout).
+fn stale_cutoff(settings: &OutboundSettings) -> DateTime<Utc> {
+    let secs = settings
+        .http_timeout_secs
+        .saturating_mul(4)
+        .saturating_add(60);
+    Utc::now() - chrono::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX))
+}
+
+async fn sweep(db: &Db, older_than: Option<DateTime<Utc>>) {
+    match recover_interrupted(db, older_than).await {
+        Ok(0) => {}
+        Ok(rows) => tracing::warn!(
+            rows,
+            "outbound messages interrupted mid-send are now 'unknown' (not resent; an echo may reconcile them)"
+        ),
+        Err(err) => tracing::error!(error = %err, "cannot recover interrupted outbound messages"),
+    }
+}
+
+/// Rows left in `sending` (updated before `older_than`, or all) become `unknown`: the platform may or may not
+/// have the message, so it is never sent again automatically.
+pub async fn recover_interrupted(db: &Db, older_than: Option<DateTime<Utc>>) -> Result<u64, DbErr> {
+    let mut update = outbox::Entity::update_many()
+        .col_expr(outbox::Column::State, Expr::value(state::UNKNOWN))
+        .col_expr(
+            outbox::Column::LastError,
+            Expr::value(
+                "interrupted while sending: the platform may or may not have it; not resent",
+            ),
+        )
+        .col_expr(outbox::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(outbox::Column::State.eq(state::SENDING));
+    if let Some(cutoff) = older_than {
+        update = update.filter(outbox::Column::UpdatedAt.lt(cutoff));
+    }
+    Ok(update.exec(&db.write).await?.rows_affected)
+}

@@ -1,0 +1,310 @@
+//! `POST /webhooks/zalo` with the shared fixtures: each has the outcome SOURCES.md gives.
+use serde_json::{Value, json};
+
+use crate::channels::{ZALO_APP_ID, zalo_fixture, zalo_signature};
+use crate::helpers::{Backend, eventually};
+use crate::on_both_backends;
+
+on_both_backends! {
+    spawn = crate::channels::channel_app;
+    async fn a_zalo_text_becomes_a_ticket_with_an_acknowledgement(app) {
+        let body = zalo_fixture("zalo_user_send_text.json");
+        let response = app.post_zalo(&body).await;
+        assert_eq!(response.status(), 200);
+        app.processed().await;
+        let tickets = app.tickets().await;
+        assert_eq!(tickets.len(), 1);
+        assert_eq!(tickets[0].channel, "zalo");
+        let messages = app.messages().await;
+        assert_eq!(messages.len(), 1);
+        assert_eq!(messages[0].body, "message");
+        assert_eq!(messages[0].provider_message_id.as_deref(), Some("96d3cdf3af150460909"));
+        let outbox = app.outbox().await;
+        assert_eq!(outbox.len(), 1, "one acknowledgement queued");
+        assert_eq!(outbox[0].kind, "zalo_cs");
+        assert_eq!(outbox[0].recipient, "246845883529197922");
+        let payload: Value = serde_json::from_str(&outbox[0].payload).unwrap();
+        let code = crate::helpers::display_code(&tickets[0].tracking_code);
+        assert!(payload["text"].as_str().unwrap().contains(&code), "the acknowledgement carries the tracking code");
+    }
+}
+
+on_both_backends! {
+    spawn = crate::channels::channel_app;
+    async fn zalo_attachments_and_locations_are_kept(app) {
+        for (name, msg_id) in [
+            ("zalo_user_send_image_ASSEMBLED.json", "img-1"),
+            ("zalo_user_send_file_ASSEMBLED.json", "file-1"),
+            ("zalo_user_send_sticker_ASSEMBLED.json", "sticker-1"),
+            ("zalo_user_send_location_ASSEMBLED.json", "loc-1"),
+        ] {
+            // The assembled samples share one msg_id; give each its own, as real messages have.
+            let body = zalo_fixture(name).replace("96d3cdf3af150460909", msg_id);
+            assert_eq!(app.post_zalo(&body).await.status(), 200, "{name}");
+        }
+        app.processed().await;
+        let messages = app.messages().await;
+        assert_eq!(messages.len(), 4);
+        assert_eq!(app.tickets().await.len(), 1, "one citizen, one open conversation");
+        let file = messages.iter().find(|m| m.provider_message_id.as_deref() == Some("file-1")).unwrap();
+        let attachments: Value = serde_json::from_str(file.attachments.as_deref().unwrap()).unwrap();
+        assert_eq!(attachments[0]["name"], "developer.docx");
+        assert_eq!(attachments[0]["size"], 233947);
+        assert_eq!(attachments[0]["url"], "https://example.invalid/developer.docx");
+        let location = messages.iter().find(|m| m.provider_message_id.as_deref() == Some("loc-1")).unwrap();
+        assert_eq!(location.lat, Some(10.7642473));
+        assert_eq!(location.lon, Some(106.6564314));
+    }
+}
+
+on_both_backends! {
+    spawn = crate::channels::channel_app;
+    async fn follow_unfollow_and_submitted_info_update_the_contact_without_a_ticket(app) {
+        assert_eq!(app.post_zalo(&zalo_fixture("zalo_follow.json")).await.status(), 200);
+        app.processed().await;
+        use sea_orm::EntityTrait;
+        let identities = entity::contact_identities::Entity::find().all(&app.db).await.unwrap();
+        assert_eq!(identities.len(), 1);
+        assert_eq!(identities[0].following, Some(true));
+        assert_eq!(app.post_zalo(&zalo_fixture("zalo_unfollow_ASSEMBLED.json")).await.status(), 200);
+        app.processed().await;
+        let identities = entity::contact_identities::Entity::find().all(&app.db).await.unwrap();
+        let follower = identities.iter().find(|i| i.external_id == "24684588352919792").unwrap();
+        assert_eq!(follower.following, Some(true));
+        let unfollower = identities.iter().find(|i| i.external_id == "8958041078911298472").unwrap();
+        assert_eq!(unfollower.following, Some(false));
+        // The same follower leaving later.
+        let leave = zalo_fixture("zalo_follow.json").replace("\"follow\"", "\"unfollow\"").replace("154397978274", "154397979999");
+        assert_eq!(app.post_zalo(&leave).await.status(), 200);
+        app.processed().await;
+        let identities = entity::contact_identities::Entity::find().all(&app.db).await.unwrap();
+        let follower = identities.iter().find(|i| i.external_id == "24684588352919792").unwrap();
+        assert_eq!(follower.following, Some(false));
+
+        assert_eq!(app.post_zalo(&zalo_fixture("zalo_user_submit_info_SECONDARY.json")).await.status(), 200);
+        app.processed().await;
+        let identities = entity::contact_identities::Entity::find().all(&app.db).await.unwrap();
+        let submitted = identities.iter().find(|i| i.external_id == "246845883529697922").unwrap();
+        assert_eq!(submitted.phone.as_deref(), Some("+84912345678"));
+        assert!(submitted.phone_verified);
+        assert_eq!(submitted.display_name.as_deref(), Some("Name Example"));
+        let contact = entity::contacts::Entity::find_by_id(submitted.contact_id).one(&app.db).await.unwrap().unwrap();
+        assert_eq!(contact.verified_phone.as_deref(), Some("+84912345678"));
+        assert_eq!(app.tickets().await.len(), 0);
+    }
+}
+
+on_both_backends! {
+    spawn = crate::channels::channel_app;
+    async fn our_own_sends_and_receipts_never_become_citizen_messages(app) {
+        for name in [
+            "zalo_oa_send_text_ASSEMBLED.json",
+            "zalo_user_received_message_ASSEMBLED.json",
+        ] {
+            assert_eq!(app.post_zalo(&zalo_fixture(name)).await.status(), 200, "{name}");
+        }
+        app.processed().await;
+        assert_eq!(app.tickets().await.len(), 0);
+        assert_eq!(app.messages().await.len(), 0);
+    }
+}
+
+on_both_backends! {
+    spawn = crate::channels::channel_app;
+    async fn a_receipt_marks_our_outbound_message_delivered(app) {
+        // A citizen writes; we answer (outbox row); Zalo reports it received.
+        assert_eq!(app.post_zalo(&zalo_fixture("zalo_user_send_text.json")).await.status(), 200);
+        app.processed().await;
+        let outbox = app.outbox().await;
+        use sea_orm::{ActiveModelTrait, Set};
+        let mut row: entity::outbox::ActiveModel = outbox[0].clone().into();
+        row.state = Set("sent".into());
+        row.provider_message_id = Set(Some("our-msg-1".into()));
+        row.sent_at = Set(Some(chrono::Utc::now()));
+        row.update(&app.db).await.unwrap();
+        let receipt = zalo_fixture("zalo_user_received_message_ASSEMBLED.json").replace("96d3cdf3af150460909", "our-msg-1");
+        assert_eq!(app.post_zalo(&receipt).await.status(), 200);
+        app.processed().await;
+        let outbox = app.outbox().await;
+        assert_eq!(outbox[0].state, "delivered");
+        assert!(outbox[0].delivered_at.is_some());
+    }
+}
+
+on_both_backends! {
+    spawn = crate::channels::channel_app;
+    async fn bad_signatures_and_bodies_are_refused_and_store_nothing(app) {
+        let body = zalo_fixture("zalo_user_send_text.json");
+        let good = zalo_signature(&body);
+        // One byte changed after signing.
+        let tampered = body.replacen("message", "messagf", 1);
+        let response = app.client.post(app.url("/webhooks/zalo")).header("x-zevent-signature", good.clone()).body(tampered).send().await.unwrap();
+        assert_eq!(response.status(), 401);
+        let body_json: Value = response.json().await.unwrap();
+        assert_eq!(body_json["error"]["code"], "unauthorized");
+        let missing = app.client.post(app.url("/webhooks/zalo")).body(body.clone()).send().await.unwrap();
+        assert_eq!(missing.status(), 401);
+        // Another app's event fails like a bad signature, even when signed with our secret.
+        let other_app = body.replace(ZALO_APP_ID, "999");
+        assert_eq!(app.post_zalo(&other_app).await.status(), 401);
+        let malformed = "{\"app_id\": \"4242424242424242\", \"timestamp\": ";
+        let response = app.client.post(app.url("/webhooks/zalo")).header("x-zevent-signature", "mac=00").body(malformed).send().await.unwrap();
+        assert_eq!(response.status(), 400);
+        let invalid_utf8 = b"{\"app_id\":\"4242424242424242\",\"timestamp\":\"1\",\"x\":\"\xff\"}".to_vec();
+        let response = app.client.post(app.url("/webhooks/zalo")).header("x-zevent-signature", "mac=00").body(invalid_utf8).send().await.unwrap();
+        assert_eq!(response.status(), 400);
+        let huge = json!({"app_id": ZALO_APP_ID, "timestamp": "1", "pad": "x".repeat(300_000)}).to_string();
+        assert_eq!(app.post_zalo(&huge).await.status(), 413);
+        assert_eq!(app.event_count().await, 0);
+    }
+}
+
+on_both_backends! {
+    spawn = crate::channels::channel_app;
+    async fn duplicate_and_concurrent_deliveries_make_one_message(app) {
+        let body = zalo_fixture("zalo_user_send_text.json");
+        let sends = (0..8).map(|_| app.post_zalo(&body));
+        for response in futures_util::future::join_all(sends).await {
+            assert_eq!(response.status(), 200);
+        }
+        assert_eq!(app.post_zalo(&body).await.status(), 200, "a late retry is still acknowledged");
+        app.processed().await;
+        assert_eq!(app.event_count().await, 1);
+        assert_eq!(app.messages().await.len(), 1);
+        assert_eq!(app.outbox().await.len(), 1, "one acknowledgement");
+    }
+}
+
+on_both_backends! {
+    spawn = crate::channels::channel_app;
+    async fn an_unknown_event_is_accepted_kept_raw_and_counted(app) {
+        let body = json!({"app_id": ZALO_APP_ID, "event_name": "user_reacted_message_future", "timestamp": "1700000000000", "sender": {"id": "1"}, "recipient": {"id": "2"}, "message": {"msg_id": "r-1", "react_icon": "/-heart"}}).to_string();
+        assert_eq!(app.post_zalo(&body).await.status(), 200);
+        app.processed().await;
+        use sea_orm::EntityTrait;
+        let events = entity::inbound_events::Entity::find().all(&app.db).await.unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].raw_body, body, "kept raw, byte for byte");
+        assert_eq!(events[0].event_kind, "user_reacted_message_future");
+        assert_eq!(app.tickets().await.len(), 0);
+        let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        assert!(metrics.contains("webhook_events_unknown_total"), "{metrics}");
+    }
+}
+
+on_both_backends! {
+    spawn = crate::channels::channel_app;
+    async fn a_second_message_joins_the_open_ticket_and_urgent_wording_names_113(app) {
+        let mut first: Value = serde_json::from_str(&zalo_fixture("zalo_user_send_text.json")).unwrap();
+        first["message"]["text"] = json!("Có trộm đang cạy cửa nhà tôi ở xã Toàn Lưu, cứu với");
+        let first = first.to_string();
+        assert_eq!(app.post_zalo(&first).await.status(), 200);
+        let second = zalo_fixture("zalo_user_send_text.json").replace("96d3cdf3af150460909", "second-msg");
+        assert_eq!(app.post_zalo(&second).await.status(), 200);
+        app.processed().await;
+        let tickets = app.tickets().await;
+        assert_eq!(tickets.len(), 1);
+        assert!(tickets[0].urgent);
+        assert_eq!(tickets[0].unit_code.as_deref(), Some("18634"));
+        assert_eq!(app.messages().await.len(), 2);
+        let outbox = app.outbox().await;
+        assert_eq!(outbox.len(), 1);
+        assert!(outbox[0].payload.contains("113"));
+        assert!(outbox[0].payload.contains("Toàn Lưu"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zalo_answers_503_until_configured_and_serves_its_domain_check() {
+    let app = crate::helpers::spawn_app_with(
+        Backend::Sqlite,
+        crate::helpers::AppOptions {
+            env: &[
+                ("ZALO__VERIFICATION_PATH", "zalo_verifierABC123.html"),
+                (
+                    "ZALO__VERIFICATION_BODY",
+                    "zalo-platform-site-verification=ABC123",
+                ),
+            ],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let response = app
+        .post_zalo(&zalo_fixture("zalo_user_send_text.json"))
+        .await;
+    assert_eq!(response.status(), 503);
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("zalo.app_id")
+    );
+    let check = app
+        .client
+        .get(app.url("/zalo_verifierABC123.html"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(check.status(), 200);
+    assert_eq!(
+        check.text().await.unwrap(),
+        "zalo-platform-site-verification=ABC123"
+    );
+    assert_eq!(app.event_count().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_resumes_events_stored_before_a_restart() {
+    // Events stored but not processed (a crash right after the acknowledgement) are applied on the next start.
+    let test_db = std::sync::Arc::new(
+        crate::helpers::TestDb::fresh(Backend::Sqlite)
+            .await
+            .unwrap(),
+    );
+    let settings = crate::helpers::test_settings(&test_db.url, crate::channels::CHANNEL_ENV);
+    let db = phananh::db::Db::connect(&settings.database).await.unwrap();
+    db.migrate().await.unwrap();
+    use sea_orm::{ActiveModelTrait, Set};
+    for i in 0..5 {
+        let raw = zalo_fixture("zalo_user_send_text.json")
+            .replace("96d3cdf3af150460909", &format!("stored-{i}"));
+        entity::inbound_events::ActiveModel {
+            channel: Set("zalo".into()),
+            account_external_id: Set(Some("388613280878808645".into())),
+            dedupe_key: Set(format!("user_send_text:stored-{i}")),
+            event_kind: Set("user_send_text".into()),
+            raw_body: Set(raw),
+            received_at: Set(chrono::Utc::now()),
+            processed_at: Set(None),
+            attempts: Set(0),
+            last_error: Set(None),
+            ..Default::default()
+        }
+        .insert(&db.write)
+        .await
+        .unwrap();
+    }
+    let env: Vec<(&str, &str)> = crate::channels::CHANNEL_ENV
+        .iter()
+        .copied()
+        .chain([("ZALO__API_BASE", "http://127.0.0.1:9")])
+        .collect();
+    let app = crate::helpers::start_on(
+        test_db,
+        Backend::Sqlite,
+        crate::helpers::AppOptions {
+            env: &env,
+            ..Default::default()
+        },
+    )
+    .await;
+    app.processed().await;
+    eventually("five messages", || async {
+        app.messages().await.len() == 5
+    })
+    .await;
+    assert_eq!(app.tickets().await.len(), 1);
+}
