@@ -3,6 +3,7 @@
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
+use chrono::NaiveTime;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -18,6 +19,7 @@ pub struct Settings {
     pub zalo: ZaloSettings,
     pub facebook: FacebookSettings,
     pub outbound: OutboundSettings,
+    pub deadlines: DeadlinesSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -141,6 +143,37 @@ pub struct OutboundSettings {
     pub http_timeout_secs: u64,
 }
 
+/// The legal tracks' clocks and the working-day calendar they count on (`crate::deadlines`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlinesSettings {
+    pub calendar_file: PathBuf,
+    /// "HH:MM" local time (UTC+7): a working-day deadline ends then on its last day.
+    #[serde(deserialize_with = "clock_time")]
+    pub office_close: NaiveTime,
+    pub feedback: TrackSettings,
+    pub citizen_request: TrackSettings,
+    pub complaint: TrackSettings,
+    pub denunciation: TrackSettings,
+    pub crime_report: TrackSettings,
+}
+
+/// One track's clock: `days` with `working_days`, or `hours`; checked at start-up.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrackSettings {
+    #[serde(default)]
+    pub days: Option<u32>,
+    #[serde(default)]
+    pub working_days: Option<bool>,
+    #[serde(default)]
+    pub hours: Option<u32>,
+    /// A later clock on the same track (complaints: resolve after acceptance); not used for `due_at`.
+    #[serde(default)]
+    pub resolve_days: Option<u32>,
+    pub basis: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FacebookPage {
@@ -237,6 +270,8 @@ impl Settings {
             key: "server.public_url",
             message: e.to_string(),
         })?;
+        crate::deadlines::Clocks::from_settings(&self.deadlines)
+            .map_err(|(key, message)| SettingsError::Value { key, message })?;
         Ok(())
     }
 
@@ -249,6 +284,13 @@ impl Settings {
 /// The settings file to use when `--config` is not given.
 pub fn default_path() -> PathBuf {
     PathBuf::from("config/default.toml")
+}
+
+/// A local time of day written "HH:MM".
+fn clock_time<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<NaiveTime, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    NaiveTime::parse_from_str(&text, "%H:%M")
+        .map_err(|_| serde::de::Error::custom(format!("{text:?} is not a time of day \"HH:MM\"")))
 }
 
 /// A list of addresses from TOML (`["10.0.0.1"]`) or from one environment variable (`10.0.0.1,10.0.0.2`).

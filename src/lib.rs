@@ -9,6 +9,7 @@ pub mod channels;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod deadlines;
 pub mod domain;
 pub mod http;
 pub mod i18n;

@@ -32,6 +32,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub last_activity_at: DateTimeUtc,
     pub resolved_at: Option<DateTimeUtc>,
+    /// A complaint about officers' conduct: also in the province supervisors' queue.
+    pub officer_conduct: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,6 +3,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_create_directory;
 mod m20261126_000002_create_tickets;
+mod m20261126_000003_add_ticket_conduct_flag;
 
 pub struct Migrator;
 
@@ -12,6 +13,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_create_directory::Migration),
             Box::new(m20261126_000002_create_tickets::Migration),
+            Box::new(m20261126_000003_add_ticket_conduct_flag::Migration),
         ]
     }
 }

@@ -26,6 +26,7 @@ use crate::channels::events::EventStore;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::TrackingCode;
+use crate::intake::form_writer::FormWriter;
 use crate::intake::language::LanguageDetector;
 use crate::routing::{Gazetteer, Router};
 use crate::templates::Templates;
@@ -52,6 +53,10 @@ pub struct AppState {
     pub intake_wake: Arc<Notify>,
     /// The outbox's delivery worker and its wake-up (outbound::Outbound::wake after queuing).
     pub outbound: crate::outbound::Outbound,
+    /// The legal tracks' clocks on the working-day calendar: every new ticket's `due_at`.
+    pub deadlines: Arc<crate::deadlines::Deadlines>,
+    /// Batches form submissions into group commits.
+    pub form_writer: FormWriter,
 }
 
 /// Test seams: parts of the app a test may replace.
@@ -95,6 +100,10 @@ impl Application {
             .await
             .context("cannot store the gazetteer's units")?;
         let router = Arc::new(Router::new(gazetteer.clone()));
+        let deadlines = Arc::new(
+            crate::deadlines::Deadlines::load(&settings.deadlines)
+                .context("cannot load the working-day calendar")?,
+        );
         accounts::sync(&db.write, &settings)
             .await
             .context("cannot store the configured Zalo OAs and Facebook Pages")?;
@@ -103,7 +112,9 @@ impl Application {
         // Built once: lingua's models are compiled in and load lazily; the detector is shared by every worker.
         let language = Arc::new(LanguageDetector::new());
 
+        let (form_writer, form_queue) = FormWriter::new();
         let state = web::Data::new(AppState {
+            form_writer,
             served: accounts::served(&settings),
             events,
             intake_wake,
@@ -119,12 +130,14 @@ impl Application {
                 .tracking_codes
                 .unwrap_or_else(|| Arc::new(TrackingCode::generate)),
             language,
+            deadlines,
         });
 
         let listener = TcpListener::bind(&state.settings.server.bind)
             .with_context(|| format!("cannot listen on {}", state.settings.server.bind))?;
         let port = listener.local_addr()?.port();
         let server = run(listener, state.clone())?;
+        crate::intake::form_writer::start(state.clone(), form_queue);
         spawn_housekeeping(state.clone());
         crate::intake::worker::spawn(state.clone());
         let outbound_worker = crate::outbound::spawn(state.clone());

@@ -10,7 +10,7 @@ use entity::{contact_identities, contacts, ticket_messages, tickets};
 
 use super::acknowledgement;
 use super::inbound::{CitizenMessage, IdentityKey, Inbound, Thread};
-use super::tickets::{MessageDraft, TicketDraft, insert_message, insert_ticket};
+use super::tickets::{Companions, MessageDraft, TicketDraft, insert_message, insert_ticket};
 use crate::channels::accounts;
 use crate::domain::{Channel, FeedbackText, PhoneNumber, TicketStatus};
 use crate::http::AppState;
@@ -374,6 +374,7 @@ async fn citizen_message(
         Thread::Comment { comment_id, .. } => Some(comment_id.clone()),
         Thread::Direct => None,
     };
+    let mut companions = Companions::default();
     let ticket = insert_ticket(
         state,
         txn,
@@ -392,22 +393,20 @@ async fn citizen_message(
             classification: &classification,
             at: now,
         },
+        &mut companions,
     )
     .await?;
-    insert_message(
-        txn,
-        MessageDraft {
-            ticket_id: ticket.id,
-            channel,
-            provider_message_id: Some(message.provider_message_id.clone()),
-            body,
-            attachments,
-            location: message.location,
-            detection,
-            at: message.at,
-        },
-    )
-    .await?;
+    companions.add_message(MessageDraft {
+        ticket_id: ticket.id,
+        channel,
+        provider_message_id: Some(message.provider_message_id.clone()),
+        body,
+        attachments,
+        location: message.location,
+        detection,
+        at: message.at,
+    });
+    companions.write(txn).await?;
     acknowledgement::queue(
         state,
         txn,

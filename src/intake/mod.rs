@@ -3,6 +3,7 @@
 mod acknowledgement;
 pub mod conversation;
 mod facebook_events;
+pub mod form_writer;
 pub mod inbound;
 pub mod language;
 pub mod tickets;

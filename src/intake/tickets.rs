@@ -40,8 +40,18 @@ pub struct Opened {
 
 const MAX_CODE_DRAWS: usize = 8;
 
-pub async fn open_form_ticket(state: &AppState, feedback: NewFeedback) -> anyhow::Result<Opened> {
-    // Routing is pure and costs microseconds: decide before taking the write lock.
+/// A form submission with everything decided that needs no database: the writer batches the rest.
+pub struct PreparedFeedback {
+    feedback: NewFeedback,
+    decision: Decision,
+    classification: Classification,
+    detection: Detection,
+    sender_key: String,
+    dedupe_hash: String,
+}
+
+/// Routing, classification and language detection are pure: done on the request's worker, not in the writer.
+pub fn prepare(state: &AppState, feedback: NewFeedback) -> PreparedFeedback {
     let decision = state.router.decide(&RouteInput {
         text: feedback.text.as_str(),
         location: feedback.location,
@@ -53,81 +63,42 @@ pub async fn open_form_ticket(state: &AppState, feedback: NewFeedback) -> anyhow
     });
     let classification = classify(feedback.text.as_str());
     let detection = state.language.detect(feedback.text.as_str());
-    let language = Some(detection.language.code().to_owned());
     let sender_key = sender_key(&feedback);
     let dedupe_hash = dedupe_hash(&sender_key, feedback.text.as_str());
-    let window = Duration::minutes(i64::from(state.settings.form.duplicate_window_minutes));
+    PreparedFeedback {
+        feedback,
+        decision,
+        classification,
+        detection,
+        sender_key,
+        dedupe_hash,
+    }
+}
 
+/// Opens a ticket from the form (or joins the identical one just sent), through the batching writer.
+pub async fn open_form_ticket(state: &AppState, feedback: NewFeedback) -> anyhow::Result<Opened> {
+    let prepared = prepare(state, feedback);
+    state.form_writer.submit(prepared).await
+}
+
+/// One submission in its own transaction; a tracking-code or identity race with another instance starts over.
+pub async fn open_alone(state: &AppState, prepared: &PreparedFeedback) -> anyhow::Result<Opened> {
     let mut attempt = 0;
     loop {
         attempt += 1;
         let txn = state.db.write.begin().await?;
-        let result = async {
-            let now = Utc::now();
-            if let Some(existing) = tickets::Entity::find()
-                .filter(tickets::Column::DedupeHash.eq(dedupe_hash.clone()))
-                .filter(tickets::Column::CreatedAt.gte(now - window))
-                .one(&txn)
-                .await?
-            {
-                return Ok(Opened {
-                    ticket: existing,
-                    joined_existing: true,
-                });
-            }
-            let identity = form_identity(&txn, &feedback, &sender_key).await?;
-            let ticket = insert_ticket(
-                state,
-                &txn,
-                TicketDraft {
-                    channel: Channel::Form,
-                    channel_account_id: None,
-                    contact_id: identity.contact_id,
-                    contact_identity_id: identity.id,
-                    thread_key: None,
-                    summary: feedback.text.summary(),
-                    language: language.clone(),
-                    location: feedback.location,
-                    submitted_unit_code: feedback.unit_code.clone(),
-                    dedupe_hash: Some(dedupe_hash.clone()),
-                    decision: &decision,
-                    classification: &classification,
-                    at: now,
-                },
-            )
-            .await?;
-            insert_message(
-                &txn,
-                MessageDraft {
-                    ticket_id: ticket.id,
-                    channel: Channel::Form,
-                    provider_message_id: None,
-                    body: feedback.text.as_str().to_owned(),
-                    attachments: None,
-                    location: feedback.location,
-                    detection: Some(detection),
-                    at: now,
-                },
-            )
-            .await?;
-            Ok::<_, DbErr>(Opened {
-                ticket,
-                joined_existing: false,
-            })
-        }
-        .await;
-        match result {
+        let mut companions = Companions::default();
+        let written = match write_form_ticket(state, &txn, prepared, &mut companions).await {
+            Ok(opened) => companions.write(&txn).await.map(|()| opened),
+            Err(err) => Err(err),
+        };
+        match written {
             Ok(opened) => {
                 txn.commit().await?;
-                if !opened.joined_existing {
-                    metrics::counter!("tickets_created_total", "channel" => Channel::Form.as_str())
-                        .increment(1);
-                }
                 return Ok(opened);
             }
-            // Another instance drew the same code or identity between our check and insert: start over.
             Err(err)
-                if attempt < 3
+                if attempt < MAX_CODE_DRAWS
                     && matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
             {
                 txn.rollback().await?;
@@ -139,6 +110,74 @@ pub async fn open_form_ticket(state: &AppState, feedback: NewFeedback) -> anyhow
             }
         }
     }
+}
+
+/// The writes of one form submission inside the caller's transaction.
+pub async fn write_form_ticket(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    prepared: &PreparedFeedback,
+    companions: &mut Companions,
+) -> Result<Opened, DbErr> {
+    let PreparedFeedback {
+        feedback,
+        decision,
+        classification,
+        detection,
+        sender_key,
+        dedupe_hash,
+    } = prepared;
+    let detection = *detection;
+    let language = Some(detection.language.code().to_owned());
+    let window = Duration::minutes(i64::from(state.settings.form.duplicate_window_minutes));
+    let now = Utc::now();
+    if let Some(existing) = tickets::Entity::find()
+        .filter(tickets::Column::DedupeHash.eq(dedupe_hash.clone()))
+        .filter(tickets::Column::CreatedAt.gte(now - window))
+        .one(txn)
+        .await?
+    {
+        return Ok(Opened {
+            ticket: existing,
+            joined_existing: true,
+        });
+    }
+    let identity = form_identity(txn, feedback, sender_key).await?;
+    let ticket = insert_ticket(
+        state,
+        txn,
+        TicketDraft {
+            channel: Channel::Form,
+            channel_account_id: None,
+            contact_id: identity.contact_id,
+            contact_identity_id: identity.id,
+            thread_key: None,
+            summary: feedback.text.summary(),
+            language: language.clone(),
+            location: feedback.location,
+            submitted_unit_code: feedback.unit_code.clone(),
+            dedupe_hash: Some(dedupe_hash.clone()),
+            decision,
+            classification,
+            at: now,
+        },
+        companions,
+    )
+    .await?;
+    companions.add_message(MessageDraft {
+        ticket_id: ticket.id,
+        channel: Channel::Form,
+        provider_message_id: None,
+        body: feedback.text.as_str().to_owned(),
+        attachments: None,
+        location: feedback.location,
+        detection: Some(detection),
+        at: now,
+    });
+    Ok(Opened {
+        ticket,
+        joined_existing: false,
+    })
 }
 
 /// A new ticket as intake found it, with the routing decision and classification already made.
@@ -158,13 +197,50 @@ pub struct TicketDraft<'a> {
     pub at: DateTime<Utc>,
 }
 
-/// Inserts the ticket with a fresh tracking code, its routing decision and an audit entry.
+/// Rows that only point at a ticket (its routing decision, audit entry, messages), written with one multi-row
+/// insert per table at the end of the transaction: on SQLite every statement costs a round trip to its thread.
+#[derive(Default)]
+pub struct Companions {
+    decisions: Vec<routing_decisions::ActiveModel>,
+    audit: Vec<audit_log::ActiveModel>,
+    messages: Vec<ticket_messages::ActiveModel>,
+}
+
+impl Companions {
+    pub fn add_message(&mut self, draft: MessageDraft) {
+        self.messages.push(message_row(draft));
+    }
+
+    pub async fn write(self, txn: &DatabaseTransaction) -> Result<(), DbErr> {
+        for chunk in self.decisions.chunks(100) {
+            routing_decisions::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(txn)
+                .await?;
+        }
+        for chunk in self.audit.chunks(100) {
+            audit_log::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(txn)
+                .await?;
+        }
+        for chunk in self.messages.chunks(100) {
+            ticket_messages::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(txn)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Inserts the ticket with a fresh tracking code; its routing decision and audit entry go to `companions`.
+/// A tracking-code collision (about one in 2^58 per pair) fails the insert on the unique index, and the caller
+/// draws again by starting over: cheaper than looking each code up first.
 pub async fn insert_ticket(
     state: &AppState,
     txn: &DatabaseTransaction,
     draft: TicketDraft<'_>,
+    companions: &mut Companions,
 ) -> Result<tickets::Model, DbErr> {
-    let code = draw_tracking_code(state, txn).await?;
+    let code = (state.tracking_codes)();
     let reasons =
         serde_json::to_string(&draft.decision.reasons).map_err(|e| DbErr::Custom(e.to_string()))?;
     let ticket = tickets::ActiveModel {
@@ -182,6 +258,7 @@ pub async fn insert_ticket(
         legal_track: Set(Some(draft.classification.track.as_str().into())),
         classification: Set(Some(classification_json(draft.classification))),
         urgent: Set(draft.classification.urgent),
+        officer_conduct: Set(draft.classification.officer_conduct),
         routing_confidence: Set(Some(draft.decision.confidence)),
         routing_reasons: Set(Some(reasons.clone())),
         suggested_unit_code: Set(draft.decision.suggested_unit.clone()),
@@ -190,7 +267,9 @@ pub async fn insert_ticket(
         lat: Set(draft.location.map(|l| l.lat)),
         lon: Set(draft.location.map(|l| l.lon)),
         dedupe_hash: Set(draft.dedupe_hash),
-        due_at: Set(None),
+        due_at: Set(Some(
+            state.deadlines.due_at(draft.classification.track, draft.at),
+        )),
         created_at: Set(draft.at),
         updated_at: Set(draft.at),
         last_activity_at: Set(draft.at),
@@ -199,7 +278,7 @@ pub async fn insert_ticket(
     }
     .insert(txn)
     .await?;
-    routing_decisions::ActiveModel {
+    companions.decisions.push(routing_decisions::ActiveModel {
         ticket_id: Set(ticket.id),
         unit_code: Set(draft.decision.unit_code.clone()),
         confidence: Set(draft.decision.confidence),
@@ -208,10 +287,8 @@ pub async fn insert_ticket(
         officer_id: Set(None),
         created_at: Set(draft.at),
         ..Default::default()
-    }
-    .insert(txn)
-    .await?;
-    audit_log::ActiveModel {
+    });
+    companions.audit.push(audit_log::ActiveModel {
         officer_id: Set(None),
         ticket_id: Set(Some(ticket.id)),
         action: Set("ticket_created".into()),
@@ -220,9 +297,7 @@ pub async fn insert_ticket(
         )),
         created_at: Set(draft.at),
         ..Default::default()
-    }
-    .insert(txn)
-    .await?;
+    });
     metrics::counter!("tickets_created_total", "channel" => draft.channel.as_str()).increment(1);
     Ok(ticket)
 }
@@ -239,10 +314,14 @@ pub struct MessageDraft {
     pub at: DateTime<Utc>,
 }
 
-pub async fn insert_message(
-    txn: &DatabaseTransaction,
-    draft: MessageDraft,
-) -> Result<ticket_messages::Model, DbErr> {
+pub async fn insert_message(txn: &DatabaseTransaction, draft: MessageDraft) -> Result<(), DbErr> {
+    ticket_messages::Entity::insert(message_row(draft))
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+fn message_row(draft: MessageDraft) -> ticket_messages::ActiveModel {
     ticket_messages::ActiveModel {
         ticket_id: Set(draft.ticket_id),
         direction: Set("in".into()),
@@ -264,33 +343,6 @@ pub async fn insert_message(
         created_at: Set(draft.at),
         ..Default::default()
     }
-    .insert(txn)
-    .await
-}
-
-/// A code no ticket has yet; a collision (about one in 2^58 per pair) is drawn again.
-async fn draw_tracking_code(
-    state: &AppState,
-    txn: &DatabaseTransaction,
-) -> Result<TrackingCode, DbErr> {
-    for _ in 0..MAX_CODE_DRAWS {
-        let code = (state.tracking_codes)();
-        let taken = tickets::Entity::find()
-            .select_only()
-            .column(tickets::Column::Id)
-            .filter(tickets::Column::TrackingCode.eq(code.as_str()))
-            .into_tuple::<i32>()
-            .one(txn)
-            .await?
-            .is_some();
-        if !taken {
-            return Ok(code);
-        }
-        metrics::counter!("tracking_code_collisions_total").increment(1);
-    }
-    Err(DbErr::Custom(
-        "no free tracking code after repeated draws".into(),
-    ))
 }
 
 /// Who sent it, for threading and duplicate detection: the phone, else the e-mail, else the client address.

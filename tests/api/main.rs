@@ -3,6 +3,7 @@ mod helpers;
 
 mod channels;
 mod cli;
+mod deadlines;
 mod feedback_api;
 mod feedback_form;
 mod outbound;

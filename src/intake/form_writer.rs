@@ -1,0 +1,95 @@
+//! Group commit for form submissions. Each ticket is several rows; committing them one submission at a time
+//! costs a durable commit (an fsync with `synchronous=full`) each. The writer task takes whatever submissions
+//! are waiting, writes them in one transaction and answers each only after that commit. If anything in a batch
+//! fails, the batch is rolled back and each submission is written alone, so one bad row cannot fail others.
+use actix_web::web;
+use sea_orm::TransactionTrait;
+use tokio::sync::{mpsc, oneshot};
+
+use super::tickets::{Companions, Opened, PreparedFeedback, open_alone, write_form_ticket};
+use crate::http::AppState;
+
+const MAX_BATCH: usize = 128;
+
+struct Job {
+    prepared: PreparedFeedback,
+    done: oneshot::Sender<anyhow::Result<Opened>>,
+}
+
+pub struct FormWriter {
+    jobs: mpsc::Sender<Job>,
+}
+
+/// The receiving end, handed to `start` once the app state exists.
+pub struct FormWriterQueue(mpsc::Receiver<Job>);
+
+impl FormWriter {
+    pub fn new() -> (FormWriter, FormWriterQueue) {
+        let (jobs, queue) = mpsc::channel(4096);
+        (FormWriter { jobs }, FormWriterQueue(queue))
+    }
+
+    pub async fn submit(&self, prepared: PreparedFeedback) -> anyhow::Result<Opened> {
+        let (done, answer) = oneshot::channel();
+        self.jobs
+            .send(Job { prepared, done })
+            .await
+            .map_err(|_| anyhow::anyhow!("the ticket writer has stopped"))?;
+        answer
+            .await
+            .map_err(|_| anyhow::anyhow!("the ticket writer has stopped"))?
+    }
+}
+
+pub fn start(state: web::Data<AppState>, FormWriterQueue(mut queue): FormWriterQueue) {
+    tokio::spawn(async move {
+        while let Some(first) = queue.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match queue.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            metrics::histogram!("form_batch_tickets").record(batch.len() as f64);
+            match write_batch(&state, &batch).await {
+                Ok(opened) => {
+                    for (job, opened) in batch.into_iter().zip(opened) {
+                        let _ = job.done.send(Ok(opened));
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, size = batch.len(), "ticket batch failed; writing each alone");
+                    for job in batch {
+                        let result = open_alone(&state, &job.prepared).await;
+                        let _ = job.done.send(result);
+                    }
+                }
+            }
+        }
+    });
+}
+
+async fn write_batch(state: &AppState, batch: &[Job]) -> anyhow::Result<Vec<Opened>> {
+    if let [single] = batch {
+        return Ok(vec![open_alone(state, &single.prepared).await?]);
+    }
+    let txn = state.db.write.begin().await?;
+    let mut opened = Vec::with_capacity(batch.len());
+    let mut companions = Companions::default();
+    for job in batch {
+        match write_form_ticket(state, &txn, &job.prepared, &mut companions).await {
+            Ok(one) => opened.push(one),
+            Err(err) => {
+                txn.rollback().await?;
+                return Err(err.into());
+            }
+        }
+    }
+    if let Err(err) = companions.write(&txn).await {
+        txn.rollback().await?;
+        return Err(err.into());
+    }
+    txn.commit().await?;
+    Ok(opened)
+}

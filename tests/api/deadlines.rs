@@ -1,0 +1,238 @@
+//! Deadlines: every new ticket is due when its legal track says, on Vietnam's working-day calendar; the tracks'
+//! clocks are settings checked at start-up.
+use chrono::{DateTime, Duration, FixedOffset, NaiveTime, Utc};
+use phananh::config::Settings;
+use phananh::deadlines::Calendar;
+use phananh::http::Application;
+use sea_orm::EntityTrait;
+use serde_json::json;
+
+use crate::helpers::{Backend, TestApp, TestDb, repo_path, test_settings};
+use crate::on_both_backends;
+
+fn vietnam() -> FixedOffset {
+    FixedOffset::east_opt(7 * 3600).unwrap()
+}
+
+fn bundled_calendar() -> Calendar {
+    Calendar::load(
+        &repo_path("config/calendar/days.csv"),
+        NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
+    )
+    .unwrap()
+}
+
+impl TestApp {
+    async fn only_ticket(&self) -> entity::tickets::Model {
+        let mut tickets = entity::tickets::Entity::find().all(&self.db).await.unwrap();
+        assert_eq!(tickets.len(), 1);
+        tickets.remove(0)
+    }
+}
+
+/// Working days strictly after the local day of `from`, up to and including the local day of `to`.
+fn working_days_between(calendar: &Calendar, from: DateTime<Utc>, to: DateTime<Utc>) -> usize {
+    let first = from.with_timezone(&vietnam()).date_naive();
+    let last = to.with_timezone(&vietnam()).date_naive();
+    first
+        .iter_days()
+        .skip(1)
+        .take_while(|d| *d <= last)
+        .filter(|d| calendar.is_working_day(*d))
+        .count()
+}
+
+on_both_backends! {
+    async fn feedback_on_a_procedure_is_due_at_the_end_of_the_twentieth_day(app) {
+        let response = app
+            .post_feedback_json(json!({
+                "text": "Tôi phản ánh việc cấp căn cước ở xã Toàn Lưu chậm trễ đã hai tháng",
+                "phone": "0912345678"
+            }))
+            .await;
+        assert_eq!(response.status(), 201);
+        let ticket = app.only_ticket().await;
+        assert_eq!(ticket.legal_track.as_deref(), Some("feedback"));
+        let received = ticket.created_at.with_timezone(&vietnam());
+        let due = ticket.due_at.expect("every new ticket has a due time").with_timezone(&vietnam());
+        assert_eq!(due.date_naive(), received.date_naive() + Duration::days(20));
+        assert_eq!(due.time(), NaiveTime::from_hms_opt(23, 59, 59).unwrap(), "end of the day, local time");
+    }
+}
+
+on_both_backends! {
+    async fn a_crime_report_is_due_twenty_four_hours_after_receipt(app) {
+        let response = app
+            .post_feedback_json(json!({
+                "text": "Tôi muốn tố giác một nhóm đối tượng tổ chức đánh bạc ở thôn Bắc Sơn mỗi tối"
+            }))
+            .await;
+        assert_eq!(response.status(), 201);
+        let ticket = app.only_ticket().await;
+        assert_eq!(ticket.legal_track.as_deref(), Some("crime_report"));
+        assert_eq!(ticket.due_at, Some(ticket.created_at + Duration::hours(24)));
+    }
+}
+
+on_both_backends! {
+    async fn a_citizen_request_is_due_at_office_close_on_the_tenth_working_day(app) {
+        let response = app
+            .post_feedback_json(json!({"text": "Xin hỏi thủ tục đăng ký thường trú ở xã Toàn Lưu"}))
+            .await;
+        assert_eq!(response.status(), 201);
+        let ticket = app.only_ticket().await;
+        assert_eq!(ticket.legal_track.as_deref(), Some("citizen_request"));
+        let due = ticket.due_at.unwrap();
+        let calendar = bundled_calendar();
+        let local_due = due.with_timezone(&vietnam());
+        assert_eq!(local_due.time(), NaiveTime::from_hms_opt(17, 0, 0).unwrap());
+        assert!(calendar.is_working_day(local_due.date_naive()), "due on a working day: {local_due}");
+        assert_eq!(working_days_between(&calendar, ticket.created_at, due), 10);
+    }
+}
+
+on_both_backends! {
+    spawn = crate::channels::channel_app;
+    async fn a_zalo_message_gets_a_due_time_too(app) {
+        let body = crate::channels::zalo_fixture("zalo_user_send_text.json");
+        assert_eq!(app.post_zalo(&body).await.status(), 200);
+        app.processed().await;
+        let tickets = app.tickets().await;
+        assert_eq!(tickets.len(), 1);
+        let due = tickets[0].due_at.expect("webhook tickets are due too");
+        assert!(due > tickets[0].created_at, "{due} after {}", tickets[0].created_at);
+    }
+}
+
+#[test]
+fn the_bundled_tracks_carry_their_clocks_and_legal_basis() {
+    use phananh::deadlines::{Clock, Clocks};
+    use phananh_routing::LegalTrack;
+
+    let settings = Settings::load_from(&repo_path("config/default.toml"), Vec::new()).unwrap();
+    let deadlines = &settings.deadlines;
+    assert_eq!(
+        deadlines.office_close,
+        NaiveTime::from_hms_opt(17, 0, 0).unwrap()
+    );
+    let clocks = Clocks::from_settings(deadlines).unwrap();
+    assert_eq!(clocks.of(LegalTrack::Feedback), Clock::CalendarDays(20));
+    assert_eq!(
+        clocks.of(LegalTrack::CitizenRequest),
+        Clock::WorkingDays(10)
+    );
+    assert_eq!(clocks.of(LegalTrack::Complaint), Clock::CalendarDays(10));
+    assert_eq!(deadlines.complaint.resolve_days, Some(30));
+    assert_eq!(clocks.of(LegalTrack::Denunciation), Clock::WorkingDays(7));
+    assert_eq!(clocks.of(LegalTrack::CrimeReport), Clock::Hours(24));
+    assert!(deadlines.feedback.basis.contains("Decree 20/2008"));
+    assert!(deadlines.citizen_request.basis.contains("42/2013"));
+    assert!(deadlines.complaint.basis.contains("02/2011"));
+    assert!(deadlines.denunciation.basis.contains("25/2018"));
+    assert!(
+        deadlines
+            .crime_report
+            .basis
+            .contains("Criminal Procedure Code")
+    );
+}
+
+#[test]
+fn a_track_clock_can_be_overridden_from_the_environment() {
+    let env = vec![
+        (
+            "PHANANH__DEADLINES__FEEDBACK__DAYS".to_owned(),
+            "15".to_owned(),
+        ),
+        (
+            "PHANANH__DEADLINES__FEEDBACK__WORKING_DAYS".to_owned(),
+            "true".to_owned(),
+        ),
+        (
+            "PHANANH__DEADLINES__OFFICE_CLOSE".to_owned(),
+            "17:30".to_owned(),
+        ),
+    ];
+    let settings = Settings::load_from(&repo_path("config/default.toml"), env).unwrap();
+    assert_eq!(settings.deadlines.feedback.days, Some(15));
+    assert_eq!(settings.deadlines.feedback.working_days, Some(true));
+    assert_eq!(
+        settings.deadlines.office_close,
+        NaiveTime::from_hms_opt(17, 30, 0).unwrap()
+    );
+}
+
+/// Loads the bundled defaults with `edit` applied to the text; returns the error's message.
+fn load_error(edit: impl Fn(&str) -> String) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("default.toml");
+    let defaults = std::fs::read_to_string(repo_path("config/default.toml")).unwrap();
+    let edited = edit(&defaults);
+    assert_ne!(edited, defaults, "the edit applies");
+    std::fs::write(&file, edited).unwrap();
+    match Settings::load_from(&file, Vec::new()) {
+        Ok(_) => panic!("settings loaded despite the edit"),
+        Err(err) => format!("{err:#}"),
+    }
+}
+
+#[test]
+fn an_unknown_key_in_a_track_stops_start_up_naming_it() {
+    let err = load_error(|d| {
+        d.replace(
+            "[deadlines.feedback]\n",
+            "[deadlines.feedback]\ndayz = 20\n",
+        )
+    });
+    assert!(err.contains("dayz"), "{err}");
+    let err = load_error(|d| {
+        d.replace(
+            "[deadlines.feedback]\n",
+            "[deadlines.appeal]\ndays = 5\n\n[deadlines.feedback]\n",
+        )
+    });
+    assert!(err.contains("appeal"), "{err}");
+}
+
+#[test]
+fn a_track_without_a_clock_stops_start_up_naming_the_track() {
+    let err = load_error(|d| d.replace("hours = 24\n", ""));
+    assert!(err.contains("deadlines.crime_report"), "{err}");
+    assert!(err.contains("no clock"), "{err}");
+
+    let err = load_error(|d| d.replace("days = 7\nworking_days = true\n", "working_days = true\n"));
+    assert!(err.contains("deadlines.denunciation"), "{err}");
+}
+
+#[test]
+fn an_ambiguous_clock_stops_start_up_naming_the_track() {
+    let err = load_error(|d| d.replace("days = 20\nworking_days = false\n", "days = 20\n"));
+    assert!(
+        err.contains("deadlines.feedback") && err.contains("working_days"),
+        "{err}"
+    );
+    let err = load_error(|d| d.replace("hours = 24\n", "hours = 24\ndays = 1\n"));
+    assert!(
+        err.contains("deadlines.crime_report") && err.contains("not both"),
+        "{err}"
+    );
+    let err = load_error(|d| d.replace("office_close = \"17:00\"", "office_close = \"5pm\""));
+    assert!(err.contains("5pm"), "{err}");
+}
+
+#[tokio::test]
+async fn a_missing_calendar_file_stops_start_up_naming_the_setting() {
+    let db = TestDb::fresh(Backend::Sqlite).await.unwrap();
+    let settings = test_settings(
+        &db.url,
+        &[("DEADLINES__CALENDAR_FILE", "/nonexistent/days.csv")],
+    );
+    let err = match Application::build(settings).await {
+        Ok(_) => panic!("started without a calendar"),
+        Err(err) => format!("{err:#}"),
+    };
+    assert!(
+        err.contains("deadlines.calendar_file") && err.contains("/nonexistent/days.csv"),
+        "{err}"
+    );
+}
