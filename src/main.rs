@@ -1,7 +1,8 @@
 #![forbid(unsafe_code)]
 use clap::Parser;
 
-#[actix_web::main]
+// A multi-threaded runtime: the background writers and workers run beside each other, not on one thread.
+#[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = phananh::cli::Cli::parse();
     match phananh::cli::run(cli).await {

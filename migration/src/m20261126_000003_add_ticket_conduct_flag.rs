@@ -1,4 +1,5 @@
 //! Complaints about officers' conduct also go to the province supervisors' queue: a flag the inbox can index.
+//! And an index for a contact's previous tickets, which routing reads for every new conversation.
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -25,10 +26,28 @@ impl MigrationTrait for Migration {
                     .col(Tickets::CreatedAt)
                     .to_owned(),
             )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_tickets_contact_created")
+                    .table(Tickets::Table)
+                    .col(Tickets::ContactId)
+                    .col(Tickets::CreatedAt)
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("ix_tickets_contact_created")
+                    .table(Tickets::Table)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .drop_index(
                 Index::drop()
@@ -52,6 +71,7 @@ impl MigrationTrait for Migration {
 enum Tickets {
     Table,
     OfficerConduct,
+    ContactId,
     Status,
     CreatedAt,
 }

@@ -17,7 +17,8 @@ use super::{facebook_events, zalo_events};
 use crate::domain::Channel;
 use crate::http::AppState;
 
-const BATCH: u64 = 256;
+/// Small enough that the writer connection is never held long: webhook acknowledgements wait behind it.
+const BATCH: u64 = 32;
 /// An event that fails this often is set aside (kept, with its error) so the ones behind it go on.
 const MAX_ATTEMPTS: i32 = 5;
 
