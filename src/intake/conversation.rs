@@ -9,6 +9,7 @@ use sea_orm::{
 use entity::{contact_identities, contacts, ticket_messages, tickets};
 
 use super::acknowledgement;
+use super::contacts::{NewIdentity, create_identity};
 use super::inbound::{CitizenMessage, IdentityKey, Inbound, Thread};
 use super::tickets::{Companions, MessageDraft, TicketDraft, insert_message, insert_ticket};
 use crate::channels::accounts;
@@ -181,32 +182,18 @@ async fn identity_for(
         }
         return Ok(found);
     }
-    let now = Utc::now();
-    let contact = contacts::ActiveModel {
-        display_name: Set(display_name.map(str::to_owned)),
-        verified_phone: Set(None),
-        possibly_same_as: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await?;
-    contact_identities::ActiveModel {
-        contact_id: Set(contact.id),
-        channel: Set(key.channel.as_str().into()),
-        account_external_id: Set(key.account.clone()),
-        external_id: Set(key.external_id.clone()),
-        display_name: Set(display_name.map(str::to_owned)),
-        phone: Set(None),
-        phone_verified: Set(false),
-        email: Set(None),
-        following: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(txn)
+    create_identity(
+        txn,
+        NewIdentity {
+            channel: key.channel,
+            account: key.account.clone(),
+            external_id: key.external_id.clone(),
+            display_name: display_name.map(str::to_owned),
+            phone: None,
+            email: None,
+            possibly_same_as: None,
+        },
+    )
     .await
 }
 

@@ -14,6 +14,7 @@ use crate::domain::{
     Channel, Email, FeedbackText, PersonName, PhoneNumber, TicketStatus, TrackingCode,
 };
 use crate::http::AppState;
+use crate::intake::contacts::{NewIdentity, create_identity};
 use crate::intake::language::Detection;
 use crate::routing::{
     Classification, Decision, HintSource, LatLon, RouteInput, UnitHint, classify, fold,
@@ -428,30 +429,17 @@ async fn form_identity(
         }
         None => None,
     };
-    let contact = contacts::ActiveModel {
-        display_name: Set(name.clone()),
-        verified_phone: Set(None),
-        possibly_same_as: Set(possibly_same_as),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await?;
-    contact_identities::ActiveModel {
-        contact_id: Set(contact.id),
-        channel: Set(Channel::Form.as_str().into()),
-        account_external_id: Set(String::new()),
-        external_id: Set(external_id),
-        display_name: Set(name),
-        phone: Set(phone),
-        phone_verified: Set(false),
-        email: Set(email),
-        following: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(txn)
+    create_identity(
+        txn,
+        NewIdentity {
+            channel: Channel::Form,
+            account: String::new(),
+            external_id,
+            display_name: name,
+            phone,
+            email,
+            possibly_same_as,
+        },
+    )
     .await
 }
