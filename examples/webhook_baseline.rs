@@ -151,6 +151,19 @@ async fn webhook(req: HttpRequest, body: web::Bytes, ctx: web::Data<Ctx>) -> Htt
     }
 }
 
+/// One transaction for a batch of events.
+fn commit(conn: &mut Connection, batch: &[Job]) -> rusqlite::Result<()> {
+    let txn = conn.transaction()?;
+    {
+        let mut st =
+            txn.prepare_cached("INSERT OR IGNORE INTO events (dedupe_key, raw) VALUES (?1, ?2)")?;
+        for job in batch {
+            st.execute(params![job.key, job.raw])?;
+        }
+    }
+    txn.commit()
+}
+
 /// The group-commit writer: one transaction for everything that arrived while the previous one committed.
 fn writer(mut conn: Connection, mut jobs: mpsc::Receiver<Job>) {
     while let Some(first) = jobs.blocking_recv() {
@@ -161,18 +174,7 @@ fn writer(mut conn: Connection, mut jobs: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let result = (|| -> rusqlite::Result<()> {
-            let txn = conn.transaction()?;
-            {
-                let mut st = txn.prepare_cached(
-                    "INSERT OR IGNORE INTO events (dedupe_key, raw) VALUES (?1, ?2)",
-                )?;
-                for job in &batch {
-                    st.execute(params![job.key, job.raw])?;
-                }
-            }
-            txn.commit()
-        })();
+        let result = commit(&mut conn, &batch);
         if let Err(err) = &result {
             eprintln!("cannot commit a batch of {}: {err}", batch.len());
         }
