@@ -49,6 +49,8 @@ pub(crate) struct Shared {
     stop: Notify,
     stopping: AtomicBool,
     refresh_locks: accounts::RefreshLocks,
+    /// Credential problems already raised as an error: one alert per account and reason, not one per message.
+    alerted: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Outbound {
@@ -68,6 +70,7 @@ impl Outbound {
             stop: Notify::new(),
             stopping: AtomicBool::new(false),
             refresh_locks: accounts::RefreshLocks::default(),
+            alerted: Default::default(),
         })))
     }
 

@@ -234,7 +234,16 @@ async fn record(
                 OutboundError::Transient(_) | OutboundError::Db(_) | OutboundError::Client(_)
             );
             if let OutboundError::TokenRejected(reason) = &err {
-                tracing::error!(channel = %row.channel, reason = %reason, "outbound credentials refused");
+                let first = shared
+                    .alerted
+                    .lock()
+                    .map(|mut seen| seen.insert(format!("{}:{reason}", row.channel)))
+                    .unwrap_or(true);
+                if first {
+                    tracing::error!(channel = %row.channel, reason = %reason, "outbound credentials refused");
+                } else {
+                    tracing::debug!(channel = %row.channel, reason = %reason, "outbound credentials refused again");
+                }
                 metrics::counter!("outbound_token_invalid_total", "channel" => row.channel.clone())
                     .increment(1);
             }
