@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::events::NewEvent;
+use super::json_text;
 use super::signature;
 use crate::domain::Channel;
 use crate::http::body::read_limited;
@@ -46,13 +47,13 @@ pub async fn webhook(
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let body = read_limited(&req, payload, state.settings.server.max_body_bytes).await?;
     let secret = &state.settings.facebook.app_secret;
     if secret.is_empty() {
         return Err(ApiError::Unavailable(
             "Facebook is not configured here: set facebook.app_secret",
         ));
     }
+    let body = read_limited(&req, payload, state.settings.server.max_body_bytes).await?;
     let header = req
         .headers()
         .get("x-hub-signature-256")
@@ -72,7 +73,7 @@ pub async fn webhook(
         .ok_or_else(|| ApiError::BadRequest("a Facebook webhook needs an entry list".into()))?;
     let mut events = Vec::new();
     for entry in entries {
-        let Some(page_id) = entry.get("id").and_then(text_of) else {
+        let Some(page_id) = entry.get("id").and_then(json_text) else {
             metrics::counter!("webhook_events_ignored_total", "channel" => "facebook", "reason" => "no_page").increment(1);
             continue;
         };
@@ -91,14 +92,6 @@ pub async fn webhook(
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(HttpResponse::Ok().json(json!({"ok": true})))
-}
-
-pub fn text_of(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }
 
 /// Every messaging event and every change of an entry is an event of its own, stored with its entry's page and time.
@@ -142,12 +135,12 @@ fn split_entry(page_id: &str, entry: &Value) -> Vec<NewEvent> {
         let kind = format!("{field}_{item}_{verb}");
         let created = value
             .get("created_time")
-            .and_then(text_of)
+            .and_then(json_text)
             .unwrap_or_default();
-        let key = match value.get("comment_id").and_then(text_of) {
+        let key = match value.get("comment_id").and_then(json_text) {
             Some(comment) if item == "comment" => format!("comment:{comment}:{verb}:{created}"),
             _ => {
-                let target = value.get("post_id").and_then(text_of).unwrap_or_default();
+                let target = value.get("post_id").and_then(json_text).unwrap_or_default();
                 if target.is_empty() {
                     format!(
                         "{kind}:sha256:{}",
@@ -197,35 +190,41 @@ fn messaging_kind(event: &Value) -> String {
 fn messaging_key(kind: &str, event: &Value) -> String {
     let sender = event
         .pointer("/sender/id")
-        .and_then(text_of)
+        .and_then(json_text)
         .unwrap_or_default();
     let mid = event
         .pointer("/message/mid")
         .or_else(|| event.pointer("/postback/mid"))
         .or_else(|| event.pointer("/reaction/mid"))
-        .and_then(text_of);
+        .and_then(json_text);
     match (kind, mid) {
         ("reaction", Some(mid)) => {
             let action = event
                 .pointer("/reaction/action")
-                .and_then(text_of)
+                .and_then(json_text)
                 .unwrap_or_default();
-            let ts = event.get("timestamp").and_then(text_of).unwrap_or_default();
+            let ts = event
+                .get("timestamp")
+                .and_then(json_text)
+                .unwrap_or_default();
             format!("reaction:{mid}:{sender}:{action}:{ts}")
         }
         (_, Some(mid)) => format!("{kind}:{mid}"),
         ("postback", None) => {
-            let ts = event.get("timestamp").and_then(text_of).unwrap_or_default();
+            let ts = event
+                .get("timestamp")
+                .and_then(json_text)
+                .unwrap_or_default();
             let payload = event
                 .pointer("/postback/payload")
-                .and_then(text_of)
+                .and_then(json_text)
                 .unwrap_or_default();
             format!("postback:{sender}:{ts}:{payload}")
         }
         ("delivery" | "read", None) => {
             let watermark = event
                 .pointer(&format!("/{kind}/watermark"))
-                .and_then(text_of)
+                .and_then(json_text)
                 .unwrap_or_default();
             format!("{kind}:{sender}:{watermark}")
         }

@@ -4,6 +4,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::events::NewEvent;
+use super::json_text;
 use super::signature;
 use crate::domain::Channel;
 use crate::http::body::read_limited;
@@ -14,13 +15,14 @@ pub async fn webhook(
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let body = read_limited(&req, payload, state.settings.server.max_body_bytes).await?;
     let zalo = &state.settings.zalo;
     if zalo.app_id.is_empty() || zalo.oa_secret_key.is_empty() {
         return Err(ApiError::Unavailable(
             "Zalo is not configured here: set zalo.app_id and zalo.oa_secret_key",
         ));
     }
+    // An unconfigured channel answers 503 without reading the body.
+    let body = read_limited(&req, payload, state.settings.server.max_body_bytes).await?;
     let header = req
         .headers()
         .get("x-zevent-signature")
@@ -31,8 +33,8 @@ pub async fn webhook(
         ApiError::BadRequest(format!("the body is not a valid JSON Zalo event: {e}"))
     })?;
     let (Some(app_id), Some(timestamp)) = (
-        event.get("app_id").and_then(as_text),
-        event.get("timestamp").and_then(as_text),
+        event.get("app_id").and_then(json_text),
+        event.get("timestamp").and_then(json_text),
     ) else {
         return Err(ApiError::BadRequest(
             "a Zalo event needs app_id and timestamp".into(),
@@ -85,15 +87,6 @@ pub async fn webhook(
     Ok(HttpResponse::Ok().json(serde_json::json!({"ok": true})))
 }
 
-/// Zalo sends ids and timestamps as strings; accept numbers too.
-fn as_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
 /// The OA an event belongs to: the recipient of a user's message; the sender of our own echoes and of the
 /// receipts of our messages (OA -> user); `oa_id` on follows.
 pub fn oa_of(event: &Value, kind: &str) -> Option<String> {
@@ -107,21 +100,21 @@ pub fn oa_of(event: &Value, kind: &str) -> Option<String> {
     } else {
         "/recipient/id"
     };
-    event.pointer(path).and_then(as_text)
+    event.pointer(path).and_then(json_text)
 }
 
 /// channels.md: event name + msg_id; follow/unfollow: + follower id + timestamp; seen: + msg_ids; else a digest.
 fn dedupe_key(event: &Value, kind: &str, body: &[u8]) -> String {
-    if let Some(msg_id) = event.pointer("/message/msg_id").and_then(as_text) {
+    if let Some(msg_id) = event.pointer("/message/msg_id").and_then(json_text) {
         return format!("{kind}:{msg_id}");
     }
     if let Some(ids) = event.pointer("/message/msg_ids").and_then(Value::as_array) {
-        let ids: Vec<String> = ids.iter().filter_map(as_text).collect();
+        let ids: Vec<String> = ids.iter().filter_map(json_text).collect();
         return format!("{kind}:{}", ids.join(","));
     }
     if let (Some(follower), Some(ts)) = (
-        event.pointer("/follower/id").and_then(as_text),
-        event.get("timestamp").and_then(as_text),
+        event.pointer("/follower/id").and_then(json_text),
+        event.get("timestamp").and_then(json_text),
     ) {
         return format!("{kind}:{follower}:{ts}");
     }

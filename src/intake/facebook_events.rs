@@ -3,14 +3,11 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::inbound::{Attachment, CitizenMessage, IdentityKey, Inbound, Thread, millis};
+use crate::channels::json_text;
 use crate::domain::Channel;
 
 fn text(value: Option<&Value>) -> Option<String> {
-    match value? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
+    value.and_then(json_text)
 }
 
 fn int(value: Option<&Value>) -> Option<i64> {

@@ -2,16 +2,13 @@
 use serde_json::Value;
 
 use super::inbound::{Attachment, CitizenMessage, IdentityKey, Inbound, Thread, millis};
+use crate::channels::json_text;
 use crate::channels::zalo::oa_of;
 use crate::domain::Channel;
 use crate::routing::LatLon;
 
 fn text(value: Option<&Value>) -> Option<String> {
-    match value? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
+    value.and_then(json_text)
 }
 
 fn number(value: Option<&Value>) -> Option<f64> {
