@@ -266,6 +266,13 @@ impl Settings {
                 message: "must be at least 1".into(),
             });
         }
+        let session_key = self.auth.session_key.trim();
+        if !session_key.is_empty() && hex::decode(session_key).map_or(true, |k| k.len() < 64) {
+            return Err(SettingsError::Value {
+                key: "auth.session_key",
+                message: "must be at least 64 bytes written in hex (128 hex digits), e.g. from `openssl rand -hex 64`".into(),
+            });
+        }
         url::Url::parse(&self.server.public_url).map_err(|e| SettingsError::Value {
             key: "server.public_url",
             message: e.to_string(),

@@ -22,6 +22,20 @@ pub enum Topic {
 }
 
 impl Topic {
+    pub const ALL: [Topic; 7] = [
+        Topic::Residence,
+        Topic::IdCard,
+        Topic::VehicleRegistration,
+        Topic::PublicOrder,
+        Topic::Traffic,
+        Topic::OfficerConduct,
+        Topic::Other,
+    ];
+
+    pub fn parse(value: &str) -> Option<Topic> {
+        Topic::ALL.into_iter().find(|t| t.as_str() == value)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Topic::Residence => "residence",
@@ -51,6 +65,18 @@ pub enum LegalTrack {
 }
 
 impl LegalTrack {
+    pub const ALL: [LegalTrack; 5] = [
+        LegalTrack::Feedback,
+        LegalTrack::CitizenRequest,
+        LegalTrack::Complaint,
+        LegalTrack::Denunciation,
+        LegalTrack::CrimeReport,
+    ];
+
+    pub fn parse(value: &str) -> Option<LegalTrack> {
+        LegalTrack::ALL.into_iter().find(|t| t.as_str() == value)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             LegalTrack::Feedback => "feedback",

@@ -19,6 +19,20 @@ pub struct FieldError {
 }
 
 impl FieldError {
+    pub fn new(
+        field: &'static str,
+        code: &'static str,
+        vi: &'static str,
+        en: &'static str,
+    ) -> FieldError {
+        FieldError {
+            field,
+            code,
+            vi,
+            en,
+        }
+    }
+
     pub fn message(&self, lang: crate::i18n::Lang) -> &'static str {
         match lang {
             crate::i18n::Lang::Vi => self.vi,

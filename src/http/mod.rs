@@ -57,6 +57,8 @@ pub struct AppState {
     pub deadlines: Arc<crate::deadlines::Deadlines>,
     /// Batches form submissions into group commits.
     pub form_writer: FormWriter,
+    /// Failed officer logins per username and per client.
+    pub failed_logins: crate::inbox::login::FailedLogins,
 }
 
 /// Test seams: parts of the app a test may replace.
@@ -120,6 +122,9 @@ impl Application {
             intake_wake,
             outbound: crate::outbound::Outbound::new(&settings, db.clone())?,
             form_limiter: PerMinute::new(settings.form.rate_limit_per_minute),
+            failed_logins: crate::inbox::login::FailedLogins::new(
+                settings.auth.login_rate_limit_per_minute,
+            ),
             settings: Arc::new(settings),
             db,
             gazetteer,
@@ -180,6 +185,7 @@ impl Application {
 
 fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
     let max_body = state.settings.server.max_body_bytes;
+    let session_key = crate::inbox::session::key(&state.settings);
     let workers = match state.settings.server.workers {
         0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
         n => n,
@@ -190,6 +196,10 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
             .app_data(middleware::payload_config(max_body))
             .app_data(middleware::json_config(max_body))
             .app_data(middleware::form_config(max_body))
+            .wrap(crate::inbox::session::middleware(
+                &state.settings,
+                session_key.clone(),
+            ))
             .wrap(actix_web::middleware::from_fn(middleware::security_headers))
             .wrap(actix_web::middleware::from_fn(middleware::observe))
             .configure(|cfg| service::routes(cfg, &state.settings))
@@ -208,6 +218,7 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
         loop {
             tick.tick().await;
             state.form_limiter.prune();
+            state.failed_logins.prune();
         }
     });
 }

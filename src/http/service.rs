@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 
 use super::{ApiError, AppState};
 use crate::config::Settings;
-use crate::{channels, tracking};
+use crate::{channels, inbox, tracking};
 
 pub fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
     let zalo = &settings.zalo;
@@ -44,6 +44,26 @@ pub fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
         )
         .route("/track/{code}", web::get().to(tracking::track_page))
         .route("/api/v1/track/{code}", web::get().to(tracking::track_json))
+        .route("/api/v1/auth/login", web::post().to(inbox::login::login))
+        .route("/api/v1/auth/logout", web::post().to(inbox::login::logout))
+        .route("/api/v1/auth/me", web::get().to(inbox::login::me))
+        .route("/api/v1/tickets", web::get().to(inbox::tickets::list))
+        .route(
+            "/api/v1/tickets/{id}",
+            web::get().to(inbox::tickets::detail),
+        )
+        .route(
+            "/api/v1/tickets/{id}/route",
+            web::post().to(inbox::corrections::route),
+        )
+        .route(
+            "/api/v1/tickets/{id}/classification",
+            web::post().to(inbox::corrections::classification),
+        )
+        .route(
+            "/api/v1/reports/routing",
+            web::get().to(inbox::reports::routing),
+        )
         .default_service(web::to(not_found));
 }
 

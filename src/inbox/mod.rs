@@ -1,2 +1,8 @@
-//! The officers' side: accounts now; the triage inbox, replies and notes build on it.
+//! The officers' side: accounts and sessions, the inbox's queues and tickets, corrections of routing and
+//! classification, reports. Every route here takes a `session::Officer` and sees only what that officer may.
+pub mod corrections;
+pub mod login;
 pub mod officers;
+pub mod reports;
+pub mod session;
+pub mod tickets;

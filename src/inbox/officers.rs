@@ -24,6 +24,12 @@ pub enum Role {
 }
 
 impl Role {
+    pub fn parse(value: &str) -> Option<Role> {
+        [Role::Officer, Role::Supervisor, Role::Admin]
+            .into_iter()
+            .find(|r| r.as_str() == value)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Officer => "officer",

@@ -8,8 +8,8 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{EntityTrait, Set, TransactionTrait};
 
 pub use phananh_routing::{
-    Classification, Decision, Gazetteer, HintSource, LatLon, Reason, RouteInput, Router, UnitHint,
-    classify, fold,
+    Classification, Decision, Gazetteer, HintSource, LatLon, LegalTrack, Reason, RouteInput,
+    Router, Topic, UnitHint, classify, fold,
 };
 
 use crate::config::RoutingSettings;

@@ -105,6 +105,7 @@ pub struct TestApp {
     pub address: String,
     pub db: DatabaseConnection,
     pub client: reqwest::Client,
+    pub state: actix_web::web::Data<phananh::http::AppState>,
     server: actix_web::dev::ServerHandle,
     _test_db: Arc<TestDb>,
 }
@@ -137,6 +138,7 @@ pub async fn start_on(test_db: Arc<TestDb>, _backend: Backend, options: AppOptio
     .expect("app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let server = app.server_handle();
+    let state = app.state.clone();
     tokio::spawn(app.run_until_stopped());
     let db = Database::connect(test_db.url.clone())
         .await
@@ -145,6 +147,7 @@ pub async fn start_on(test_db: Arc<TestDb>, _backend: Backend, options: AppOptio
         address,
         db,
         client: client(),
+        state,
         server,
         _test_db: test_db,
     }

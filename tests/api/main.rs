@@ -6,6 +6,7 @@ mod cli;
 mod deadlines;
 mod feedback_api;
 mod feedback_form;
+mod inbox;
 mod outbound;
 mod service;
 mod settings;

@@ -113,3 +113,17 @@ fn a_bad_value_is_named() {
         "{err}"
     );
 }
+
+#[test]
+fn a_short_session_key_stops_start_up_and_a_long_one_is_taken() {
+    let with_key = |key: &str| {
+        Settings::load_from(
+            &repo_path("config/default.toml"),
+            vec![("PHANANH__AUTH__SESSION_KEY".to_owned(), key.to_owned())],
+        )
+        .map_err(|e| e.to_string())
+    };
+    let err = with_key("abcd1234").unwrap_err();
+    assert!(err.contains("auth.session_key"), "{err}");
+    assert!(with_key(&"ab".repeat(64)).is_ok());
+}

@@ -1,0 +1,276 @@
+//! Officers' corrections of what intake decided: `POST /api/v1/tickets/{id}/route` moves a ticket to another
+//! unit (or back to triage), `POST /api/v1/tickets/{id}/classification` corrects its topic, legal track or urgency.
+//! The automatic decision is never overwritten: each correction adds a row (routing_decisions, audit_log), so
+//! routing quality can be measured against what officers did.
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use serde::Deserialize;
+use serde_json::json;
+
+use entity::{audit_log, routing_decisions, tickets};
+
+use super::session::Officer;
+use super::tickets::{unit_json, visible_ticket};
+use crate::domain::FieldError;
+use crate::http::{ApiError, AppState};
+use crate::routing::{LegalTrack, Reason, Topic};
+
+const MAX_REASON_CHARS: usize = 1000;
+
+#[derive(Deserialize)]
+pub struct RouteRequest {
+    /// Absent or null: back to the triage queue.
+    #[serde(default)]
+    unit_code: Option<String>,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn route(
+    officer: Officer,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    body: web::Json<RouteRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let ticket = visible_ticket(&state, &officer, id.into_inner()).await?;
+    let RouteRequest { unit_code, reason } = body.into_inner();
+    let reason = reason_field(&reason)?;
+    let unit_code = unit_code
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty());
+    let unit = match unit_code.as_deref() {
+        None => None,
+        Some(code) => Some(state.gazetteer.unit(code).ok_or_else(|| {
+            ApiError::Validation(vec![FieldError::new(
+                "unit_code",
+                "unknown_unit",
+                "Mã đơn vị không thuộc tỉnh này",
+                "not a unit of the served province",
+            )])
+        })?),
+    };
+    if ticket.unit_code == unit_code {
+        return Err(ApiError::Conflict("the ticket is already there"));
+    }
+    let reasons = vec![match unit {
+        Some(unit) => Reason::new(
+            "officer_moved",
+            format!(
+                "Cán bộ {} chuyển đến {}: {reason}",
+                officer.username, unit.name
+            ),
+            format!(
+                "Moved to {} by officer {}: {reason}",
+                unit.name, officer.username
+            ),
+        ),
+        None => Reason::new(
+            "officer_to_triage",
+            format!(
+                "Cán bộ {} trả về hàng chờ phân loại: {reason}",
+                officer.username
+            ),
+            format!(
+                "Sent back to triage by officer {}: {reason}",
+                officer.username
+            ),
+        ),
+    }];
+    let reasons = serde_json::to_string(&reasons).map_err(|e| ApiError::Internal(e.into()))?;
+    let now = Utc::now();
+    let txn = state.db.write.begin().await?;
+    // Only from the unit the officer saw: two officers moving the same ticket at once do not both win.
+    let moved = tickets::Entity::update_many()
+        .col_expr(tickets::Column::UnitCode, Expr::value(unit_code.clone()))
+        .col_expr(tickets::Column::RoutingConfidence, Expr::value(Some(1.0)))
+        .col_expr(
+            tickets::Column::RoutingReasons,
+            Expr::value(Some(reasons.clone())),
+        )
+        .col_expr(tickets::Column::UpdatedAt, Expr::value(now))
+        .filter(tickets::Column::Id.eq(ticket.id))
+        .filter(match &ticket.unit_code {
+            Some(code) => tickets::Column::UnitCode.eq(code.clone()),
+            None => tickets::Column::UnitCode.is_null(),
+        })
+        .exec(&txn)
+        .await?;
+    if moved.rows_affected == 0 {
+        txn.rollback().await?;
+        return Err(ApiError::Conflict(
+            "the ticket was moved meanwhile; reload it",
+        ));
+    }
+    routing_decisions::ActiveModel {
+        ticket_id: Set(ticket.id),
+        unit_code: Set(unit_code.clone()),
+        confidence: Set(1.0),
+        reasons: Set(reasons),
+        decided_by: Set("officer".into()),
+        officer_id: Set(Some(officer.id)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit(
+        &txn,
+        &officer,
+        ticket.id,
+        "ticket_routed",
+        json!({"from": ticket.unit_code, "to": unit_code, "reason": reason}),
+    )
+    .await?;
+    txn.commit().await?;
+    metrics::counter!(
+        "tickets_rerouted_total",
+        "to" => if unit_code.is_some() { "unit" } else { "triage" }
+    )
+    .increment(1);
+    Ok(HttpResponse::Ok().json(json!({
+        "id": ticket.id,
+        "unit": unit_json(&state, unit_code.as_deref()),
+        "visible_to_you": officer.can_see(unit_code.as_deref()),
+    })))
+}
+
+#[derive(Deserialize)]
+pub struct ClassificationRequest {
+    topic: Option<String>,
+    legal_track: Option<String>,
+    urgent: Option<bool>,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn classification(
+    officer: Officer,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    body: web::Json<ClassificationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let ticket = visible_ticket(&state, &officer, id.into_inner()).await?;
+    let request = body.into_inner();
+    let reason = reason_field(&request.reason)?;
+    let mut errors = Vec::new();
+    let topic = request.topic.as_deref().map(|t| {
+        Topic::parse(t).ok_or_else(|| {
+            errors.push(FieldError::new(
+                "topic",
+                "invalid",
+                "Lĩnh vực không hợp lệ",
+                "topic must be one of residence, id_card, vehicle_registration, public_order, traffic, officer_conduct, other",
+            ))
+        })
+    });
+    let track = request.legal_track.as_deref().map(|t| {
+        LegalTrack::parse(t).ok_or_else(|| {
+            errors.push(FieldError::new(
+                "legal_track",
+                "invalid",
+                "Loại việc không hợp lệ",
+                "legal_track must be one of feedback, citizen_request, complaint, denunciation, crime_report",
+            ))
+        })
+    });
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let topic = topic.and_then(Result::ok);
+    let track = track.and_then(Result::ok);
+    if topic.is_none() && track.is_none() && request.urgent.is_none() {
+        return Err(ApiError::BadRequest(
+            "give at least one of topic, legal_track, urgent".into(),
+        ));
+    }
+    let now = Utc::now();
+    let mut update = tickets::Entity::update_many()
+        .col_expr(tickets::Column::UpdatedAt, Expr::value(now))
+        .filter(tickets::Column::Id.eq(ticket.id));
+    if let Some(topic) = topic {
+        update = update
+            .col_expr(tickets::Column::Topic, Expr::value(Some(topic.as_str())))
+            // The supervisors' conduct queue follows the corrected topic.
+            .col_expr(
+                tickets::Column::OfficerConduct,
+                Expr::value(topic == Topic::OfficerConduct),
+            );
+    }
+    let mut due_at = ticket.due_at;
+    if let Some(track) = track {
+        // The legal clock runs from receipt; a corrected track changes the deadline, not the start.
+        due_at = Some(state.deadlines.due_at(track, ticket.created_at));
+        update = update
+            .col_expr(
+                tickets::Column::LegalTrack,
+                Expr::value(Some(track.as_str())),
+            )
+            .col_expr(tickets::Column::DueAt, Expr::value(due_at));
+    }
+    if let Some(urgent) = request.urgent {
+        update = update.col_expr(tickets::Column::Urgent, Expr::value(urgent));
+    }
+    let txn = state.db.write.begin().await?;
+    update.exec(&txn).await?;
+    audit(
+        &txn,
+        &officer,
+        ticket.id,
+        "ticket_classified",
+        json!({
+            "from": {"topic": ticket.topic, "legal_track": ticket.legal_track, "urgent": ticket.urgent},
+            "to": {
+                "topic": topic.map(Topic::as_str),
+                "legal_track": track.map(LegalTrack::as_str),
+                "urgent": request.urgent,
+            },
+            "reason": reason,
+        }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "id": ticket.id,
+        "topic": topic.map(Topic::as_str).or(ticket.topic.as_deref()),
+        "legal_track": track.map(LegalTrack::as_str).or(ticket.legal_track.as_deref()),
+        "urgent": request.urgent.unwrap_or(ticket.urgent),
+        "officer_conduct": topic.map_or(ticket.officer_conduct, |t| t == Topic::OfficerConduct),
+        "due_at": due_at,
+    })))
+}
+
+/// Why the officer changed it: required, so that measuring routing has the officers' words.
+fn reason_field(reason: &str) -> Result<String, ApiError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "reason",
+            "required",
+            "Vui lòng ghi lý do (tối đa 1.000 ký tự)",
+            "say why, in at most 1,000 characters",
+        )]));
+    }
+    Ok(reason.to_owned())
+}
+
+async fn audit(
+    txn: &sea_orm::DatabaseTransaction,
+    officer: &Officer,
+    ticket_id: i32,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<(), sea_orm::DbErr> {
+    audit_log::ActiveModel {
+        officer_id: Set(Some(officer.id)),
+        ticket_id: Set(Some(ticket_id)),
+        action: Set(action.into()),
+        detail: Set(Some(detail.to_string())),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
