@@ -20,6 +20,21 @@ pub async fn queue(
     detection: Option<Detection>,
     urgent: bool,
 ) -> Result<(), DbErr> {
+    if let Some(item) = build(state, ticket, account, message, detection, urgent) {
+        outbound::enqueue(txn, item).await?;
+    }
+    Ok(())
+}
+
+/// The acknowledgement to queue for a new ticket, if its channel takes one (the form answers on the page).
+pub fn build(
+    state: &AppState,
+    ticket: &tickets::Model,
+    account: &channel_accounts::Model,
+    message: &CitizenMessage,
+    detection: Option<Detection>,
+    urgent: bool,
+) -> Option<NewOutbound> {
     let (kind, recipient) = match (&message.identity.channel, &message.thread) {
         (Channel::Zalo, _) => (OutboundKind::ZaloCs, message.identity.external_id.clone()),
         (Channel::Facebook, Thread::Comment { comment_id, .. }) => {
@@ -29,7 +44,7 @@ pub async fn queue(
             OutboundKind::Messenger,
             message.identity.external_id.clone(),
         ),
-        (Channel::Form, _) => return Ok(()),
+        (Channel::Form, _) => return None,
     };
     let english = detection.is_some_and(|d| d.language == Language::En);
     let unit = ticket
@@ -48,23 +63,18 @@ pub async fn queue(
         unit.as_deref(),
         urgent,
     );
-    outbound::enqueue(
-        txn,
-        NewOutbound {
-            ticket_id: ticket.id,
-            message_id: None,
-            channel: message.identity.channel,
-            channel_account_id: Some(account.id),
-            kind,
-            recipient,
-            payload: Payload {
-                text,
-                quick_replies: Vec::new(),
-            },
+    Some(NewOutbound {
+        ticket_id: ticket.id,
+        message_id: None,
+        channel: message.identity.channel,
+        channel_account_id: Some(account.id),
+        kind,
+        recipient,
+        payload: Payload {
+            text,
+            quick_replies: Vec::new(),
         },
-    )
-    .await?;
-    Ok(())
+    })
 }
 
 pub fn compose(english: bool, code: &str, link: &str, unit: Option<&str>, urgent: bool) -> String {

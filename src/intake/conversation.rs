@@ -407,7 +407,7 @@ async fn citizen_message(
     Ok(Outcome::NewTicket)
 }
 
-fn attachment_summary(message: &CitizenMessage) -> String {
+pub(super) fn attachment_summary(message: &CitizenMessage) -> String {
     match message.attachments.first() {
         Some(a) if a.kind == "location" => "[vị trí / location]".into(),
         Some(a) => format!("[{}]", a.kind),

@@ -1,6 +1,7 @@
 //! Intake: every channel's citizen message becomes part of a feedback ticket here. The form opens tickets
 //! directly; webhook events are stored first and applied by the worker.
 mod acknowledgement;
+mod bulk;
 mod contacts;
 pub mod conversation;
 mod facebook_events;

@@ -1,8 +1,8 @@
 //! Opening tickets: contact and identity, tracking code, routing decision, first message, audit, in one transaction.
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
-    QuerySelect, Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel,
+    NotSet, QueryFilter, QuerySelect, Set, SqlErr, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
@@ -241,66 +241,83 @@ pub async fn insert_ticket(
     draft: TicketDraft<'_>,
     companions: &mut Companions,
 ) -> Result<tickets::Model, DbErr> {
-    let code = (state.tracking_codes)();
+    let mut row = new_ticket(state, &draft, 0, (state.tracking_codes)())?
+        .into_active_model()
+        .reset_all();
+    row.id = NotSet;
+    let ticket = row.insert(txn).await?;
+    companions.add_created(&ticket, &draft);
+    Ok(ticket)
+}
+
+/// A new ticket's row, built without the database (`id` is the caller's: reserved, or replaced on insert).
+pub fn new_ticket(
+    state: &AppState,
+    draft: &TicketDraft<'_>,
+    id: i32,
+    code: TrackingCode,
+) -> Result<tickets::Model, DbErr> {
     let reasons =
         serde_json::to_string(&draft.decision.reasons).map_err(|e| DbErr::Custom(e.to_string()))?;
-    let ticket = tickets::ActiveModel {
-        tracking_code: Set(code.as_str().to_owned()),
-        channel: Set(draft.channel.as_str().into()),
-        channel_account_id: Set(draft.channel_account_id),
-        contact_id: Set(draft.contact_id),
-        contact_identity_id: Set(draft.contact_identity_id),
-        thread_key: Set(draft.thread_key),
-        unit_code: Set(draft.decision.unit_code.clone()),
-        status: Set(TicketStatus::New.as_str().into()),
-        summary: Set(draft.summary),
-        language: Set(draft.language),
-        topic: Set(Some(draft.classification.topic.as_str().into())),
-        legal_track: Set(Some(draft.classification.track.as_str().into())),
-        classification: Set(Some(classification_json(draft.classification))),
-        urgent: Set(draft.classification.urgent),
-        officer_conduct: Set(draft.classification.officer_conduct),
-        routing_confidence: Set(Some(draft.decision.confidence)),
-        routing_reasons: Set(Some(reasons.clone())),
-        suggested_unit_code: Set(draft.decision.suggested_unit.clone()),
-        submitted_unit_code: Set(draft.submitted_unit_code),
-        assigned_officer_id: Set(None),
-        lat: Set(draft.location.map(|l| l.lat)),
-        lon: Set(draft.location.map(|l| l.lon)),
-        dedupe_hash: Set(draft.dedupe_hash),
-        due_at: Set(Some(
-            state.deadlines.due_at(draft.classification.track, draft.at),
-        )),
-        created_at: Set(draft.at),
-        updated_at: Set(draft.at),
-        last_activity_at: Set(draft.at),
-        resolved_at: Set(None),
-        ..Default::default()
+    Ok(tickets::Model {
+        id,
+        tracking_code: code.as_str().to_owned(),
+        channel: draft.channel.as_str().into(),
+        channel_account_id: draft.channel_account_id,
+        contact_id: draft.contact_id,
+        contact_identity_id: draft.contact_identity_id,
+        thread_key: draft.thread_key.clone(),
+        unit_code: draft.decision.unit_code.clone(),
+        status: TicketStatus::New.as_str().into(),
+        summary: draft.summary.clone(),
+        language: draft.language.clone(),
+        topic: Some(draft.classification.topic.as_str().into()),
+        legal_track: Some(draft.classification.track.as_str().into()),
+        classification: Some(classification_json(draft.classification)),
+        urgent: draft.classification.urgent,
+        officer_conduct: draft.classification.officer_conduct,
+        routing_confidence: Some(draft.decision.confidence),
+        routing_reasons: Some(reasons),
+        suggested_unit_code: draft.decision.suggested_unit.clone(),
+        submitted_unit_code: draft.submitted_unit_code.clone(),
+        assigned_officer_id: None,
+        lat: draft.location.map(|l| l.lat),
+        lon: draft.location.map(|l| l.lon),
+        dedupe_hash: draft.dedupe_hash.clone(),
+        due_at: Some(state.deadlines.due_at(draft.classification.track, draft.at)),
+        created_at: draft.at,
+        updated_at: draft.at,
+        last_activity_at: draft.at,
+        resolved_at: None,
+    })
+}
+
+impl Companions {
+    /// The automatic routing decision and the audit entry of a ticket just built from `draft`.
+    pub fn add_created(&mut self, ticket: &tickets::Model, draft: &TicketDraft<'_>) {
+        self.decisions.push(routing_decisions::ActiveModel {
+            ticket_id: Set(ticket.id),
+            unit_code: Set(ticket.unit_code.clone()),
+            confidence: Set(draft.decision.confidence),
+            reasons: Set(ticket.routing_reasons.clone().unwrap_or_default()),
+            decided_by: Set("auto".into()),
+            officer_id: Set(None),
+            created_at: Set(draft.at),
+            ..Default::default()
+        });
+        self.audit.push(audit_log::ActiveModel {
+            officer_id: Set(None),
+            ticket_id: Set(Some(ticket.id)),
+            action: Set("ticket_created".into()),
+            detail: Set(Some(
+                serde_json::json!({"channel": draft.channel.as_str()}).to_string(),
+            )),
+            created_at: Set(draft.at),
+            ..Default::default()
+        });
+        metrics::counter!("tickets_created_total", "channel" => draft.channel.as_str())
+            .increment(1);
     }
-    .insert(txn)
-    .await?;
-    companions.decisions.push(routing_decisions::ActiveModel {
-        ticket_id: Set(ticket.id),
-        unit_code: Set(draft.decision.unit_code.clone()),
-        confidence: Set(draft.decision.confidence),
-        reasons: Set(reasons),
-        decided_by: Set("auto".into()),
-        officer_id: Set(None),
-        created_at: Set(draft.at),
-        ..Default::default()
-    });
-    companions.audit.push(audit_log::ActiveModel {
-        officer_id: Set(None),
-        ticket_id: Set(Some(ticket.id)),
-        action: Set("ticket_created".into()),
-        detail: Set(Some(
-            serde_json::json!({"channel": draft.channel.as_str()}).to_string(),
-        )),
-        created_at: Set(draft.at),
-        ..Default::default()
-    });
-    metrics::counter!("tickets_created_total", "channel" => draft.channel.as_str()).increment(1);
-    Ok(ticket)
 }
 
 /// A citizen's message on a ticket.

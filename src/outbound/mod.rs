@@ -201,9 +201,31 @@ pub async fn enqueue(
     {
         return Ok(first);
     }
+    outbox_row(item)?.insert(conn).await
+}
+
+/// Queues several messages with one statement. Private replies (once per comment) go through `enqueue`.
+pub async fn enqueue_many(
+    conn: &impl ConnectionTrait,
+    items: Vec<NewOutbound>,
+) -> Result<(), DbErr> {
+    debug_assert!(items.iter().all(|i| i.kind != OutboundKind::PrivateReply));
+    let rows = items
+        .into_iter()
+        .map(outbox_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    for chunk in rows.chunks(100) {
+        outbox::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+fn outbox_row(item: NewOutbound) -> Result<outbox::ActiveModel, DbErr> {
     let now = Utc::now();
     let payload = serde_json::to_string(&item.payload).map_err(|e| DbErr::Custom(e.to_string()))?;
-    outbox::ActiveModel {
+    Ok(outbox::ActiveModel {
         ticket_id: Set(item.ticket_id),
         message_id: Set(item.message_id),
         channel: Set(item.channel.as_str().into()),
@@ -222,7 +244,5 @@ pub async fn enqueue(
         delivered_at: Set(None),
         read_at: Set(None),
         ..Default::default()
-    }
-    .insert(conn)
-    .await
+    })
 }

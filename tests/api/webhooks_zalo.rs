@@ -308,3 +308,104 @@ async fn the_worker_resumes_events_stored_before_a_restart() {
     .await;
     assert_eq!(app.tickets().await.len(), 1);
 }
+
+/// A Zalo event from `sender` as the platform sends it (the shape of zalo_user_send_text.json).
+fn zalo_event(kind: &str, sender: &str, msg_id: &str, message: Value) -> String {
+    let mut message = message;
+    message["msg_id"] = json!(msg_id);
+    json!({
+        "app_id": ZALO_APP_ID,
+        "sender": {"id": sender},
+        "recipient": {"id": "388613280878808645"},
+        "event_name": kind,
+        "message": message,
+        "timestamp": "1764000000000",
+    })
+    .to_string()
+}
+
+on_both_backends! {
+    spawn = crate::channels::channel_app;
+    async fn a_batch_of_stored_events_is_applied_in_order_as_if_one_by_one(app) {
+        // A known citizen with an open ticket, through the webhook as usual.
+        let first = zalo_event("user_send_text", "citizen-a", "a-1", json!({"text": "Xin hỏi thủ tục đăng ký tạm trú ở phường Thành Sen"}));
+        assert_eq!(app.post_zalo(&first).await.status(), 200);
+        app.processed().await;
+        let ticket_a = app.tickets().await[0].id;
+
+        // Then events stored together, as the worker finds them after a burst: one batch, in this order.
+        let follow = json!({
+            "app_id": ZALO_APP_ID, "oa_id": "388613280878808645", "follower": {"id": "citizen-c"},
+            "event_name": "follow", "timestamp": "1764000000001",
+        })
+        .to_string();
+        let batch = [
+            ("a-2", zalo_event("user_send_location", "citizen-a", "a-2", json!({"attachments": [
+                {"type": "location", "payload": {"coordinates": {"latitude": "18.3428", "longitude": "105.9057"}}}]}))),
+            ("b-1", zalo_event("user_send_text", "citizen-b", "b-1", json!({"text": "Nhà tôi ở xã Toàn Lưu bị mất trộm xe máy đêm qua"}))),
+            ("b-2", zalo_event("user_send_text", "citizen-b", "b-2", json!({"text": "Xe biển số 38A-123.45"}))),
+            // A platform retry under another event key: still the same message.
+            ("a-1-again", first.clone()),
+            ("c-follow", follow),
+            ("c-1", zalo_event("user_send_text", "citizen-c", "c-1", json!({"text": "I lost my passport near Ky Anh market, what should I do?"}))),
+            ("b-1-again", zalo_event("user_send_text", "citizen-b", "b-1", json!({"text": "Nhà tôi ở xã Toàn Lưu bị mất trộm xe máy đêm qua"}))),
+        ];
+        use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
+        let txn = app.db.begin().await.unwrap();
+        for (key, raw) in batch {
+            let kind = serde_json::from_str::<Value>(&raw).unwrap()["event_name"].as_str().unwrap().to_owned();
+            entity::inbound_events::ActiveModel {
+                channel: Set("zalo".into()),
+                account_external_id: Set(Some("388613280878808645".into())),
+                dedupe_key: Set(format!("{kind}:{key}")),
+                event_kind: Set(kind),
+                raw_body: Set(raw),
+                received_at: Set(chrono::Utc::now()),
+                processed_at: Set(None),
+                attempts: Set(0),
+                last_error: Set(None),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await
+            .unwrap();
+        }
+        txn.commit().await.unwrap();
+        app.processed().await;
+
+        let tickets = app.tickets().await;
+        assert_eq!(tickets.len(), 3, "A's, B's and C's");
+        let (a, b, c) = (&tickets[0], &tickets[1], &tickets[2]);
+        assert_eq!(a.id, ticket_a);
+        assert_eq!((a.lat, a.lon), (Some(18.3428), Some(105.9057)), "A's shared place joins A's ticket");
+        assert_ne!(b.contact_id, c.contact_id);
+        assert_ne!(b.tracking_code, c.tracking_code);
+        assert_eq!(b.topic.as_deref(), Some("public_order"));
+        assert_eq!(b.unit_code.as_deref(), Some("18634"), "xã Toàn Lưu");
+        assert_eq!(c.language.as_deref(), Some("en"));
+
+        let messages = app.messages().await;
+        let on = |ticket: i32| messages.iter().filter(|m| m.ticket_id == ticket).count();
+        assert_eq!((on(a.id), on(b.id), on(c.id)), (2, 2, 1), "duplicates made no message");
+        let ids: std::collections::HashSet<_> = messages.iter().map(|m| m.provider_message_id.clone()).collect();
+        assert_eq!(ids.len(), messages.len());
+
+        // One acknowledgement per new ticket, in the citizen's language.
+        let outbox = app.outbox().await;
+        let acks: Vec<i32> = outbox.iter().map(|o| o.ticket_id).collect();
+        assert_eq!(acks, vec![a.id, b.id, c.id]);
+        let c_ack = outbox.iter().find(|o| o.ticket_id == c.id).unwrap();
+        assert_eq!(c_ack.recipient, "citizen-c");
+        assert!(c_ack.payload.contains("Tracking code"), "{}", c_ack.payload);
+
+        // The follow, applied between B's and C's messages, marked C's identity (the one C's ticket uses).
+        use sea_orm::EntityTrait;
+        let identity = entity::contact_identities::Entity::find_by_id(c.contact_identity_id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(identity.external_id, "citizen-c");
+        assert_eq!(identity.following, Some(true));
+    }
+}

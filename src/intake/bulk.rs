@@ -1,0 +1,489 @@
+//! The intake worker's fast path for what most events are: citizens' private messages (Zalo, Messenger). A run
+//! of them is applied with a few statements for the whole run (look-ups with `IN`, reserved ids, one multi-row
+//! insert per table) instead of a dozen per message: on SQLite every statement is a round trip to the
+//! connection's thread, and that, not SQLite, bounded the worker. The result is the same as applying each
+//! message alone through `conversation::apply`, which remains the path for everything else and the fallback
+//! when a run fails.
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+
+use entity::{channel_accounts, contact_identities, contacts, ticket_messages, tickets};
+
+use super::acknowledgement;
+use super::conversation::{Outcome, attachment_summary};
+use super::inbound::{CitizenMessage, Thread};
+use super::language::Detection;
+use super::tickets::{Companions, MessageDraft, TicketDraft, new_ticket};
+use crate::channels::accounts;
+use crate::db::reserve_ids;
+use crate::domain::{Channel, FeedbackText, TicketStatus};
+use crate::http::AppState;
+use crate::outbound;
+use crate::routing::{Classification, HintSource, RouteInput, UnitHint, classify};
+
+/// Whether `message` can go through the fast path: private chats only (comment threads need their parents).
+pub fn takes(message: &CitizenMessage) -> bool {
+    message.thread == Thread::Direct
+}
+
+type IdentityKey = (Channel, String, String);
+
+/// What needs no database: done before the run's statements (on SQLite, before taking the writer).
+pub struct Prepared {
+    pub message: CitizenMessage,
+    body: String,
+    detection: Option<Detection>,
+    attachments: Option<String>,
+    classification: Classification,
+}
+
+pub fn prepare(state: &AppState, message: CitizenMessage) -> Prepared {
+    let body = FeedbackText::parse(&message.text)
+        .map(|t| t.as_str().to_owned())
+        .unwrap_or_else(|_| {
+            message
+                .text
+                .chars()
+                .take(crate::domain::MAX_FEEDBACK_CHARS)
+                .collect()
+        });
+    let detection = (!body.trim().is_empty()).then(|| state.language.detect(&body));
+    let attachments = (!message.attachments.is_empty())
+        .then(|| serde_json::to_string(&message.attachments).unwrap_or_default());
+    let classification = classify(&body);
+    Prepared {
+        message,
+        body,
+        detection,
+        attachments,
+        classification,
+    }
+}
+
+fn key_of(message: &CitizenMessage) -> IdentityKey {
+    (
+        message.identity.channel,
+        message.identity.account.clone(),
+        message.identity.external_id.clone(),
+    )
+}
+
+/// Where each message goes, decided before any row is written.
+enum Plan {
+    Duplicate,
+    /// An open ticket already stored.
+    Join(i32),
+    /// A ticket opened earlier in this run (index into the new tickets).
+    JoinNew(usize),
+    New(usize),
+}
+
+/// Applies `items` (messages that `takes`) in order inside `txn`; one outcome per message.
+pub async fn apply_run(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    items: Vec<Prepared>,
+) -> Result<Vec<Outcome>, DbErr> {
+    let now = Utc::now();
+
+    let stored = stored_message_ids(txn, &items).await?;
+    let mut accounts_by_key: HashMap<(Channel, String), channel_accounts::Model> = HashMap::new();
+    for item in &items {
+        let key = (
+            item.message.identity.channel,
+            item.message.identity.account.clone(),
+        );
+        if let std::collections::hash_map::Entry::Vacant(slot) = accounts_by_key.entry(key) {
+            let (channel, account) = slot.key().clone();
+            let model = accounts::find_or_create(txn, &state.settings, channel, &account).await?;
+            slot.insert(model);
+        }
+    }
+    let mut identities = find_identities(txn, &items).await?;
+    refresh_display_names(txn, &items, &mut identities, now).await?;
+    let open = open_tickets(state, txn, &identities, now).await?;
+
+    // Plan: duplicates, joins, new tickets, and the identities to create.
+    let mut seen: HashSet<(Channel, String)> = HashSet::new();
+    let mut new_by_identity: HashMap<IdentityKey, usize> = HashMap::new();
+    let mut new_identities: Vec<IdentityKey> = Vec::new();
+    let mut plans = Vec::with_capacity(items.len());
+    let mut new_count = 0;
+    for item in &items {
+        let m = &item.message;
+        let message_key = (m.identity.channel, m.provider_message_id.clone());
+        if stored.contains(&message_key) || !seen.insert(message_key) {
+            plans.push(Plan::Duplicate);
+            continue;
+        }
+        let key = key_of(m);
+        let existing_ticket = identities
+            .get(&key)
+            .and_then(|identity| open.get(&identity.id));
+        plans.push(match (existing_ticket, new_by_identity.get(&key)) {
+            (Some(ticket), _) => Plan::Join(ticket.id),
+            (None, Some(&index)) => Plan::JoinNew(index),
+            (None, None) => {
+                if !identities.contains_key(&key) && !new_identities.contains(&key) {
+                    new_identities.push(key.clone());
+                }
+                new_by_identity.insert(key, new_count);
+                new_count += 1;
+                Plan::New(new_count - 1)
+            }
+        });
+    }
+
+    // New contacts and identities, with reserved ids.
+    let contact_ids = reserve_ids(txn, "contacts", new_identities.len()).await?;
+    let identity_ids = reserve_ids(txn, "contact_identities", new_identities.len()).await?;
+    let mut contact_rows = Vec::with_capacity(new_identities.len());
+    let mut identity_rows = Vec::with_capacity(new_identities.len());
+    for ((key, contact_id), identity_id) in new_identities.iter().zip(contact_ids).zip(identity_ids)
+    {
+        let display_name = items
+            .iter()
+            .find(|i| key_of(&i.message) == *key)
+            .and_then(|i| i.message.display_name.clone());
+        contact_rows.push(
+            contacts::Model {
+                id: contact_id,
+                display_name: display_name.clone(),
+                verified_phone: None,
+                possibly_same_as: None,
+                created_at: now,
+                updated_at: now,
+            }
+            .into_active_model()
+            .reset_all(),
+        );
+        let identity = contact_identities::Model {
+            id: identity_id,
+            contact_id,
+            channel: key.0.as_str().into(),
+            account_external_id: key.1.clone(),
+            external_id: key.2.clone(),
+            display_name,
+            phone: None,
+            phone_verified: false,
+            email: None,
+            following: None,
+            created_at: now,
+            updated_at: now,
+        };
+        identity_rows.push(identity.clone().into_active_model().reset_all());
+        identities.insert(key.clone(), identity);
+    }
+
+    // New tickets: routing with each contact's earlier units (a weak hint), acknowledgements.
+    let new_items: Vec<&Prepared> = items
+        .iter()
+        .zip(&plans)
+        .filter(|(_, p)| matches!(p, Plan::New(_)))
+        .map(|(i, _)| i)
+        .collect();
+    let previous = previous_units(
+        txn,
+        new_items
+            .iter()
+            .filter_map(|i| identities.get(&key_of(&i.message)))
+            .map(|identity| identity.contact_id),
+    )
+    .await?;
+    let ticket_ids = reserve_ids(txn, "tickets", new_items.len()).await?;
+    let mut companions = Companions::default();
+    let mut ticket_rows = Vec::with_capacity(new_items.len());
+    let mut acknowledgements = Vec::with_capacity(new_items.len());
+    for (item, id) in new_items.iter().zip(&ticket_ids) {
+        let m = &item.message;
+        let identity = &identities[&key_of(m)];
+        let account = &accounts_by_key[&(m.identity.channel, m.identity.account.clone())];
+        let no_units = Vec::new();
+        let decision = state.router.decide(&RouteInput {
+            text: &item.body,
+            location: m.location,
+            unit_hint: account.unit_code.as_deref().map(|code| UnitHint {
+                code,
+                source: HintSource::Account,
+            }),
+            previous_units: previous.get(&identity.contact_id).unwrap_or(&no_units),
+        });
+        let draft = TicketDraft {
+            channel: m.identity.channel,
+            channel_account_id: Some(account.id),
+            contact_id: identity.contact_id,
+            contact_identity_id: identity.id,
+            thread_key: None,
+            summary: FeedbackText::parse(&item.body)
+                .map(|t| t.summary())
+                .unwrap_or_else(|_| attachment_summary(m)),
+            language: item.detection.map(|d| d.language.code().to_owned()),
+            location: m.location,
+            submitted_unit_code: None,
+            dedupe_hash: None,
+            decision: &decision,
+            classification: &item.classification,
+            at: now,
+        };
+        let ticket = new_ticket(state, &draft, *id, (state.tracking_codes)())?;
+        companions.add_created(&ticket, &draft);
+        acknowledgements.extend(acknowledgement::build(
+            state,
+            &ticket,
+            account,
+            m,
+            item.detection,
+            item.classification.urgent,
+        ));
+        ticket_rows.push(ticket);
+    }
+
+    // Messages, and what joining does to the tickets joined.
+    let mut outcomes = Vec::with_capacity(items.len());
+    let mut joined: HashMap<i32, Option<(f64, f64)>> = HashMap::new();
+    for (item, plan) in items.into_iter().zip(plans) {
+        let ticket_id = match plan {
+            Plan::Duplicate => {
+                outcomes.push(Outcome::Duplicate);
+                continue;
+            }
+            Plan::New(index) => {
+                outcomes.push(Outcome::NewTicket);
+                ticket_ids[index]
+            }
+            Plan::JoinNew(index) => {
+                outcomes.push(Outcome::JoinedTicket);
+                let ticket = &mut ticket_rows[index];
+                ticket.last_activity_at = now;
+                if ticket.lat.is_none()
+                    && let Some(location) = item.message.location
+                {
+                    ticket.lat = Some(location.lat);
+                    ticket.lon = Some(location.lon);
+                }
+                ticket.id
+            }
+            Plan::Join(id) => {
+                outcomes.push(Outcome::JoinedTicket);
+                let stored = joined.entry(id).or_insert(None);
+                let ticket_has_place = open.values().any(|t| t.id == id && t.lat.is_some());
+                if stored.is_none()
+                    && !ticket_has_place
+                    && let Some(location) = item.message.location
+                {
+                    *stored = Some((location.lat, location.lon));
+                }
+                id
+            }
+        };
+        let m = item.message;
+        companions.add_message(MessageDraft {
+            ticket_id,
+            channel: m.identity.channel,
+            provider_message_id: Some(m.provider_message_id),
+            body: item.body,
+            attachments: item.attachments,
+            location: m.location,
+            detection: item.detection,
+            at: m.at,
+        });
+    }
+
+    // Writes: parents before children.
+    insert_all::<contacts::Entity, _>(txn, contact_rows).await?;
+    insert_all::<contact_identities::Entity, _>(txn, identity_rows).await?;
+    insert_all::<tickets::Entity, _>(
+        txn,
+        ticket_rows
+            .into_iter()
+            .map(|t| t.into_active_model().reset_all())
+            .collect(),
+    )
+    .await?;
+    companions.write(txn).await?;
+    outbound::enqueue_many(txn, acknowledgements).await?;
+    for (id, location) in joined {
+        let mut update = tickets::Entity::update_many()
+            .col_expr(tickets::Column::LastActivityAt, Expr::value(now))
+            .col_expr(tickets::Column::UpdatedAt, Expr::value(now))
+            .filter(tickets::Column::Id.eq(id));
+        if let Some((lat, lon)) = location {
+            update = update
+                .col_expr(tickets::Column::Lat, Expr::value(Some(lat)))
+                .col_expr(tickets::Column::Lon, Expr::value(Some(lon)));
+        }
+        update.exec(txn).await?;
+    }
+    Ok(outcomes)
+}
+
+async fn insert_all<E, A>(txn: &DatabaseTransaction, rows: Vec<A>) -> Result<(), DbErr>
+where
+    E: EntityTrait,
+    A: ActiveModelTrait<Entity = E> + Clone,
+{
+    for chunk in rows.chunks(100) {
+        E::insert_many(chunk.to_vec())
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Provider message ids of this run already stored: platform retries that slipped past the event dedupe.
+async fn stored_message_ids(
+    txn: &DatabaseTransaction,
+    items: &[Prepared],
+) -> Result<HashSet<(Channel, String)>, DbErr> {
+    let mut stored = HashSet::new();
+    for channel in Channel::ALL {
+        let ids: Vec<&str> = items
+            .iter()
+            .filter(|i| i.message.identity.channel == channel)
+            .map(|i| i.message.provider_message_id.as_str())
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let found: Vec<Option<String>> = ticket_messages::Entity::find()
+            .select_only()
+            .column(ticket_messages::Column::ProviderMessageId)
+            .filter(ticket_messages::Column::Channel.eq(channel.as_str()))
+            .filter(ticket_messages::Column::ProviderMessageId.is_in(ids))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        stored.extend(found.into_iter().flatten().map(|id| (channel, id)));
+    }
+    Ok(stored)
+}
+
+async fn find_identities(
+    txn: &DatabaseTransaction,
+    items: &[Prepared],
+) -> Result<HashMap<IdentityKey, contact_identities::Model>, DbErr> {
+    let mut groups: HashMap<(Channel, &str), Vec<&str>> = HashMap::new();
+    for item in items {
+        let identity = &item.message.identity;
+        groups
+            .entry((identity.channel, identity.account.as_str()))
+            .or_default()
+            .push(identity.external_id.as_str());
+    }
+    let mut found = HashMap::new();
+    for ((channel, account), external_ids) in groups {
+        for identity in contact_identities::Entity::find()
+            .filter(contact_identities::Column::Channel.eq(channel.as_str()))
+            .filter(contact_identities::Column::AccountExternalId.eq(account))
+            .filter(contact_identities::Column::ExternalId.is_in(external_ids))
+            .all(txn)
+            .await?
+        {
+            found.insert(
+                (
+                    channel,
+                    identity.account_external_id.clone(),
+                    identity.external_id.clone(),
+                ),
+                identity,
+            );
+        }
+    }
+    Ok(found)
+}
+
+/// A known citizen who changed their display name: as `conversation::identity_for` does, one update each.
+async fn refresh_display_names(
+    txn: &DatabaseTransaction,
+    items: &[Prepared],
+    identities: &mut HashMap<IdentityKey, contact_identities::Model>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    for item in items {
+        let Some(name) = item.message.display_name.as_deref() else {
+            continue;
+        };
+        if let Some(identity) = identities.get_mut(&key_of(&item.message))
+            && identity.display_name.as_deref() != Some(name)
+        {
+            contact_identities::Entity::update_many()
+                .col_expr(
+                    contact_identities::Column::DisplayName,
+                    Expr::value(Some(name.to_owned())),
+                )
+                .col_expr(contact_identities::Column::UpdatedAt, Expr::value(now))
+                .filter(contact_identities::Column::Id.eq(identity.id))
+                .exec(txn)
+                .await?;
+            identity.display_name = Some(name.to_owned());
+        }
+    }
+    Ok(())
+}
+
+/// Each identity's open private-chat ticket active within `intake.thread_window_days` (the latest if several).
+async fn open_tickets(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    identities: &HashMap<IdentityKey, contact_identities::Model>,
+    now: DateTime<Utc>,
+) -> Result<HashMap<i32, tickets::Model>, DbErr> {
+    let mut open = HashMap::new();
+    if identities.is_empty() {
+        return Ok(open);
+    }
+    let since = now - Duration::days(i64::from(state.settings.intake.thread_window_days));
+    let statuses: Vec<&str> = TicketStatus::ALL
+        .iter()
+        .filter(|s| s.is_open())
+        .map(|s| s.as_str())
+        .collect();
+    let ids: Vec<i32> = identities.values().map(|i| i.id).collect();
+    for ticket in tickets::Entity::find()
+        .filter(tickets::Column::ContactIdentityId.is_in(ids))
+        .filter(tickets::Column::Status.is_in(statuses))
+        .filter(tickets::Column::LastActivityAt.gte(since))
+        .filter(tickets::Column::ThreadKey.is_null())
+        .order_by_desc(tickets::Column::LastActivityAt)
+        .all(txn)
+        .await?
+    {
+        open.entry(ticket.contact_identity_id).or_insert(ticket);
+    }
+    Ok(open)
+}
+
+/// Up to five units of each contact's latest tickets.
+async fn previous_units(
+    txn: &DatabaseTransaction,
+    contact_ids: impl Iterator<Item = i32>,
+) -> Result<HashMap<i32, Vec<String>>, DbErr> {
+    let ids: Vec<i32> = contact_ids.collect::<HashSet<_>>().into_iter().collect();
+    let mut units: HashMap<i32, Vec<String>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(units);
+    }
+    let rows: Vec<(i32, Option<String>)> = tickets::Entity::find()
+        .select_only()
+        .column(tickets::Column::ContactId)
+        .column(tickets::Column::UnitCode)
+        .filter(tickets::Column::ContactId.is_in(ids))
+        .filter(tickets::Column::UnitCode.is_not_null())
+        .order_by_desc(tickets::Column::CreatedAt)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    for (contact, unit) in rows {
+        let list = units.entry(contact).or_default();
+        if list.len() < 5 {
+            list.extend(unit);
+        }
+    }
+    Ok(units)
+}
