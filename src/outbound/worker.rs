@@ -8,7 +8,10 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use rand::Rng;
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ColumnTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
 use tracing::Instrument;
 
 use entity::outbox;
@@ -66,6 +69,9 @@ pub(crate) async fn run(shared: std::sync::Arc<Shared>) {
 }
 
 /// One pass over the due rows; returns how many were taken and how many of those this worker processed.
+/// Ordinary rows are claimed with one statement and their outcomes recorded in one transaction: on SQLite each
+/// commit is an fsync on the writer that webhook acknowledgements also wait for. Private replies, once per
+/// comment, keep their own guarded claim.
 pub(crate) async fn pass(shared: &Shared) -> Result<(usize, usize), OutboundError> {
     let due = outbox::Entity::find()
         .filter(outbox::Column::State.eq(state::PENDING))
@@ -76,12 +82,33 @@ pub(crate) async fn pass(shared: &Shared) -> Result<(usize, usize), OutboundErro
         .all(&shared.db.read)
         .await?;
     let selected = due.len();
-    let results: Vec<Result<bool, OutboundError>> = futures_util::stream::iter(due)
-        .map(|row| process(shared, row))
+    let (replies, ordinary): (Vec<_>, Vec<_>) = due
+        .into_iter()
+        .partition(|row| row.kind == OutboundKind::PrivateReply.as_str());
+    let claimed = claim_many(&shared.db, ordinary).await?;
+    let mut processed = claimed.len();
+    let outcomes: Vec<(outbox::Model, Result<Delivered, OutboundError>)> =
+        futures_util::stream::iter(claimed)
+            .map(|row| async move {
+                let result = deliver(shared, &row).await;
+                (row, result)
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+    if !outcomes.is_empty() {
+        // If this fails after the sends, the rows stay `sending` and a sweep makes them `unknown`: never resent.
+        let txn = shared.db.write.begin().await?;
+        for (row, result) in outcomes {
+            record(shared, &txn, &row, result).await?;
+        }
+        txn.commit().await?;
+    }
+    let results: Vec<Result<bool, OutboundError>> = futures_util::stream::iter(replies)
+        .map(|row| process_private_reply(shared, row))
         .buffer_unordered(CONCURRENCY)
         .collect()
         .await;
-    let mut processed = 0;
     for result in results {
         match result {
             Ok(true) => processed += 1,
@@ -92,40 +119,55 @@ pub(crate) async fn pass(shared: &Shared) -> Result<(usize, usize), OutboundErro
     Ok((selected, processed))
 }
 
-/// Sends one due row if this worker wins its claim. `Ok(false)`: someone else has it, or it must wait.
-async fn process(shared: &Shared, row: outbox::Model) -> Result<bool, OutboundError> {
-    if row.kind == OutboundKind::PrivateReply.as_str() {
-        match private_reply_gate(&shared.db, &row).await? {
-            Gate::Go => {}
-            Gate::Wait => {
-                postpone(&shared.db, &row, &shared.settings.outbound).await?;
-                return Ok(false);
+/// `pending` -> `sending` for every row still pending, in one committed statement before any platform call;
+/// returns the rows this worker won (another instance may have taken some).
+async fn claim_many(db: &Db, rows: Vec<outbox::Model>) -> Result<Vec<outbox::Model>, DbErr> {
+    if rows.is_empty() {
+        return Ok(rows);
+    }
+    let won: Vec<outbox::Model> = outbox::Entity::update_many()
+        .col_expr(outbox::Column::State, Expr::value(state::SENDING))
+        .col_expr(outbox::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(outbox::Column::Id.is_in(rows.iter().map(|r| r.id)))
+        .filter(outbox::Column::State.eq(state::PENDING))
+        .exec_with_returning(&db.write)
+        .await?;
+    let won: std::collections::HashSet<i32> = won.into_iter().map(|r| r.id).collect();
+    Ok(rows.into_iter().filter(|r| won.contains(&r.id)).collect())
+}
+
+/// Sends a due private reply if this worker wins its claim. `Ok(false)`: someone else has it, or it must wait.
+async fn process_private_reply(shared: &Shared, row: outbox::Model) -> Result<bool, OutboundError> {
+    match private_reply_gate(&shared.db, &row).await? {
+        Gate::Go => {}
+        Gate::Wait => {
+            postpone(&shared.db, &row, &shared.settings.outbound).await?;
+            return Ok(false);
+        }
+        Gate::AlreadyReplied(first) => {
+            let reason = format!(
+                "a private reply to this comment was already sent (outbox #{first}); Facebook allows one"
+            );
+            let done = outbox::Entity::update_many()
+                .col_expr(outbox::Column::State, Expr::value(state::UNDELIVERABLE))
+                .col_expr(outbox::Column::LastError, Expr::value(reason.clone()))
+                .col_expr(outbox::Column::UpdatedAt, Expr::value(Utc::now()))
+                .filter(outbox::Column::Id.eq(row.id))
+                .filter(outbox::Column::State.eq(state::PENDING))
+                .exec(&shared.db.write)
+                .await?;
+            if done.rows_affected == 1 {
+                count(&row, "undeliverable");
+                tracing::info!(outbox_id = row.id, reason = %reason, "outbound message undeliverable");
             }
-            Gate::AlreadyReplied(first) => {
-                let reason = format!(
-                    "a private reply to this comment was already sent (outbox #{first}); Facebook allows one"
-                );
-                let done = outbox::Entity::update_many()
-                    .col_expr(outbox::Column::State, Expr::value(state::UNDELIVERABLE))
-                    .col_expr(outbox::Column::LastError, Expr::value(reason.clone()))
-                    .col_expr(outbox::Column::UpdatedAt, Expr::value(Utc::now()))
-                    .filter(outbox::Column::Id.eq(row.id))
-                    .filter(outbox::Column::State.eq(state::PENDING))
-                    .exec(&shared.db.write)
-                    .await?;
-                if done.rows_affected == 1 {
-                    count(&row, "undeliverable");
-                    tracing::info!(outbox_id = row.id, reason = %reason, "outbound message undeliverable");
-                }
-                return Ok(done.rows_affected == 1);
-            }
+            return Ok(done.rows_affected == 1);
         }
     }
     if !claim(&shared.db, &row).await? {
         return Ok(false);
     }
     let result = deliver(shared, &row).await;
-    record(shared, &row, result).await?;
+    record(shared, &shared.db.write, &row, result).await?;
     Ok(true)
 }
 
@@ -201,6 +243,7 @@ async fn postpone(db: &Db, row: &outbox::Model, settings: &OutboundSettings) -> 
 /// Stores the outcome of a send this worker claimed.
 async fn record(
     shared: &Shared,
+    conn: &impl ConnectionTrait,
     row: &outbox::Model,
     result: Result<Delivered, OutboundError>,
 ) -> Result<(), DbErr> {
@@ -275,7 +318,7 @@ async fn record(
         }
     };
     // If this write fails after a send, the row stays `sending` and a sweep makes it `unknown`: never resent.
-    update.exec(&shared.db.write).await?;
+    update.exec(conn).await?;
     count(row, outcome);
     match reason {
         None => {

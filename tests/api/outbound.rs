@@ -976,3 +976,43 @@ on_both! {
         world.verify().await;
     }
 }
+
+on_both! {
+    async fn one_pass_records_each_send_s_own_outcome(backend) {
+        // Claimed together and recorded together: every row still gets its own result.
+        let Some(world) = World::start(backend, &[]).await else { return };
+        let db = world.db();
+        let oa = account(db, Channel::Zalo, "oa-1", "zalo-token-1", None).await;
+        let hoa = citizen(db, Channel::Zalo, oa, "zalo-user-1", Utc::now(), "zmsg-in-1").await;
+        let lan = citizen(db, Channel::Zalo, oa, "zalo-user-2", Utc::now(), "zmsg-in-2").await;
+        let minh = citizen(db, Channel::Zalo, oa, "zalo-user-3", Utc::now(), "zmsg-in-3").await;
+        let to = |user: &str| body_partial_json(json!({"recipient": {"user_id": user}}));
+        Mock::given(method("POST")).and(path(CS_PATH)).and(to("zalo-user-1"))
+            .respond_with(zalo_ok("zmsg-out-hoa")).expect(1).mount(&world.zalo).await;
+        Mock::given(method("POST")).and(path(CS_PATH)).and(to("zalo-user-2"))
+            .respond_with(zalo_error(-230, "User has not interacted with the OA in the past 7 days"))
+            .expect(1).mount(&world.zalo).await;
+        Mock::given(method("POST")).and(path(CS_PATH)).and(to("zalo-user-3"))
+            .respond_with(ResponseTemplate::new(502)).up_to_n_times(1).expect(1).mount(&world.zalo).await;
+        Mock::given(method("POST")).and(path(CS_PATH)).and(to("zalo-user-3"))
+            .respond_with(zalo_ok("zmsg-out-minh")).expect(1).mount(&world.zalo).await;
+
+        let txn = db.begin().await.unwrap();
+        let mut ids = Vec::new();
+        for who in [&hoa, &lan, &minh] {
+            let item = message(who, Channel::Zalo, OutboundKind::ZaloCs, &who.user_id, "Xin chào");
+            ids.push(outbound::enqueue(&txn, item).await.unwrap().id);
+        }
+        txn.commit().await.unwrap();
+
+        let sent = settled(db, ids[0], state::SENT).await;
+        assert_eq!((sent.attempts, sent.provider_message_id.as_deref()), (1, Some("zmsg-out-hoa")));
+        let refused = settled(db, ids[1], state::UNDELIVERABLE).await;
+        assert_eq!(refused.attempts, 1);
+        assert!(refused.last_error.unwrap().contains("-230"));
+        let retried = settled(db, ids[2], state::SENT).await;
+        assert_eq!((retried.attempts, retried.provider_message_id.as_deref()), (2, Some("zmsg-out-minh")));
+        quiet_period().await;
+        world.verify().await;
+    }
+}
