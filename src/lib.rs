@@ -3,7 +3,7 @@
 //!
 //! The flow: `channels` (receive and verify) -> `intake` (tickets) -> `routing` (which unit) -> `inbox`
 //! (officers) -> outbound -> satisfaction. `http` wires it together; `config` and `telemetry` serve them all.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod channels;
 pub mod cli;

@@ -1,12 +1,14 @@
 //! Group commit for form submissions. Each ticket is several rows; committing them one submission at a time
 //! costs a durable commit (an fsync with `synchronous=full`) each. The writer task takes whatever submissions
-//! are waiting, writes them in one transaction and answers each only after that commit. If anything in a batch
-//! fails, the batch is rolled back and each submission is written alone, so one bad row cannot fail others.
+//! are waiting, writes them in one transaction (a few statements per table: intake::form_batch) and answers each
+//! only after that commit. If anything in a batch fails (a tracking-code collision, say), the batch is rolled
+//! back and each submission is written alone, so one bad row cannot fail others.
 use actix_web::web;
 use sea_orm::TransactionTrait;
 use tokio::sync::{mpsc, oneshot};
 
-use super::tickets::{Companions, Opened, PreparedFeedback, open_alone, write_form_ticket};
+use super::form_batch;
+use super::tickets::{Opened, PreparedFeedback, open_alone};
 use crate::http::AppState;
 
 const MAX_BATCH: usize = 128;
@@ -74,22 +76,16 @@ async fn write_batch(state: &AppState, batch: &[Job]) -> anyhow::Result<Vec<Open
     if let [single] = batch {
         return Ok(vec![open_alone(state, &single.prepared).await?]);
     }
+    let prepared: Vec<&PreparedFeedback> = batch.iter().map(|job| &job.prepared).collect();
     let txn = state.db.write.begin().await?;
-    let mut opened = Vec::with_capacity(batch.len());
-    let mut companions = Companions::default();
-    for job in batch {
-        match write_form_ticket(state, &txn, &job.prepared, &mut companions).await {
-            Ok(one) => opened.push(one),
-            Err(err) => {
-                txn.rollback().await?;
-                return Err(err.into());
-            }
+    match form_batch::write_batch(state, &txn, &prepared).await {
+        Ok(opened) => {
+            txn.commit().await?;
+            Ok(opened)
+        }
+        Err(err) => {
+            txn.rollback().await?;
+            Err(err.into())
         }
     }
-    if let Err(err) = companions.write(&txn).await {
-        txn.rollback().await?;
-        return Err(err.into());
-    }
-    txn.commit().await?;
-    Ok(opened)
 }

@@ -5,6 +5,7 @@ mod bulk;
 mod contacts;
 pub mod conversation;
 mod facebook_events;
+mod form_batch;
 pub mod form_writer;
 pub mod inbound;
 pub mod language;

@@ -43,12 +43,12 @@ const MAX_CODE_DRAWS: usize = 8;
 
 /// A form submission with everything decided that needs no database: the writer batches the rest.
 pub struct PreparedFeedback {
-    feedback: NewFeedback,
-    decision: Decision,
-    classification: Classification,
-    detection: Detection,
-    sender_key: String,
-    dedupe_hash: String,
+    pub(super) feedback: NewFeedback,
+    pub(super) decision: Decision,
+    pub(super) classification: Classification,
+    pub(super) detection: Detection,
+    pub(super) sender_key: String,
+    pub(super) dedupe_hash: String,
 }
 
 /// Routing, classification and language detection are pure: done on the request's worker, not in the writer.

@@ -1,7 +1,7 @@
 //! `POST /api/v1/feedback`: creation, validation (422 with field errors), limits, duplicates, collisions.
 use serde_json::{Value, json};
 
-use crate::helpers::{AppOptions, Backend, fixed_codes, spawn_app_with};
+use crate::helpers::{AppOptions, Backend, TestApp, fixed_codes, spawn_app_with};
 use crate::on_both_backends;
 
 on_both_backends! {
@@ -243,4 +243,73 @@ async fn a_tracking_code_collision_is_drawn_again_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tracking_code_collision_is_drawn_again_postgres() {
     collision_case(Backend::Postgres).await;
+}
+
+async fn busy_form(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(
+        backend,
+        AppOptions {
+            env: &[("FORM__RATE_LIMIT_PER_MINUTE", "1000")],
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+on_both_backends! {
+    spawn = busy_form;
+    async fn concurrent_submissions_are_written_together_as_if_one_by_one(app) {
+        // Sent at once, so the writer batches them: known and new senders, anonymous ones, and a resend.
+        let mut bodies = Vec::new();
+        for i in 0..12 {
+            bodies.push(json!({"text": format!("Hỏi về tạm trú, lần {i}"), "phone": "0912000111", "name": format!("Hoa {i}")}));
+            bodies.push(json!({"text": format!("Mất giấy tờ xe số {i}")}));
+        }
+        bodies.push(json!({"text": "Hỏi về tạm trú, lần 0", "phone": "0912000111"}));
+        let responses = futures_util::future::join_all(bodies.iter().map(|b| app.post_feedback_json(b.clone()))).await;
+        let mut codes = Vec::new();
+        let mut joined = 0;
+        for response in responses {
+            // 201 for a new ticket, 200 for the one that joined its identical twin (whichever came second).
+            match response.status().as_u16() {
+                201 => {}
+                200 => joined += 1,
+                other => panic!("status {other}"),
+            }
+            let body: Value = response.json().await.unwrap();
+            codes.push(body["tracking_code"].as_str().unwrap().to_owned());
+        }
+        assert_eq!(joined, 1);
+        // The resend of "lần 0" is that ticket; everything else is its own.
+        assert_eq!(codes[24], codes[0]);
+        let distinct: std::collections::HashSet<_> = codes.iter().collect();
+        assert_eq!(distinct.len(), 24);
+        assert_eq!(app.ticket_count().await, 24);
+
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let tickets = entity::tickets::Entity::find().all(&app.db).await.unwrap();
+        let hoa: std::collections::HashSet<i32> = tickets
+            .iter()
+            .filter(|t| t.summary.starts_with("Hỏi về tạm trú"))
+            .map(|t| t.contact_identity_id)
+            .collect();
+        assert_eq!(hoa.len(), 1, "one identity per phone");
+        let anonymous: std::collections::HashSet<i32> = tickets
+            .iter()
+            .filter(|t| t.summary.starts_with("Mất giấy tờ"))
+            .map(|t| t.contact_identity_id)
+            .collect();
+        assert_eq!(anonymous.len(), 12, "a new identity per anonymous submission");
+        let identities = entity::contact_identities::Entity::find()
+            .filter(entity::contact_identities::Column::Phone.eq("+84912000111"))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(identities.len(), 1);
+        assert!(identities[0].display_name.as_deref().unwrap().starts_with("Hoa "));
+        let messages = entity::ticket_messages::Entity::find().all(&app.db).await.unwrap();
+        assert_eq!(messages.len(), 24, "the resend added no message");
+        let decisions = entity::routing_decisions::Entity::find().all(&app.db).await.unwrap();
+        assert_eq!(decisions.len(), 24);
+    }
 }
