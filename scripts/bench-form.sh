@@ -24,22 +24,24 @@ start() { # $1 = database url
   echo "idle RSS: $(awk '/VmRSS/ {printf "%.1f MB", $2/1024}' /proc/$PID/status)"
 }
 
-measure() { # $1 = label
+measure() { # $1 = label, $2 = command printing the number of tickets stored
   echo "-- $1: baseline GET /healthz"
   wrk -t2 -c32 -d"${DURATION}s" "http://127.0.0.1:$PORT/healthz" | grep -E "Requests/sec|Latency"
   echo "-- $1: POST /api/v1/feedback (distinct texts)"
-  wrk -t2 -c32 -d"${DURATION}s" -s benches/form.lua "http://127.0.0.1:$PORT" | grep -E "Requests/sec|Latency|Non-2xx"
+  wrk -t2 -c32 -d"${DURATION}s" -s benches/form.lua "http://127.0.0.1:$PORT" >"$WORK/wrk.out"
+  grep -E "Requests/sec|Latency|Non-2xx|requests in" "$WORK/wrk.out"
   echo "RSS under load end: $(awk '/VmRSS/ {printf "%.1f MB", $2/1024}' /proc/$PID/status)"
   kill $PID; wait $PID 2>/dev/null || true
+  echo "tickets stored: $(eval "$2") (every answered request is one ticket)"
 }
 
 echo "== SQLite (synchronous=full)"
 start "sqlite://$WORK/bench.db?mode=rwc"
-measure sqlite
+measure sqlite "python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"select count(*) from tickets\").fetchone()[0])' $WORK/bench.db"
 if psql "$PG_ADMIN" -qc 'drop database if exists phananh_bench' && psql "$PG_ADMIN" -qc 'create database phananh_bench'; then
   echo "== PostgreSQL"
   start "${PG_ADMIN%/*}/phananh_bench"
-  measure postgres
+  measure postgres "psql '${PG_ADMIN%/*}/phananh_bench' -XAtc 'select count(*) from tickets'"
 else
   echo "== PostgreSQL unreachable at $PG_ADMIN: skipped"
 fi
