@@ -47,16 +47,20 @@ impl Db {
             {
                 std::fs::create_dir_all(dir)?;
             }
-            let write = SqlitePoolOptions::new()
-                .max_connections(1)
-                .acquire_timeout(Duration::from_secs(30))
-                .connect_with(options.clone())
-                .await?;
-            let read = SqlitePoolOptions::new()
-                .max_connections(settings.max_connections.max(1))
-                .acquire_timeout(timeout.max(Duration::from_secs(10)))
-                .connect_with(options)
-                .await?;
+            let write = open_sqlite(
+                SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(Duration::from_secs(30)),
+                &options,
+            )
+            .await?;
+            let read = open_sqlite(
+                SqlitePoolOptions::new()
+                    .max_connections(settings.max_connections.max(1))
+                    .acquire_timeout(timeout.max(Duration::from_secs(10))),
+                &options,
+            )
+            .await?;
             Ok(Db {
                 read: SqlxSqliteConnector::from_sqlx_sqlite_pool(read),
                 write: SqlxSqliteConnector::from_sqlx_sqlite_pool(write),
@@ -120,6 +124,34 @@ impl Db {
     pub async fn ping(&self) -> bool {
         self.read.ping().await.is_ok()
     }
+}
+
+/// Opens a pool, waiting out another process that holds the file's lock at that moment: switching a new file to
+/// WAL answers SQLITE_BUSY at once rather than through the busy timeout, which instances starting together on
+/// one fresh file (and their tests) would otherwise hit.
+async fn open_sqlite(
+    pool: SqlitePoolOptions,
+    options: &SqliteConnectOptions,
+) -> Result<sqlx::SqlitePool, sqlx::Error> {
+    let mut delay = Duration::from_millis(20);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match pool.clone().connect_with(options.clone()).await {
+            Err(sqlx::Error::Database(err))
+                if busy(err.code().as_deref()) && std::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_millis(500));
+            }
+            result => return result,
+        }
+    }
+}
+
+/// SQLITE_BUSY (5) or SQLITE_LOCKED (6), with their extended codes.
+fn busy(code: Option<&str>) -> bool {
+    code.and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(|c| matches!(c & 0xff, 5 | 6))
 }
 
 /// `n` fresh primary keys of `table`, so that rows pointing at each other can be written with one multi-row
