@@ -116,6 +116,17 @@ async fn finish(
         // Consecutive private messages go through the fast path together, in order.
         let first = match work {
             Work::Fast(prepared) => prepared,
+            // Nothing to write: no savepoint either.
+            Work::Other(Inbound::Unknown) => {
+                count_outcome(&event, Outcome::Unknown);
+                done.push(event.id);
+                continue;
+            }
+            Work::Other(Inbound::Ignored { .. }) => {
+                count_outcome(&event, Outcome::Ignored);
+                done.push(event.id);
+                continue;
+            }
             Work::Other(inbound) => {
                 apply_one(state, &txn, event, inbound, &mut done).await?;
                 continue;
