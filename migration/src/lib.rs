@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_create_directory;
 mod m20261126_000002_create_tickets;
 mod m20261126_000003_add_ticket_conduct_flag;
+mod m20261126_000004_index_unprocessed_events;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_create_directory::Migration),
             Box::new(m20261126_000002_create_tickets::Migration),
             Box::new(m20261126_000003_add_ticket_conduct_flag::Migration),
+            Box::new(m20261126_000004_index_unprocessed_events::Migration),
         ]
     }
 }
