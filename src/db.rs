@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqlxPostgresConnector, SqlxSqliteConnector, Statement,
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, SqlxPostgresConnector, SqlxSqliteConnector, Statement,
 };
 use sqlx::ConnectOptions as _;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -124,6 +124,19 @@ impl Db {
     pub async fn ping(&self) -> bool {
         self.read.ping().await.is_ok()
     }
+}
+
+/// Inserts `rows` with one multi-row statement per hundred (bound parameters stay far below SQLite's limit).
+pub async fn insert_all<A>(conn: &impl ConnectionTrait, rows: &[A]) -> Result<(), DbErr>
+where
+    A: ActiveModelTrait + Clone,
+{
+    for chunk in rows.chunks(100) {
+        A::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Opens a pool, waiting out another process that holds the file's lock at that moment: switching a new file to

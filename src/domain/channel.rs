@@ -70,6 +70,15 @@ impl TicketStatus {
         !matches!(self, TicketStatus::Closed | TicketStatus::Rejected)
     }
 
+    /// The stored names of the open statuses, for queries.
+    pub fn open_names() -> Vec<&'static str> {
+        TicketStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_open())
+            .map(TicketStatus::as_str)
+            .collect()
+    }
+
     pub fn label(self, lang: crate::i18n::Lang) -> &'static str {
         use crate::i18n::Lang::*;
         match (self, lang) {

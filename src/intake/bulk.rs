@@ -13,15 +13,16 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 
-use entity::{channel_accounts, contact_identities, contacts, ticket_messages, tickets};
+use entity::{channel_accounts, contact_identities, ticket_messages, tickets};
 
 use super::acknowledgement;
-use super::conversation::{Outcome, attachment_summary};
+use super::contacts::{NewIdentity, new_rows};
+use super::conversation::{MessageContent, Outcome, attachment_summary};
 use super::inbound::{CitizenMessage, Thread};
 use super::language::Detection;
 use super::tickets::{Companions, MessageDraft, TicketDraft, new_ticket};
 use crate::channels::accounts;
-use crate::db::reserve_ids;
+use crate::db::{insert_all, reserve_ids};
 use crate::domain::{Channel, FeedbackText, TicketStatus};
 use crate::http::AppState;
 use crate::outbound;
@@ -44,18 +45,11 @@ pub struct Prepared {
 }
 
 pub fn prepare(state: &AppState, message: CitizenMessage) -> Prepared {
-    let body = FeedbackText::parse(&message.text)
-        .map(|t| t.as_str().to_owned())
-        .unwrap_or_else(|_| {
-            message
-                .text
-                .chars()
-                .take(crate::domain::MAX_FEEDBACK_CHARS)
-                .collect()
-        });
-    let detection = (!body.trim().is_empty()).then(|| state.language.detect(&body));
-    let attachments = (!message.attachments.is_empty())
-        .then(|| serde_json::to_string(&message.attachments).unwrap_or_default());
+    let MessageContent {
+        body,
+        detection,
+        attachments,
+    } = MessageContent::of(state, &message);
     let classification = classify(&body);
     Prepared {
         message,
@@ -151,32 +145,21 @@ pub async fn apply_run(
             .iter()
             .find(|i| key_of(&i.message) == *key)
             .and_then(|i| i.message.display_name.clone());
-        contact_rows.push(
-            contacts::Model {
-                id: contact_id,
-                display_name: display_name.clone(),
-                verified_phone: None,
-                possibly_same_as: None,
-                created_at: now,
-                updated_at: now,
-            }
-            .into_active_model()
-            .reset_all(),
-        );
-        let identity = contact_identities::Model {
-            id: identity_id,
+        let (contact, identity) = new_rows(
             contact_id,
-            channel: key.0.as_str().into(),
-            account_external_id: key.1.clone(),
-            external_id: key.2.clone(),
-            display_name,
-            phone: None,
-            phone_verified: false,
-            email: None,
-            following: None,
-            created_at: now,
-            updated_at: now,
-        };
+            identity_id,
+            NewIdentity {
+                channel: key.0,
+                account: key.1.clone(),
+                external_id: key.2.clone(),
+                display_name,
+                phone: None,
+                email: None,
+                possibly_same_as: None,
+            },
+            now,
+        );
+        contact_rows.push(contact.into_active_model().reset_all());
         identity_rows.push(identity.clone().into_active_model().reset_all());
         identities.insert(key.clone(), identity);
     }
@@ -296,16 +279,13 @@ pub async fn apply_run(
     }
 
     // Writes: parents before children.
-    insert_all::<contacts::Entity, _>(txn, contact_rows).await?;
-    insert_all::<contact_identities::Entity, _>(txn, identity_rows).await?;
-    insert_all::<tickets::Entity, _>(
-        txn,
-        ticket_rows
-            .into_iter()
-            .map(|t| t.into_active_model().reset_all())
-            .collect(),
-    )
-    .await?;
+    insert_all(txn, &contact_rows).await?;
+    insert_all(txn, &identity_rows).await?;
+    let ticket_rows: Vec<_> = ticket_rows
+        .into_iter()
+        .map(|t| t.into_active_model().reset_all())
+        .collect();
+    insert_all(txn, &ticket_rows).await?;
     companions.write(txn).await?;
     outbound::enqueue_many(txn, acknowledgements).await?;
     for (id, location) in joined {
@@ -321,19 +301,6 @@ pub async fn apply_run(
         update.exec(txn).await?;
     }
     Ok(outcomes)
-}
-
-async fn insert_all<E, A>(txn: &DatabaseTransaction, rows: Vec<A>) -> Result<(), DbErr>
-where
-    E: EntityTrait,
-    A: ActiveModelTrait<Entity = E> + Clone,
-{
-    for chunk in rows.chunks(100) {
-        E::insert_many(chunk.to_vec())
-            .exec_without_returning(txn)
-            .await?;
-    }
-    Ok(())
 }
 
 /// Provider message ids of this run already stored: platform retries that slipped past the event dedupe.
@@ -439,11 +406,7 @@ async fn open_tickets(
         return Ok(open);
     }
     let since = now - Duration::days(i64::from(state.settings.intake.thread_window_days));
-    let statuses: Vec<&str> = TicketStatus::ALL
-        .iter()
-        .filter(|s| s.is_open())
-        .map(|s| s.as_str())
-        .collect();
+    let statuses = TicketStatus::open_names();
     let ids: Vec<i32> = identities.values().map(|i| i.id).collect();
     for ticket in tickets::Entity::find()
         .filter(tickets::Column::ContactIdentityId.is_in(ids))

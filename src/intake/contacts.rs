@@ -1,6 +1,6 @@
 //! A person seen for the first time on a channel: a contact and its first channel identity, created together.
-use chrono::Utc;
-use sea_orm::{ActiveModelTrait, DatabaseTransaction, DbErr, Set};
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, DatabaseTransaction, DbErr, IntoActiveModel, NotSet, Set};
 
 use entity::{contact_identities, contacts};
 
@@ -23,31 +23,45 @@ pub async fn create_identity(
     txn: &DatabaseTransaction,
     new: NewIdentity,
 ) -> Result<contact_identities::Model, DbErr> {
-    let now = Utc::now();
-    let contact = contacts::ActiveModel {
-        display_name: Set(new.display_name.clone()),
-        verified_phone: Set(None),
-        possibly_same_as: Set(new.possibly_same_as),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await?;
-    contact_identities::ActiveModel {
-        contact_id: Set(contact.id),
-        channel: Set(new.channel.as_str().into()),
-        account_external_id: Set(new.account),
-        external_id: Set(new.external_id),
-        display_name: Set(new.display_name),
-        phone: Set(new.phone),
-        phone_verified: Set(false),
-        email: Set(new.email),
-        following: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await
+    // Ids from the database here: a placeholder until the inserts.
+    let (contact, identity) = new_rows(0, 0, new, Utc::now());
+    let mut contact = contact.into_active_model().reset_all();
+    contact.id = NotSet;
+    let contact = contact.insert(txn).await?;
+    let mut identity = identity.into_active_model().reset_all();
+    identity.id = NotSet;
+    identity.contact_id = Set(contact.id);
+    identity.insert(txn).await
+}
+
+/// The rows of a new contact and its first identity under ids the caller reserved, for multi-row inserts.
+pub fn new_rows(
+    contact_id: i32,
+    identity_id: i32,
+    new: NewIdentity,
+    now: DateTime<Utc>,
+) -> (contacts::Model, contact_identities::Model) {
+    let contact = contacts::Model {
+        id: contact_id,
+        display_name: new.display_name.clone(),
+        verified_phone: None,
+        possibly_same_as: new.possibly_same_as,
+        created_at: now,
+        updated_at: now,
+    };
+    let identity = contact_identities::Model {
+        id: identity_id,
+        contact_id,
+        channel: new.channel.as_str().into(),
+        account_external_id: new.account,
+        external_id: new.external_id,
+        display_name: new.display_name,
+        phone: new.phone,
+        phone_verified: false,
+        email: new.email,
+        following: None,
+        created_at: now,
+        updated_at: now,
+    };
+    (contact, identity)
 }

@@ -11,6 +11,7 @@ use entity::{contact_identities, contacts, ticket_messages, tickets};
 use super::acknowledgement;
 use super::contacts::{NewIdentity, create_identity};
 use super::inbound::{CitizenMessage, IdentityKey, Inbound, Thread};
+use super::language::Detection;
 use super::tickets::{Companions, MessageDraft, TicketDraft, insert_message, insert_ticket};
 use crate::channels::accounts;
 use crate::domain::{Channel, FeedbackText, PhoneNumber, TicketStatus};
@@ -288,18 +289,11 @@ async fn citizen_message(
     let account =
         accounts::find_or_create(txn, &state.settings, channel, &message.identity.account).await?;
     let identity = identity_for(txn, &message.identity, message.display_name.as_deref()).await?;
-    let body = FeedbackText::parse(&message.text)
-        .map(|t| t.as_str().to_owned())
-        .unwrap_or_else(|_| {
-            message
-                .text
-                .chars()
-                .take(crate::domain::MAX_FEEDBACK_CHARS)
-                .collect()
-        });
-    let detection = (!body.trim().is_empty()).then(|| state.language.detect(&body));
-    let attachments = (!message.attachments.is_empty())
-        .then(|| serde_json::to_string(&message.attachments).unwrap_or_default());
+    let MessageContent {
+        body,
+        detection,
+        attachments,
+    } = MessageContent::of(state, &message);
     let now = Utc::now();
 
     let existing = open_ticket_for(state, txn, &identity, &message.thread).await?;
@@ -407,6 +401,36 @@ async fn citizen_message(
     Ok(Outcome::NewTicket)
 }
 
+/// What a citizen message stores besides its ids: the text (kept whole up to the length limit), its language and
+/// its attachments as JSON.
+pub(super) struct MessageContent {
+    pub body: String,
+    pub detection: Option<Detection>,
+    pub attachments: Option<String>,
+}
+
+impl MessageContent {
+    pub fn of(state: &AppState, message: &CitizenMessage) -> MessageContent {
+        let body = FeedbackText::parse(&message.text)
+            .map(|t| t.as_str().to_owned())
+            .unwrap_or_else(|_| {
+                message
+                    .text
+                    .chars()
+                    .take(crate::domain::MAX_FEEDBACK_CHARS)
+                    .collect()
+            });
+        let detection = (!body.trim().is_empty()).then(|| state.language.detect(&body));
+        let attachments = (!message.attachments.is_empty())
+            .then(|| serde_json::to_string(&message.attachments).unwrap_or_default());
+        MessageContent {
+            body,
+            detection,
+            attachments,
+        }
+    }
+}
+
 pub(super) fn attachment_summary(message: &CitizenMessage) -> String {
     match message.attachments.first() {
         Some(a) if a.kind == "location" => "[vị trí / location]".into(),
@@ -424,11 +448,7 @@ async fn open_ticket_for(
     thread: &Thread,
 ) -> Result<Option<tickets::Model>, DbErr> {
     let since = Utc::now() - Duration::days(i64::from(state.settings.intake.thread_window_days));
-    let open: Vec<&str> = TicketStatus::ALL
-        .iter()
-        .filter(|s| s.is_open())
-        .map(|s| s.as_str())
-        .collect();
+    let open = TicketStatus::open_names();
     let query = tickets::Entity::find()
         .filter(tickets::Column::ContactIdentityId.eq(identity.id))
         .filter(tickets::Column::Status.is_in(open))

@@ -12,8 +12,9 @@ use sea_orm::{
 
 use entity::{contact_identities, contacts, tickets};
 
-use super::tickets::{Companions, MessageDraft, Opened, PreparedFeedback, TicketDraft, new_ticket};
-use crate::db::reserve_ids;
+use super::contacts::{NewIdentity, new_rows};
+use super::tickets::{Companions, Opened, PreparedFeedback, new_ticket};
+use crate::db::{insert_all, reserve_ids};
 use crate::domain::{Channel, TrackingCode};
 use crate::http::AppState;
 
@@ -67,46 +68,17 @@ pub async fn write_batch(
     let mut companions = Companions::default();
     let mut created = Vec::with_capacity(fresh.len());
     for ((prepared, identity), id) in fresh.iter().zip(&identities).zip(ticket_ids) {
-        let feedback = &prepared.feedback;
-        let detection = prepared.detection;
-        let draft = TicketDraft {
-            channel: Channel::Form,
-            channel_account_id: None,
-            contact_id: identity.contact_id,
-            contact_identity_id: identity.id,
-            thread_key: None,
-            summary: feedback.text.summary(),
-            language: Some(detection.language.code().to_owned()),
-            location: feedback.location,
-            submitted_unit_code: feedback.unit_code.clone(),
-            dedupe_hash: Some(prepared.dedupe_hash.clone()),
-            decision: &prepared.decision,
-            classification: &prepared.classification,
-            at: now,
-        };
+        let draft = prepared.ticket_draft(identity, now);
         let ticket = new_ticket(state, &draft, id, (state.tracking_codes)())?;
         companions.add_created(&ticket, &draft);
-        companions.add_message(MessageDraft {
-            ticket_id: ticket.id,
-            channel: Channel::Form,
-            provider_message_id: None,
-            body: feedback.text.as_str().to_owned(),
-            attachments: None,
-            location: feedback.location,
-            detection: Some(detection),
-            at: now,
-        });
+        companions.add_message(prepared.message(ticket.id, now));
         created.push(ticket);
     }
-    for chunk in created.chunks(100) {
-        tickets::Entity::insert_many(
-            chunk
-                .iter()
-                .map(|t| t.clone().into_active_model().reset_all()),
-        )
-        .exec_without_returning(txn)
-        .await?;
-    }
+    let rows: Vec<_> = created
+        .iter()
+        .map(|t| t.clone().into_active_model().reset_all())
+        .collect();
+    insert_all(txn, &rows).await?;
     companions.write(txn).await?;
 
     Ok(plans
@@ -194,38 +166,26 @@ async fn identities_for(
     for ((prepared, contact_id), identity_id) in needs_new.iter().zip(contact_ids).zip(identity_ids)
     {
         let feedback = &prepared.feedback;
-        let name = feedback.name.as_ref().map(|n| n.as_str().to_owned());
         let phone = feedback.phone.as_ref().map(|p| p.as_str().to_owned());
-        new_contacts.push(
-            contacts::Model {
-                id: contact_id,
-                display_name: name.clone(),
-                verified_phone: None,
-                possibly_same_as: phone.as_ref().and_then(|p| verified.get(p).copied()),
-                created_at: now,
-                updated_at: now,
-            }
-            .into_active_model()
-            .reset_all(),
-        );
-        let identity = contact_identities::Model {
-            id: identity_id,
+        let (contact, identity) = new_rows(
             contact_id,
-            channel: Channel::Form.as_str().into(),
-            account_external_id: String::new(),
-            external_id: if anonymous(prepared) {
-                format!("anon:{}", TrackingCode::generate().as_str())
-            } else {
-                prepared.sender_key.clone()
+            identity_id,
+            NewIdentity {
+                channel: Channel::Form,
+                account: String::new(),
+                external_id: if anonymous(prepared) {
+                    format!("anon:{}", TrackingCode::generate().as_str())
+                } else {
+                    prepared.sender_key.clone()
+                },
+                display_name: feedback.name.as_ref().map(|n| n.as_str().to_owned()),
+                possibly_same_as: phone.as_ref().and_then(|p| verified.get(p).copied()),
+                phone,
+                email: feedback.email.as_ref().map(|e| e.as_str().to_owned()),
             },
-            display_name: name,
-            phone,
-            phone_verified: false,
-            email: feedback.email.as_ref().map(|e| e.as_str().to_owned()),
-            following: None,
-            created_at: now,
-            updated_at: now,
-        };
+            now,
+        );
+        new_contacts.push(contact.into_active_model().reset_all());
         new_identities.push(identity.clone().into_active_model().reset_all());
         if anonymous(prepared) {
             anonymous_identities.push(identity);
@@ -233,16 +193,8 @@ async fn identities_for(
             by_key.insert(identity.external_id.clone(), identity);
         }
     }
-    for chunk in new_contacts.chunks(100) {
-        contacts::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(txn)
-            .await?;
-    }
-    for chunk in new_identities.chunks(100) {
-        contact_identities::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(txn)
-            .await?;
-    }
+    insert_all(txn, &new_contacts).await?;
+    insert_all(txn, &new_identities).await?;
 
     // A known sender's latest name and e-mail.
     let mut anonymous_left = anonymous_identities.into_iter();

@@ -10,6 +10,7 @@ use entity::{
     audit_log, contact_identities, contacts, routing_decisions, ticket_messages, tickets,
 };
 
+use crate::db::insert_all;
 use crate::domain::{
     Channel, Email, FeedbackText, PersonName, PhoneNumber, TicketStatus, TrackingCode,
 };
@@ -49,6 +50,45 @@ pub struct PreparedFeedback {
     pub(super) detection: Detection,
     pub(super) sender_key: String,
     pub(super) dedupe_hash: String,
+}
+
+impl PreparedFeedback {
+    /// The ticket this submission opens for `identity`.
+    pub(super) fn ticket_draft(
+        &self,
+        identity: &contact_identities::Model,
+        at: DateTime<Utc>,
+    ) -> TicketDraft<'_> {
+        TicketDraft {
+            channel: Channel::Form,
+            channel_account_id: None,
+            contact_id: identity.contact_id,
+            contact_identity_id: identity.id,
+            thread_key: None,
+            summary: self.feedback.text.summary(),
+            language: Some(self.detection.language.code().to_owned()),
+            location: self.feedback.location,
+            submitted_unit_code: self.feedback.unit_code.clone(),
+            dedupe_hash: Some(self.dedupe_hash.clone()),
+            decision: &self.decision,
+            classification: &self.classification,
+            at,
+        }
+    }
+
+    /// Its text as the ticket's first message.
+    pub(super) fn message(&self, ticket_id: i32, at: DateTime<Utc>) -> MessageDraft {
+        MessageDraft {
+            ticket_id,
+            channel: Channel::Form,
+            provider_message_id: None,
+            body: self.feedback.text.as_str().to_owned(),
+            attachments: None,
+            location: self.feedback.location,
+            detection: Some(self.detection),
+            at,
+        }
+    }
 }
 
 /// Routing, classification and language detection are pure: done on the request's worker, not in the writer.
@@ -120,20 +160,10 @@ pub async fn write_form_ticket(
     prepared: &PreparedFeedback,
     companions: &mut Companions,
 ) -> Result<Opened, DbErr> {
-    let PreparedFeedback {
-        feedback,
-        decision,
-        classification,
-        detection,
-        sender_key,
-        dedupe_hash,
-    } = prepared;
-    let detection = *detection;
-    let language = Some(detection.language.code().to_owned());
     let window = Duration::minutes(i64::from(state.settings.form.duplicate_window_minutes));
     let now = Utc::now();
     if let Some(existing) = tickets::Entity::find()
-        .filter(tickets::Column::DedupeHash.eq(dedupe_hash.clone()))
+        .filter(tickets::Column::DedupeHash.eq(prepared.dedupe_hash.clone()))
         .filter(tickets::Column::CreatedAt.gte(now - window))
         .one(txn)
         .await?
@@ -143,38 +173,15 @@ pub async fn write_form_ticket(
             joined_existing: true,
         });
     }
-    let identity = form_identity(txn, feedback, sender_key).await?;
+    let identity = form_identity(txn, &prepared.feedback, &prepared.sender_key).await?;
     let ticket = insert_ticket(
         state,
         txn,
-        TicketDraft {
-            channel: Channel::Form,
-            channel_account_id: None,
-            contact_id: identity.contact_id,
-            contact_identity_id: identity.id,
-            thread_key: None,
-            summary: feedback.text.summary(),
-            language: language.clone(),
-            location: feedback.location,
-            submitted_unit_code: feedback.unit_code.clone(),
-            dedupe_hash: Some(dedupe_hash.clone()),
-            decision,
-            classification,
-            at: now,
-        },
+        prepared.ticket_draft(&identity, now),
         companions,
     )
     .await?;
-    companions.add_message(MessageDraft {
-        ticket_id: ticket.id,
-        channel: Channel::Form,
-        provider_message_id: None,
-        body: feedback.text.as_str().to_owned(),
-        attachments: None,
-        location: feedback.location,
-        detection: Some(detection),
-        at: now,
-    });
+    companions.add_message(prepared.message(ticket.id, now));
     Ok(Opened {
         ticket,
         joined_existing: false,
@@ -213,22 +220,9 @@ impl Companions {
     }
 
     pub async fn write(self, txn: &DatabaseTransaction) -> Result<(), DbErr> {
-        for chunk in self.decisions.chunks(100) {
-            routing_decisions::Entity::insert_many(chunk.to_vec())
-                .exec_without_returning(txn)
-                .await?;
-        }
-        for chunk in self.audit.chunks(100) {
-            audit_log::Entity::insert_many(chunk.to_vec())
-                .exec_without_returning(txn)
-                .await?;
-        }
-        for chunk in self.messages.chunks(100) {
-            ticket_messages::Entity::insert_many(chunk.to_vec())
-                .exec_without_returning(txn)
-                .await?;
-        }
-        Ok(())
+        insert_all(txn, &self.decisions).await?;
+        insert_all(txn, &self.audit).await?;
+        insert_all(txn, &self.messages).await
     }
 }
 

@@ -214,12 +214,7 @@ pub async fn enqueue_many(
         .into_iter()
         .map(outbox_row)
         .collect::<Result<Vec<_>, _>>()?;
-    for chunk in rows.chunks(100) {
-        outbox::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(conn)
-            .await?;
-    }
-    Ok(())
+    crate::db::insert_all(conn, &rows).await
 }
 
 fn outbox_row(item: NewOutbound) -> Result<outbox::ActiveModel, DbErr> {
