@@ -15,6 +15,18 @@ pub fn payload_config(limit: usize) -> web::PayloadConfig {
     web::PayloadConfig::new(limit)
 }
 
+/// A path segment that does not parse (a ticket id that is not a number) names nothing: a JSON 404.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into())
+}
+
+/// A query string that does not parse (`page=abc`): a JSON 400 saying which.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _| {
+        ApiError::BadRequest(format!("the query string is not valid: {err}")).into()
+    })
+}
+
 pub fn json_config(limit: usize) -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(limit)

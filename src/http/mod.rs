@@ -51,6 +51,9 @@ pub struct AppState {
     pub events: EventStore,
     /// Wakes the intake worker when events were stored.
     pub intake_wake: Arc<Notify>,
+    /// One intake pass at a time (the worker's, and the last one at shutdown): on SQLite a pass reads its batch
+    /// before taking the writer.
+    pub intake_pass: tokio::sync::Mutex<()>,
     /// The outbox's delivery worker and its wake-up (outbound::Outbound::wake after queuing).
     pub outbound: crate::outbound::Outbound,
     /// The legal tracks' clocks on the working-day calendar: every new ticket's `due_at`.
@@ -120,6 +123,7 @@ impl Application {
             served: accounts::served(&settings),
             events,
             intake_wake,
+            intake_pass: tokio::sync::Mutex::new(()),
             outbound: crate::outbound::Outbound::new(&settings, db.clone())?,
             form_limiter: PerMinute::new(settings.form.rate_limit_per_minute),
             failed_logins: crate::inbox::login::FailedLogins::new(
@@ -195,6 +199,8 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
             .app_data(state.clone())
             .app_data(middleware::payload_config(max_body))
             .app_data(middleware::json_config(max_body))
+            .app_data(middleware::path_config())
+            .app_data(middleware::query_config())
             .app_data(middleware::form_config(max_body))
             .wrap(crate::inbox::session::middleware(
                 &state.settings,

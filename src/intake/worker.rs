@@ -67,7 +67,7 @@ pub async fn run_once(state: &AppState) -> Result<usize, DbErr> {
     } else {
         // SQLite has one writer, which webhook acknowledgements wait on: read and prepare the batch first, then
         // take it. One pass at a time in this process (the lock), so no event is read by two passes.
-        let _pass = SQLITE_PASS.lock().await;
+        let _pass = state.intake_pass.lock().await;
         let events = query.all(&state.db.read).await?;
         if events.is_empty() {
             return Ok(0);
@@ -78,8 +78,6 @@ pub async fn run_once(state: &AppState) -> Result<usize, DbErr> {
     };
     finish(state, txn, events).await
 }
-
-static SQLITE_PASS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn prepare(
     state: &AppState,

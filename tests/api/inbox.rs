@@ -257,6 +257,11 @@ on_both_backends! {
         assert_eq!(ids(&found), vec![theirs as i64]);
         let (status, _) = get_json(&supervisor, app.url("/api/v1/tickets?status=bogus")).await;
         assert_eq!(status, 400);
+        // Malformed ids and query strings get JSON errors too.
+        let (status, body) = get_json(&supervisor, app.url("/api/v1/tickets/not-a-number")).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
+        let (status, body) = get_json(&supervisor, app.url("/api/v1/tickets?page=abc")).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (400, Some("bad_request")));
     }
 }
 
