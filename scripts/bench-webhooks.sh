@@ -123,8 +123,20 @@ run_wrk() { # $1 = label
   P99=$(sed -n 's/.*BENCH latency_us .*p99=\([0-9]*\).*/\1/p' "$out" | awk '{printf "%.2f", $1 / 1000}')
 }
 
+# SQLite counts: phananh's webhook spool (`<db>-spool`, events acknowledged but not yet moved into inbound_events)
+# is attached as `spool` when it exists; `unmoved` names its events not yet in inbound_events.
 sqlite_count() { # $1 = db file, $2 = SQL
-  python3 -c 'import sqlite3, sys; c = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True, timeout=30); print(c.execute(sys.argv[2]).fetchone()[0])' "$1" "$2"
+  python3 - "$1" "$2" <<'PY'
+import os, sqlite3, sys
+db, sql = sys.argv[1], sys.argv[2]
+c = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+unmoved = "0"
+if os.path.exists(db + "-spool"):
+    c.execute("ATTACH DATABASE ? AS spool", (f"file:{db}-spool?mode=ro",))
+    unmoved = ("(SELECT COUNT(*) FROM spool.events s WHERE NOT EXISTS (SELECT 1 FROM inbound_events e "
+               "WHERE e.channel = s.channel AND e.dedupe_key = s.dedupe_key))")
+print(c.execute(sql.replace("{unmoved}", unmoved)).fetchone()[0])
+PY
 }
 
 # "stored check": every acknowledged event must be stored; a few more rows are requests in flight when wrk stopped.
@@ -182,10 +194,13 @@ start_phananh() { # $1 = database url, $2 = sqlite_synchronous
   wait_ready "$PID"
 }
 
+PENDING="select (select count(*) from inbound_events where processed_at is null) + {unmoved}"
+STORED="select (select count(*) from inbound_events) + {unmoved}"
+
 # Counts through the backend: $1 = sqlite file or "pg", $2 = SQL
 count() {
   if [[ "$1" == pg ]]; then
-    psql "${PG_ADMIN%/*}/$PG_DB" -XAtqc "$2"
+    psql "${PG_ADMIN%/*}/$PG_DB" -XAtqc "${2//\{unmoved\}/0}"
   else
     sqlite_count "$1" "$2"
   fi
@@ -199,12 +214,12 @@ fresh_pg() {
 # Waits until no event is pending; prints the worker's rate after the load stopped.
 drain() { # $1 = sqlite file or "pg", $2 = label; sets WORKER
   local pending0 pending t0 t1 secs
-  pending0=$(count "$1" "select count(*) from inbound_events where processed_at is null")
+  pending0=$(count "$1" "$PENDING")
   t0=$(date +%s%N)
   pending=$pending0
   while ((pending > 0)); do
     sleep 0.25
-    pending=$(count "$1" "select count(*) from inbound_events where processed_at is null")
+    pending=$(count "$1" "$PENDING")
     t1=$(date +%s%N)
     if (((t1 - t0) / 1000000000 >= DRAIN_TIMEOUT)); then break; fi
   done
@@ -239,7 +254,7 @@ phananh_run() { # $1 = label, $2 = database url, $3 = synchronous, $4 = sqlite f
   rss=$(awk '{printf "%.1f", $1 / 1024}' "$WORK/rss")
   echo "  [$label] max RSS during the load: $rss MB"
   local rows
-  rows=$(count "$4" "select count(*) from inbound_events")
+  rows=$(count "$4" "$STORED")
   echo "  [$label] stored $rows events for $OK2XX 2xx (bodies wrapped: $WRAPPED)"
   drain "$4" "$label"
   echo "  [$label] RSS after the worker drained: $(awk '/VmRSS/ {printf "%.1f MB", $2 / 1024}' /proc/$PID/status)"
@@ -267,8 +282,8 @@ fixed_rate() { # $1 = label, $2 = database url, $3 = synchronous, $4 = sqlite fi
   p99=$(sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' <<<"$out")
   achieved=$(sed -n 's/.*achieved=\([0-9]*\).*/\1/p' <<<"$out")
   rss=$(awk '{printf "%.1f", $1 / 1024}' "$WORK/rss")
-  rows=$(count "$4" "select count(*) from inbound_events")
-  pending=$(count "$4" "select count(*) from inbound_events where processed_at is null")
+  rows=$(count "$4" "$STORED")
+  pending=$(count "$4" "$PENDING")
   echo "  [$label] stored $rows for $ok 2xx; $pending pending when the load stopped (worker keeping up?); max RSS $rss MB"
   stop
   record "$label" "$achieved" "$p50" "$p99" "$ok" "$rows" "$(store_check "$rows" "$ok")" "$rss" "$pending pending at end"

@@ -2,14 +2,16 @@
 //!
 //! SQLite allows one writer at a time; a deferred transaction that reads and then writes can fail with
 //! SQLITE_BUSY when another connection committed in between. So SQLite gets a pool of readers (WAL) and a
-//! single-connection writer pool that every write transaction goes through; PostgreSQL uses one pool for both.
+//! single-connection writer pool that every write transaction goes through (`Db::begin_write`), beside the
+//! webhook event writer's own connection (`channels::sqlite_events`); PostgreSQL uses one pool for both.
 use std::str::FromStr;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, SqlxPostgresConnector, SqlxSqliteConnector, Statement,
+    EntityTrait, SqliteTransactionMode, SqlxPostgresConnector, SqlxSqliteConnector, Statement,
+    TransactionOptions, TransactionTrait,
 };
 use sqlx::ConnectOptions as _;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -23,6 +25,8 @@ pub struct Db {
     pub read: DatabaseConnection,
     /// Every write transaction goes through this connection.
     pub write: DatabaseConnection,
+    /// SQLite file: the webhook spool beside it, attached to the readers as `spool` (`channels::spool`).
+    pub spool: Option<std::path::PathBuf>,
 }
 
 impl Db {
@@ -41,6 +45,9 @@ impl Db {
                     SyncSetting::Normal => SqliteSynchronous::Normal,
                 })
                 .foreign_keys(true)
+                // Statement journals (multi-row inserts and updates inside a transaction) stay in memory
+                // rather than as a temporary file created and deleted per statement.
+                .pragma("temp_store", "memory")
                 .busy_timeout(Duration::from_secs(10));
             if let Some(dir) = options.get_filename().parent()
                 && !dir.as_os_str().is_empty()
@@ -54,16 +61,31 @@ impl Db {
                 &options,
             )
             .await?;
-            let read = open_sqlite(
-                SqlitePoolOptions::new()
-                    .max_connections(settings.max_connections.max(1))
-                    .acquire_timeout(timeout.max(Duration::from_secs(10))),
-                &options,
-            )
-            .await?;
+            let spool = crate::channels::spool::main_file_of(&settings.url)?
+                .map(|main| crate::channels::spool::path_beside(&main));
+            let mut readers = SqlitePoolOptions::new()
+                .max_connections(settings.max_connections.max(1))
+                .acquire_timeout(timeout.max(Duration::from_secs(10)));
+            if let Some(path) = &spool {
+                crate::channels::spool::create(path)?;
+                // Readers only: attached to the writer, its BEGIN IMMEDIATE would take the spool's lock too.
+                let path = path.to_string_lossy().into_owned();
+                readers = readers.after_connect(move |conn, _| {
+                    let path = path.clone();
+                    Box::pin(async move {
+                        sqlx::query("ATTACH DATABASE ?1 AS spool")
+                            .bind(path)
+                            .execute(&mut *conn)
+                            .await?;
+                        Ok(())
+                    })
+                });
+            }
+            let read = open_sqlite(readers, &options).await?;
             Ok(Db {
                 read: SqlxSqliteConnector::from_sqlx_sqlite_pool(read),
                 write: SqlxSqliteConnector::from_sqlx_sqlite_pool(write),
+                spool,
             })
         } else {
             let options = PgConnectOptions::from_str(&settings.url)?.disable_statement_logging();
@@ -82,6 +104,7 @@ impl Db {
             Ok(Db {
                 read: pool.clone(),
                 write: pool,
+                spool: None,
             })
         }
     }
@@ -118,6 +141,18 @@ impl Db {
             }
         }
         Ok(())
+    }
+
+    /// A write transaction. On SQLite it takes the write lock at BEGIN (IMMEDIATE): the webhook event writer
+    /// is a second connection that may commit between a deferred transaction's first read and its first write,
+    /// which SQLite refuses at once (SQLITE_BUSY_SNAPSHOT) instead of waiting.
+    pub async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
+        self.write
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
     }
 
     /// `SELECT 1` on the reader: what `/readyz` asks.

@@ -1,18 +1,24 @@
 //! Durable storage of raw webhook events with group commit.
 //!
 //! A webhook is acknowledged only after its event is committed with the configured durability. Committing each
-//! event alone costs one fsync per request; instead one writer task commits whatever arrived meanwhile in one
+//! event alone costs one fsync per request; instead one writer commits whatever arrived meanwhile in one
 //! transaction and then answers every request in it, so the fsync cost is shared and nothing is acknowledged
 //! before it is on disk. Duplicates (platform retries) are absorbed by the unique (channel, dedupe_key) index.
+//!
+//! On a SQLite file the events go to the webhook spool, a file of its own written by a thread of its own
+//! (`spool`), and the intake worker moves them into `inbound_events`; on PostgreSQL (and an in-memory SQLite
+//! database) the writer is a task that inserts into `inbound_events` through the pool.
 use std::sync::Arc;
 
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait, Set, TransactionTrait};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait, Set};
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use entity::inbound_events;
 
+use super::spool;
+use crate::config::DatabaseSettings;
 use crate::domain::Channel;
 
 /// One platform event as received, with the key its retries share.
@@ -29,53 +35,65 @@ pub struct NewEvent {
 #[error("the event could not be stored: {0}")]
 pub struct StoreError(String);
 
-struct Job {
-    events: Vec<NewEvent>,
-    done: oneshot::Sender<Result<(), String>>,
+pub(super) struct Job {
+    pub events: Vec<NewEvent>,
+    pub done: oneshot::Sender<Result<(), String>>,
 }
 
-/// Requests waiting beyond this are not batched further; it bounds a transaction's size.
-const MAX_BATCH_EVENTS: usize = 1024;
-const ROWS_PER_STATEMENT: usize = 256;
+/// What the writer is asked.
+pub(super) enum Request {
+    Store(Job),
+    /// Spooled events up to this id are in `inbound_events` (spool only).
+    Release(i64),
+}
+
+/// Requests taken together: events to store, and the highest id to release.
+pub(super) struct Gathered {
+    pub jobs: Vec<Job>,
+    pub release: Option<i64>,
+}
+
+impl Gathered {
+    pub fn events(&self) -> impl Iterator<Item = &NewEvent> {
+        self.jobs.iter().flat_map(|j| j.events.iter())
+    }
+}
+
+/// Requests waiting beyond this are not batched further; it bounds a transaction's size (and, at 9 values a
+/// row, keeps one statement within both backends' limits on bound parameters).
+pub(super) const MAX_BATCH_EVENTS: usize = 1024;
 
 #[derive(Clone)]
 pub struct EventStore {
-    jobs: mpsc::Sender<Job>,
+    requests: mpsc::Sender<Request>,
 }
 
 impl EventStore {
-    /// Starts the writer task on `db` (the writer connection); `stored` is notified after each commit so the
-    /// intake worker picks the events up at once.
-    pub fn start(db: DatabaseConnection, stored: Arc<Notify>) -> EventStore {
-        let (jobs, mut queue) = mpsc::channel::<Job>(4096);
-        tokio::spawn(async move {
-            while let Some(first) = queue.recv().await {
-                let mut batch = vec![first];
-                let mut count = batch[0].events.len();
-                while count < MAX_BATCH_EVENTS {
-                    match queue.try_recv() {
-                        Ok(job) => {
-                            count += job.events.len();
-                            batch.push(job);
-                        }
-                        Err(_) => break,
-                    }
-                }
-                let events = batch.iter().flat_map(|j| j.events.iter());
-                let result = write(&db, events).await.map_err(|e| e.to_string());
-                if let Err(err) = &result {
-                    tracing::error!(error = %err, events = count, "cannot store webhook events");
-                }
-                metrics::histogram!("webhook_batch_events").record(count as f64);
-                for job in batch {
-                    let _ = job.done.send(result.clone());
-                }
-                if result.is_ok() {
-                    stored.notify_one();
-                }
+    /// Starts the writer; `stored` is notified after each commit so the intake worker picks the events up.
+    pub fn start(
+        settings: &DatabaseSettings,
+        db: DatabaseConnection,
+        stored: Arc<Notify>,
+    ) -> anyhow::Result<EventStore> {
+        let (requests, queue) = mpsc::channel::<Request>(4096);
+        match spool::main_file_of(&settings.url)? {
+            Some(main) => spool::start(
+                &spool::path_beside(&main),
+                settings.sqlite_synchronous,
+                queue,
+                stored,
+            )?,
+            None => {
+                tokio::spawn(run_on_pool(db, queue, stored));
             }
-        });
-        EventStore { jobs }
+        }
+        Ok(EventStore { requests })
+    }
+
+    /// Spooled events up to `upto` are in `inbound_events`: the spool may delete them with its next write.
+    /// If the queue is full the request is dropped; the next move asks again.
+    pub fn release(&self, upto: i64) {
+        let _ = self.requests.try_send(Request::Release(upto));
     }
 
     /// Returns once `events` are committed (or were already stored).
@@ -84,8 +102,8 @@ impl EventStore {
             return Ok(());
         }
         let (done, answer) = oneshot::channel();
-        self.jobs
-            .send(Job { events, done })
+        self.requests
+            .send(Request::Store(Job { events, done }))
             .await
             .map_err(|_| StoreError("the event writer has stopped".into()))?;
         answer
@@ -95,6 +113,65 @@ impl EventStore {
     }
 }
 
+/// `first` and whatever else is waiting, up to MAX_BATCH_EVENTS.
+pub(super) fn gather(first: Request, queue: &mut mpsc::Receiver<Request>) -> Gathered {
+    let mut gathered = Gathered {
+        jobs: Vec::new(),
+        release: None,
+    };
+    let mut count = 0;
+    let mut next = Some(first);
+    while let Some(request) = next.take() {
+        match request {
+            Request::Store(job) => {
+                count += job.events.len();
+                gathered.jobs.push(job);
+            }
+            Request::Release(upto) => gathered.release = gathered.release.max(Some(upto)),
+        }
+        if count < MAX_BATCH_EVENTS {
+            next = queue.try_recv().ok();
+        }
+    }
+    gathered
+}
+
+/// Answers every request of a written batch.
+pub(super) fn answer(batch: Vec<Job>, result: Result<(), String>, stored: &Notify) {
+    if batch.is_empty() {
+        return;
+    }
+    let count: usize = batch.iter().map(|j| j.events.len()).sum();
+    if let Err(err) = &result {
+        tracing::error!(error = %err, events = count, "cannot store webhook events");
+    }
+    metrics::histogram!("webhook_batch_events").record(count as f64);
+    for job in batch {
+        let _ = job.done.send(result.clone());
+    }
+    if result.is_ok() {
+        stored.notify_one();
+    }
+}
+
+async fn run_on_pool(
+    db: DatabaseConnection,
+    mut queue: mpsc::Receiver<Request>,
+    stored: Arc<Notify>,
+) {
+    while let Some(first) = queue.recv().await {
+        let gathered = gather(first, &mut queue);
+        if gathered.jobs.is_empty() {
+            continue;
+        }
+        let result = write(&db, gathered.events())
+            .await
+            .map_err(|e| e.to_string());
+        answer(gathered.jobs, result, &stored);
+    }
+}
+
+/// One multi-row statement: atomic on its own, so no transaction around it.
 async fn write<'a>(
     db: &DatabaseConnection,
     events: impl Iterator<Item = &'a NewEvent>,
@@ -114,23 +191,19 @@ async fn write<'a>(
             ..Default::default()
         })
         .collect();
-    let txn = db.begin().await?;
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let result = inbound_events::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::columns([
-                    inbound_events::Column::Channel,
-                    inbound_events::Column::DedupeKey,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
-            .exec_without_returning(&txn)
-            .await;
-        match result {
-            Ok(_) | Err(DbErr::RecordNotInserted) => {}
-            Err(err) => return Err(err),
-        }
+    let result = inbound_events::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([
+                inbound_events::Column::Channel,
+                inbound_events::Column::DedupeKey,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await;
+    match result {
+        Ok(_) | Err(DbErr::RecordNotInserted) => Ok(()),
+        Err(err) => Err(err),
     }
-    txn.commit().await
 }

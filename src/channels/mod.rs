@@ -5,6 +5,7 @@ pub mod events;
 pub mod facebook;
 pub mod form;
 mod signature;
+pub mod spool;
 pub mod zalo;
 
 /// Platforms send ids and timestamps sometimes as JSON strings, sometimes as numbers: both read as text.

@@ -5,7 +5,7 @@
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -80,7 +80,7 @@ pub async fn route(
     }];
     let reasons = serde_json::to_string(&reasons).map_err(|e| ApiError::Internal(e.into()))?;
     let now = Utc::now();
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin_write().await?;
     // Only from the unit the officer saw: two officers moving the same ticket at once do not both win.
     let moved = tickets::Entity::update_many()
         .col_expr(tickets::Column::UnitCode, Expr::value(unit_code.clone()))
@@ -212,7 +212,7 @@ pub async fn classification(
     if let Some(urgent) = request.urgent {
         update = update.col_expr(tickets::Column::Urgent, Expr::value(urgent));
     }
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin_write().await?;
     update.exec(&txn).await?;
     audit(
         &txn,

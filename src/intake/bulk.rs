@@ -107,6 +107,7 @@ pub async fn apply_run(
     let mut seen: HashSet<(Channel, String)> = HashSet::new();
     let mut new_by_identity: HashMap<IdentityKey, usize> = HashMap::new();
     let mut new_identities: Vec<IdentityKey> = Vec::new();
+    let mut created: HashSet<IdentityKey> = HashSet::new();
     let mut plans = Vec::with_capacity(items.len());
     let mut new_count = 0;
     for item in &items {
@@ -124,7 +125,7 @@ pub async fn apply_run(
             (Some(ticket), _) => Plan::Join(ticket.id),
             (None, Some(&index)) => Plan::JoinNew(index),
             (None, None) => {
-                if !identities.contains_key(&key) && !new_identities.contains(&key) {
+                if !identities.contains_key(&key) && created.insert(key.clone()) {
                     new_identities.push(key.clone());
                 }
                 new_by_identity.insert(key, new_count);
@@ -137,14 +138,18 @@ pub async fn apply_run(
     // New contacts and identities, with reserved ids.
     let contact_ids = reserve_ids(txn, "contacts", new_identities.len()).await?;
     let identity_ids = reserve_ids(txn, "contact_identities", new_identities.len()).await?;
+    // Each new identity's name as its first message in the run gives it.
+    let mut names: HashMap<IdentityKey, Option<String>> = HashMap::new();
+    for item in &items {
+        names
+            .entry(key_of(&item.message))
+            .or_insert_with(|| item.message.display_name.clone());
+    }
     let mut contact_rows = Vec::with_capacity(new_identities.len());
     let mut identity_rows = Vec::with_capacity(new_identities.len());
     for ((key, contact_id), identity_id) in new_identities.iter().zip(contact_ids).zip(identity_ids)
     {
-        let display_name = items
-            .iter()
-            .find(|i| key_of(&i.message) == *key)
-            .and_then(|i| i.message.display_name.clone());
+        let display_name = names.get(key).cloned().flatten();
         let (contact, identity) = new_rows(
             contact_id,
             identity_id,
@@ -171,10 +176,12 @@ pub async fn apply_run(
         .filter(|(_, p)| matches!(p, Plan::New(_)))
         .map(|(i, _)| i)
         .collect();
+    // Contacts created in this run have no earlier tickets: only the others are looked up.
     let previous = previous_units(
         txn,
         new_items
             .iter()
+            .filter(|i| !created.contains(&key_of(&i.message)))
             .filter_map(|i| identities.get(&key_of(&i.message)))
             .map(|identity| identity.contact_id),
     )

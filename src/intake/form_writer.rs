@@ -4,7 +4,6 @@
 //! only after that commit. If anything in a batch fails (a tracking-code collision, say), the batch is rolled
 //! back and each submission is written alone, so one bad row cannot fail others.
 use actix_web::web;
-use sea_orm::TransactionTrait;
 use tokio::sync::{mpsc, oneshot};
 
 use super::form_batch;
@@ -77,7 +76,7 @@ async fn write_batch(state: &AppState, batch: &[Job]) -> anyhow::Result<Vec<Open
         return Ok(vec![open_alone(state, &single.prepared).await?]);
     }
     let prepared: Vec<&PreparedFeedback> = batch.iter().map(|job| &job.prepared).collect();
-    let txn = state.db.write.begin().await?;
+    let txn = state.db.begin_write().await?;
     match form_batch::write_batch(state, &txn, &prepared).await {
         Ok(opened) => {
             txn.commit().await?;

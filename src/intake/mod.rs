@@ -9,6 +9,7 @@ mod form_batch;
 pub mod form_writer;
 pub mod inbound;
 pub mod language;
+pub mod spooled;
 pub mod tickets;
 pub mod worker;
 mod zalo_events;

@@ -2,7 +2,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel,
-    NotSet, QueryFilter, QuerySelect, Set, SqlErr, TransactionTrait,
+    NotSet, QueryFilter, QuerySelect, Set, SqlErr,
 };
 use sha2::{Digest, Sha256};
 
@@ -127,7 +127,7 @@ pub async fn open_alone(state: &AppState, prepared: &PreparedFeedback) -> anyhow
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let txn = state.db.write.begin().await?;
+        let txn = state.db.begin_write().await?;
         let mut companions = Companions::default();
         let written = match write_form_ticket(state, &txn, prepared, &mut companions).await {
             Ok(opened) => companions.write(&txn).await.map(|()| opened),

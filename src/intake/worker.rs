@@ -14,21 +14,29 @@ use entity::inbound_events;
 
 use super::conversation::{self, Outcome};
 use super::inbound::{CitizenMessage, Inbound};
-use super::{bulk, facebook_events, zalo_events};
+use super::{bulk, facebook_events, spooled, zalo_events};
 use crate::domain::Channel;
 use crate::http::AppState;
 
 /// Applied in one transaction with a few statements per table (intake::bulk); bounded so that the writer, which
 /// webhook acknowledgements wait on, is held for milliseconds, not seconds.
-const BATCH: u64 = 128;
+const BATCH: u64 = 512;
+/// After a partial batch, the pause before the next pass: what a ticket may wait for company under load. A lone
+/// event after a quiet spell is taken at once (the worker is woken by its commit).
+const GATHER: Duration = Duration::from_millis(10);
 /// An event that fails this often is set aside (kept, with its error) so the ones behind it go on.
 const MAX_ATTEMPTS: i32 = 5;
 
 pub fn spawn(state: web::Data<AppState>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            match run_once(&state).await {
-                Ok(n) if n > 0 => continue,
+            match drain(&state).await {
+                // Under a steady stream a pass takes what has arrived since the last one: let more gather,
+                // so commits (each an fsync) and statements are shared by more events.
+                Ok(n) if n > 0 => {
+                    tokio::time::sleep(GATHER).await;
+                    continue;
+                }
                 Ok(_) => {}
                 Err(err) => {
                     tracing::error!(error = %err, "intake worker cannot read events");
@@ -49,34 +57,111 @@ enum Work {
     Other(Inbound),
 }
 
-/// Processes one batch of pending events; returns how many it handled.
-pub async fn run_once(state: &AppState) -> Result<usize, DbErr> {
-    let query = inbound_events::Entity::find()
-        .filter(inbound_events::Column::ProcessedAt.is_null())
-        .order_by_asc(inbound_events::Column::Id)
-        .limit(BATCH);
-    let (txn, events) = if state.db.backend() == DbBackend::Postgres {
-        // Several instances split the events: each locks its batch for its transaction.
-        let txn = state.db.write.begin().await?;
-        let events = query
-            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-            .all(&txn)
-            .await?;
-        let work = prepare(state, events);
-        (txn, work)
-    } else {
-        // SQLite has one writer, which webhook acknowledgements wait on: read and prepare the batch first, then
-        // take it. One pass at a time in this process (the lock), so no event is read by two passes.
-        let _pass = state.intake_pass.lock().await;
-        let events = query.all(&state.db.read).await?;
-        if events.is_empty() {
-            return Ok(0);
+/// A batch read and prepared; on PostgreSQL with the transaction that locks its events.
+struct Batch {
+    txn: Option<DatabaseTransaction>,
+    work: Vec<(inbound_events::Model, Work)>,
+    /// Read from the spool (not yet in `inbound_events`): up to which spool id.
+    spooled_upto: Option<i64>,
+}
+
+/// Where a batch is read from.
+#[derive(Clone, Copy)]
+enum Source {
+    /// The webhook spool (SQLite), after this spool id.
+    Spool(i64),
+    /// Unprocessed stored events, after this event id.
+    Stored(i32),
+}
+
+/// Processes what is pending, batch after batch: first what the spool holds (SQLite), then stored events
+/// still unprocessed (on PostgreSQL all of them; on SQLite those left by a failure or an older version).
+/// Returns how many events it handled. While one batch is written the next is read and prepared (language
+/// detection and classification are CPU work, done on a blocking thread), so the database and the CPU work
+/// overlap. A drain starts again from the first pending event (retrying any that failed).
+async fn drain(state: &web::Data<AppState>) -> Result<usize, DbErr> {
+    // One drain at a time in this process, so no event is read by two of them.
+    let _pass = state.intake_pass.lock().await;
+    let mut handled = 0;
+    for source in [Source::Spool(0), Source::Stored(0)] {
+        let mut batch = fetch(state.clone(), source).await?;
+        while let Some(next_source) = after(&batch, source) {
+            let full = batch.work.len() as u64 >= BATCH;
+            let next = full.then(|| tokio::spawn(fetch(state.clone(), next_source)));
+            handled += finish(state, batch).await?;
+            match next {
+                Some(next) => batch = next.await.map_err(|e| DbErr::Custom(e.to_string()))??,
+                None => break,
+            }
         }
-        let work = prepare(state, events);
-        let txn = state.db.write.begin().await?;
-        return finish(state, txn, work).await;
+    }
+    Ok(handled)
+}
+
+/// Where the batch after `batch` starts; None for an empty batch.
+fn after(batch: &Batch, source: Source) -> Option<Source> {
+    let (last, _) = batch.work.last()?;
+    Some(match source {
+        Source::Spool(_) => Source::Spool(batch.spooled_upto.unwrap_or_default()),
+        Source::Stored(_) => Source::Stored(last.id),
+    })
+}
+
+/// One batch from each source (at shutdown: what was acknowledged last); returns how many events.
+pub async fn run_once(state: &web::Data<AppState>) -> Result<usize, DbErr> {
+    let _pass = state.intake_pass.lock().await;
+    let mut handled = 0;
+    for source in [Source::Spool(0), Source::Stored(0)] {
+        let batch = fetch(state.clone(), source).await?;
+        handled += finish(state, batch).await?;
+    }
+    Ok(handled)
+}
+
+/// Reads up to BATCH pending events from `source` and prepares them.
+async fn fetch(state: web::Data<AppState>, source: Source) -> Result<Batch, DbErr> {
+    let (txn, events, spooled_upto) = match source {
+        Source::Spool(after) => {
+            let rows = spooled::read(&state, after, BATCH).await?;
+            let upto = rows.last().map(|(id, _)| *id);
+            (None, rows.into_iter().map(|(_, e)| e).collect(), upto)
+        }
+        Source::Stored(after) => {
+            let query = inbound_events::Entity::find()
+                .filter(inbound_events::Column::ProcessedAt.is_null())
+                .filter(inbound_events::Column::Id.gt(after))
+                .order_by_asc(inbound_events::Column::Id)
+                .limit(BATCH);
+            if state.db.backend() == DbBackend::Postgres {
+                // Several instances split the events: each locks its batch for its transaction (and a
+                // prefetch in this one skips the batch still being written).
+                let txn = state.db.write.begin().await?;
+                let events = query
+                    .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+                    .all(&txn)
+                    .await?;
+                (Some(txn), events, None)
+            } else {
+                // SQLite has one writer: read and prepare the batch first, take the writer after.
+                (None, query.all(&state.db.read).await?, None)
+            }
+        }
     };
-    finish(state, txn, events).await
+    if events.is_empty() {
+        return Ok(Batch {
+            txn,
+            work: Vec::new(),
+            spooled_upto,
+        });
+    }
+    let work = tokio::task::spawn_blocking(move || prepare(&state, events))
+        .await
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
+    Ok(Batch {
+        txn,
+        work,
+        spooled_upto,
+    })
 }
 
 fn prepare(
@@ -102,11 +187,37 @@ fn prepare(
         .collect()
 }
 
-async fn finish(
-    state: &AppState,
-    txn: DatabaseTransaction,
-    work: Vec<(inbound_events::Model, Work)>,
-) -> Result<usize, DbErr> {
+async fn finish(state: &AppState, batch: Batch) -> Result<usize, DbErr> {
+    let Batch {
+        txn,
+        work,
+        spooled_upto,
+    } = batch;
+    if work.is_empty() {
+        if let Some(txn) = txn {
+            txn.rollback().await?;
+        }
+        return Ok(0);
+    }
+    let txn = match txn {
+        Some(txn) => txn,
+        None => state.db.begin_write().await?,
+    };
+    // How long a batch holds the writer (on SQLite, what the form's and officers' writes may wait behind).
+    let started = std::time::Instant::now();
+    // Spooled events are stored by the transaction that applies them; ones stored already are dropped.
+    let work: Vec<(inbound_events::Model, Work)> = if spooled_upto.is_some() {
+        let ids = spooled::store(&txn, work.iter().map(|(event, _)| event)).await?;
+        work.into_iter()
+            .zip(ids)
+            .filter_map(|((mut event, work), id)| {
+                event.id = id?;
+                Some((event, work))
+            })
+            .collect()
+    } else {
+        work
+    };
     let count = work.len();
     let mut done = Vec::with_capacity(count);
     let mut pending = work.into_iter().peekable();
@@ -167,6 +278,10 @@ async fn finish(
             .await?;
     }
     txn.commit().await?;
+    metrics::histogram!("intake_batch_write_seconds").record(started.elapsed().as_secs_f64());
+    if let Some(upto) = spooled_upto {
+        state.events.release(upto);
+    }
     if count > 0 {
         // Acknowledgements queued in this batch go out now rather than at the outbox's next poll.
         state.outbound.wake();

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QuerySelect, Set,
 };
 
 use entity::{channel_accounts, outbox};
@@ -89,7 +89,7 @@ pub(crate) async fn refreshed_zalo_token(
     let mut refused = lock.lock().await;
     if db.backend() == DbBackend::Postgres {
         // The row lock makes other instances wait for this refresh, then read its result.
-        let txn = db.write.begin().await?;
+        let txn = db.begin_write().await?;
         let account = channel_accounts::Entity::find_by_id(account_id)
             .lock_exclusive()
             .one(&txn)

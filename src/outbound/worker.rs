@@ -10,7 +10,7 @@ use rand::Rng;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    QuerySelect,
 };
 use tracing::Instrument;
 
@@ -98,7 +98,7 @@ pub(crate) async fn pass(shared: &Shared) -> Result<(usize, usize), OutboundErro
             .await;
     if !outcomes.is_empty() {
         // If this fails after the sends, the rows stay `sending` and a sweep makes them `unknown`: never resent.
-        let txn = shared.db.write.begin().await?;
+        let txn = shared.db.begin_write().await?;
         for (row, result) in outcomes {
             record(shared, &txn, &row, result).await?;
         }

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{EntityTrait, Set, TransactionTrait};
+use sea_orm::{EntityTrait, Set};
 
 pub use phananh_routing::{
     Classification, Decision, Gazetteer, HintSource, LatLon, LegalTrack, Reason, RouteInput,
@@ -70,7 +70,7 @@ pub async fn sync_units(db: &Db, gazetteer: &Gazetteer) -> anyhow::Result<()> {
         })
         .collect();
 
-    let txn = db.write.begin().await?;
+    let txn = db.begin_write().await?;
     // Chunks keep each statement under SQLite's bound-parameter limit.
     for chunk in rows.chunks(200) {
         units::Entity::insert_many(chunk.to_vec())

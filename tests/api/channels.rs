@@ -114,11 +114,9 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Events not yet applied: spooled (SQLite) or stored and unprocessed.
     pub async fn pending_events(&self) -> u64 {
-        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-        entity::inbound_events::Entity::find()
-            .filter(entity::inbound_events::Column::ProcessedAt.is_null())
-            .count(&self.db)
+        phananh::intake::spooled::pending(&self.state)
             .await
             .unwrap()
     }

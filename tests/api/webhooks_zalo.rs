@@ -309,6 +309,102 @@ async fn the_worker_resumes_events_stored_before_a_restart() {
     assert_eq!(app.tickets().await.len(), 1);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_applies_events_left_in_the_spool_once() {
+    // SQLite: events acknowledged (in the webhook spool) but not yet applied when the process stopped; one of
+    // them already stored and applied (a crash after the apply, before the spool forgot it), one spooled twice
+    // (a platform retry).
+    let test_db = std::sync::Arc::new(
+        crate::helpers::TestDb::fresh(Backend::Sqlite)
+            .await
+            .unwrap(),
+    );
+    let env: Vec<(&str, &str)> = crate::channels::CHANNEL_ENV
+        .iter()
+        .copied()
+        .chain([("ZALO__API_BASE", "http://127.0.0.1:9")])
+        .collect();
+    let settings = crate::helpers::test_settings(&test_db.url, crate::channels::CHANNEL_ENV);
+    let db = phananh::db::Db::connect(&settings.database).await.unwrap();
+    db.migrate().await.unwrap();
+    let spool_path = db.spool.clone().expect("a SQLite file has a spool");
+    let applied = zalo_event(
+        "user_send_text",
+        "citizen-s",
+        "s-0",
+        json!({"text": "Tôi ở xã Toàn Lưu, xin hỏi làm căn cước"}),
+    );
+    use sea_orm::{ActiveModelTrait, Set};
+    entity::inbound_events::ActiveModel {
+        channel: Set("zalo".into()),
+        account_external_id: Set(Some("388613280878808645".into())),
+        dedupe_key: Set("user_send_text:s-0".into()),
+        event_kind: Set("user_send_text".into()),
+        raw_body: Set(applied.clone()),
+        received_at: Set(chrono::Utc::now()),
+        processed_at: Set(Some(chrono::Utc::now())),
+        attempts: Set(0),
+        last_error: Set(None),
+        ..Default::default()
+    }
+    .insert(&db.write)
+    .await
+    .unwrap();
+
+    let spool = rusqlite::Connection::open(&spool_path).unwrap();
+    let insert = |msg_id: &str, body: &str| {
+        spool
+            .execute(
+                "INSERT INTO events (channel, account_external_id, dedupe_key, event_kind, raw_body, received_at) \
+                 VALUES ('zalo', '388613280878808645', ?1, 'user_send_text', ?2, '2026-11-27T01:00:00+00:00')",
+                [format!("user_send_text:{msg_id}"), body.to_owned()],
+            )
+            .unwrap();
+    };
+    insert("s-0", &applied);
+    for i in 1..=3 {
+        let body = zalo_event(
+            "user_send_text",
+            "citizen-s",
+            &format!("s-{i}"),
+            json!({"text": format!("Bổ sung lần {i}")}),
+        );
+        insert(&format!("s-{i}"), &body);
+        if i == 2 {
+            insert(&format!("s-{i}"), &body);
+        }
+    }
+    drop(spool);
+
+    let app = crate::helpers::start_on(
+        test_db,
+        Backend::Sqlite,
+        crate::helpers::AppOptions {
+            env: &env,
+            ..Default::default()
+        },
+    )
+    .await;
+    app.processed().await;
+    assert_eq!(app.event_count().await, 4, "each event stored once");
+    assert_eq!(
+        app.messages().await.len(),
+        3,
+        "each new message once; the applied one not again"
+    );
+    assert_eq!(app.tickets().await.len(), 1, "one conversation");
+    eventually("the spool forgets what was applied", || async {
+        let spool = rusqlite::Connection::open(&spool_path).unwrap();
+        spool
+            .query_row("SELECT COUNT(*) FROM events", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .unwrap()
+            == 0
+    })
+    .await;
+}
+
 /// A Zalo event from `sender` as the platform sends it (the shape of zalo_user_send_text.json).
 fn zalo_event(kind: &str, sender: &str, msg_id: &str, message: Value) -> String {
     let mut message = message;
