@@ -10,7 +10,6 @@
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
 use chrono::{SecondsFormat, Utc};
@@ -37,7 +36,6 @@ const INSERT: &str = "INSERT INTO events \
 /// How long a batch waits for the file's lock (only a checkpoint or another process holds it).
 const LOCK_WAIT: Duration = Duration::from_secs(10);
 const POLL: Duration = Duration::from_micros(200);
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
 /// The main database file of a SQLite URL; None for PostgreSQL and in-memory databases (no spool: another
 /// connection would not see an in-memory database).
@@ -70,27 +68,9 @@ pub(super) fn start(
 ) -> anyhow::Result<()> {
     let conn = open(path, synchronous)?;
     conn.execute_batch(SCHEMA)?;
-    // Checkpoints (copying the WAL back into the file, with an fsync) run on a connection of their own, so
-    // that no acknowledgement waits for one: the writer's automatic checkpoint is turned off.
-    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-    let checkpointer = open(path, synchronous)?;
-    // Ends with the writer: when `_writer_alive` is dropped the channel disconnects.
-    let (_writer_alive, writer_gone) = std::sync::mpsc::channel::<()>();
-    std::thread::Builder::new()
-        .name("spool-checkpoint".into())
-        .spawn(move || {
-            while let Err(RecvTimeoutError::Timeout) = writer_gone.recv_timeout(CHECKPOINT_EVERY) {
-                if let Err(err) =
-                    checkpointer.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-                {
-                    tracing::warn!(error = %err, "webhook spool checkpoint failed");
-                }
-            }
-        })?;
     std::thread::Builder::new()
         .name("webhook-spool".into())
         .spawn(move || {
-            let _alive = _writer_alive;
             while let Some(first) = queue.blocking_recv() {
                 let gathered = gather(first, &mut queue);
                 let result =
