@@ -14,7 +14,7 @@
 # Needs wrk, python3, curl; psql for PostgreSQL (skipped if unreachable).
 # Environment: BENCH_WAIT_QUIET (s to wait for a 1-min load < 1.0, default 600), BENCH_COMMIT_EACH=0 to skip the
 # commit-each baselines, BENCH_DIAG=0 to skip the diagnostic run, BENCH_FIXED_SECONDS (default 20), BENCH_RATE
-# (5000), BENCH_DRAIN_TIMEOUT (s, default 120), BENCH_BACKLOG (events for the worker-alone run, default 5000),
+# (5000), BENCH_DRAIN_TIMEOUT (s, default 120), BENCH_BACKLOG (events for the worker-alone run, default 20000),
 # PHANANH_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +24,7 @@ CONNS=32
 RATE="${BENCH_RATE:-5000}"
 FIXED_SECONDS="${BENCH_FIXED_SECONDS:-20}"
 DRAIN_TIMEOUT="${BENCH_DRAIN_TIMEOUT:-120}"
-BACKLOG="${BENCH_BACKLOG:-5000}"
+BACKLOG="${BENCH_BACKLOG:-20000}"
 PORT=18090
 PG_ADMIN="${PHANANH_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 PG_DB=phananh_bench_wh
@@ -157,6 +157,7 @@ record() { # fields...
 baseline() { # $1 = mode, $2 = full|normal
   local label="baseline $1${2:+ $2}" db="$WORK/baseline-$1-$2.db"
   echo "== $label"
+  sync
   ZALO_APP_ID=$APP_ID ZALO_OA_SECRET_KEY=$SECRET "$BASE" serve "$1" "${2:-full}" "127.0.0.1:$PORT" "$db" \
     >"$WORK/log" 2>&1 &
   PID=$!
@@ -184,6 +185,8 @@ fi
 
 # --- phananh
 start_phananh() { # $1 = database url, $2 = sqlite_synchronous
+  # The previous run's gigabyte of dirty pages would otherwise be written back during this one (fsync stalls).
+  sync
   PHANANH__DATABASE__URL="$1" PHANANH__DATABASE__SQLITE_SYNCHRONOUS="$2" \
     PHANANH__SERVER__BIND="127.0.0.1:$PORT" PHANANH__SERVER__PUBLIC_URL="http://127.0.0.1:$PORT" \
     PHANANH__LOG__LEVEL=warn \
