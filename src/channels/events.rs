@@ -18,7 +18,8 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use entity::inbound_events;
 
 use super::spool;
-use crate::config::DatabaseSettings;
+use crate::config::SqliteSynchronous;
+use crate::db::Db;
 use crate::domain::Channel;
 
 /// One platform event as received, with the key its retries share.
@@ -69,22 +70,18 @@ pub struct EventStore {
 }
 
 impl EventStore {
-    /// Starts the writer; `stored` is notified after each commit so the intake worker picks the events up.
+    /// Starts the writer: into `db`'s spool where it has one, else through its writer pool. `stored` is notified
+    /// after each commit so the intake worker picks the events up.
     pub fn start(
-        settings: &DatabaseSettings,
-        db: DatabaseConnection,
+        db: &Db,
+        synchronous: SqliteSynchronous,
         stored: Arc<Notify>,
     ) -> anyhow::Result<EventStore> {
         let (requests, queue) = mpsc::channel::<Request>(4096);
-        match spool::main_file_of(&settings.url)? {
-            Some(main) => spool::start(
-                &spool::path_beside(&main),
-                settings.sqlite_synchronous,
-                queue,
-                stored,
-            )?,
+        match &db.spool {
+            Some(path) => spool::start(path, synchronous, queue, stored)?,
             None => {
-                tokio::spawn(run_on_pool(db, queue, stored));
+                tokio::spawn(run_on_pool(db.write.clone(), queue, stored));
             }
         }
         Ok(EventStore { requests })

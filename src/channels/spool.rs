@@ -54,7 +54,7 @@ pub fn path_beside(main: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Creates the spool file and its table if missing (before any connection attaches it).
+/// Creates the spool file and its table if missing (`Db::connect`, before any connection attaches it).
 pub fn create(path: &Path) -> rusqlite::Result<()> {
     let conn = open(path, SqliteSynchronous::Full)?;
     conn.execute_batch(SCHEMA)
@@ -67,7 +67,6 @@ pub(super) fn start(
     stored: Arc<Notify>,
 ) -> anyhow::Result<()> {
     let conn = open(path, synchronous)?;
-    conn.execute_batch(SCHEMA)?;
     std::thread::Builder::new()
         .name("webhook-spool".into())
         .spawn(move || {

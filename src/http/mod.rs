@@ -113,8 +113,12 @@ impl Application {
             .await
             .context("cannot store the configured Zalo OAs and Facebook Pages")?;
         let intake_wake = Arc::new(Notify::new());
-        let events = EventStore::start(&settings.database, db.write.clone(), intake_wake.clone())
-            .context("cannot start the webhook event writer")?;
+        let events = EventStore::start(
+            &db,
+            settings.database.sqlite_synchronous,
+            intake_wake.clone(),
+        )
+        .context("cannot start the webhook event writer")?;
         // Built once: lingua's models are compiled in and load lazily; the detector is shared by every worker.
         let language = Arc::new(LanguageDetector::new());
 

@@ -1,5 +1,6 @@
-//! The intake worker: turns stored webhook events into tickets, in order, idempotently. After a crash or restart
-//! it picks up whatever is still unprocessed; several instances on PostgreSQL split the work with SKIP LOCKED.
+//! The intake worker: turns webhook events (spooled on SQLite, stored on PostgreSQL) into tickets, in order,
+//! idempotently. After a crash or restart it picks up whatever is still unprocessed; several instances on
+//! PostgreSQL split the work with SKIP LOCKED.
 use std::time::Duration;
 
 use actix_web::web;

@@ -256,9 +256,8 @@ async fn zalo_answers_503_until_configured_and_serves_its_domain_check() {
     assert_eq!(app.event_count().await, 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_worker_resumes_events_stored_before_a_restart() {
-    // Events stored but not processed (a crash right after the acknowledgement) are applied on the next start.
+/// A migrated SQLite database with no app running on it: what a stopped process leaves.
+async fn stopped_sqlite() -> (std::sync::Arc<crate::helpers::TestDb>, phananh::db::Db) {
     let test_db = std::sync::Arc::new(
         crate::helpers::TestDb::fresh(Backend::Sqlite)
             .await
@@ -267,32 +266,37 @@ async fn the_worker_resumes_events_stored_before_a_restart() {
     let settings = crate::helpers::test_settings(&test_db.url, crate::channels::CHANNEL_ENV);
     let db = phananh::db::Db::connect(&settings.database).await.unwrap();
     db.migrate().await.unwrap();
+    (test_db, db)
+}
+
+/// Stores a `user_send_text` event of the OA as the webhook would, applied already or not.
+async fn store_event(db: &phananh::db::Db, msg_id: &str, raw: String, applied: bool) {
     use sea_orm::{ActiveModelTrait, Set};
-    for i in 0..5 {
-        let raw = zalo_fixture("zalo_user_send_text.json")
-            .replace("96d3cdf3af150460909", &format!("stored-{i}"));
-        entity::inbound_events::ActiveModel {
-            channel: Set("zalo".into()),
-            account_external_id: Set(Some("388613280878808645".into())),
-            dedupe_key: Set(format!("user_send_text:stored-{i}")),
-            event_kind: Set("user_send_text".into()),
-            raw_body: Set(raw),
-            received_at: Set(chrono::Utc::now()),
-            processed_at: Set(None),
-            attempts: Set(0),
-            last_error: Set(None),
-            ..Default::default()
-        }
-        .insert(&db.write)
-        .await
-        .unwrap();
+    entity::inbound_events::ActiveModel {
+        channel: Set("zalo".into()),
+        account_external_id: Set(Some("388613280878808645".into())),
+        dedupe_key: Set(format!("user_send_text:{msg_id}")),
+        event_kind: Set("user_send_text".into()),
+        raw_body: Set(raw),
+        received_at: Set(chrono::Utc::now()),
+        processed_at: Set(applied.then(chrono::Utc::now)),
+        attempts: Set(0),
+        last_error: Set(None),
+        ..Default::default()
     }
+    .insert(&db.write)
+    .await
+    .unwrap();
+}
+
+/// Starts the app on `test_db` again; its acknowledgements go nowhere (a closed port).
+async fn restart(test_db: std::sync::Arc<crate::helpers::TestDb>) -> crate::helpers::TestApp {
     let env: Vec<(&str, &str)> = crate::channels::CHANNEL_ENV
         .iter()
         .copied()
         .chain([("ZALO__API_BASE", "http://127.0.0.1:9")])
         .collect();
-    let app = crate::helpers::start_on(
+    crate::helpers::start_on(
         test_db,
         Backend::Sqlite,
         crate::helpers::AppOptions {
@@ -300,7 +304,19 @@ async fn the_worker_resumes_events_stored_before_a_restart() {
             ..Default::default()
         },
     )
-    .await;
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_resumes_events_stored_before_a_restart() {
+    // Events stored but not processed (a crash right after the acknowledgement) are applied on the next start.
+    let (test_db, db) = stopped_sqlite().await;
+    for i in 0..5 {
+        let raw = zalo_fixture("zalo_user_send_text.json")
+            .replace("96d3cdf3af150460909", &format!("stored-{i}"));
+        store_event(&db, &format!("stored-{i}"), raw, false).await;
+    }
+    let app = restart(test_db).await;
     app.processed().await;
     eventually("five messages", || async {
         app.messages().await.len() == 5
@@ -314,19 +330,7 @@ async fn the_worker_applies_events_left_in_the_spool_once() {
     // SQLite: events acknowledged (in the webhook spool) but not yet applied when the process stopped; one of
     // them already stored and applied (a crash after the apply, before the spool forgot it), one spooled twice
     // (a platform retry).
-    let test_db = std::sync::Arc::new(
-        crate::helpers::TestDb::fresh(Backend::Sqlite)
-            .await
-            .unwrap(),
-    );
-    let env: Vec<(&str, &str)> = crate::channels::CHANNEL_ENV
-        .iter()
-        .copied()
-        .chain([("ZALO__API_BASE", "http://127.0.0.1:9")])
-        .collect();
-    let settings = crate::helpers::test_settings(&test_db.url, crate::channels::CHANNEL_ENV);
-    let db = phananh::db::Db::connect(&settings.database).await.unwrap();
-    db.migrate().await.unwrap();
+    let (test_db, db) = stopped_sqlite().await;
     let spool_path = db.spool.clone().expect("a SQLite file has a spool");
     let applied = zalo_event(
         "user_send_text",
@@ -334,22 +338,7 @@ async fn the_worker_applies_events_left_in_the_spool_once() {
         "s-0",
         json!({"text": "Tôi ở xã Toàn Lưu, xin hỏi làm căn cước"}),
     );
-    use sea_orm::{ActiveModelTrait, Set};
-    entity::inbound_events::ActiveModel {
-        channel: Set("zalo".into()),
-        account_external_id: Set(Some("388613280878808645".into())),
-        dedupe_key: Set("user_send_text:s-0".into()),
-        event_kind: Set("user_send_text".into()),
-        raw_body: Set(applied.clone()),
-        received_at: Set(chrono::Utc::now()),
-        processed_at: Set(Some(chrono::Utc::now())),
-        attempts: Set(0),
-        last_error: Set(None),
-        ..Default::default()
-    }
-    .insert(&db.write)
-    .await
-    .unwrap();
+    store_event(&db, "s-0", applied.clone(), true).await;
 
     let spool = rusqlite::Connection::open(&spool_path).unwrap();
     let insert = |msg_id: &str, body: &str| {
@@ -376,15 +365,7 @@ async fn the_worker_applies_events_left_in_the_spool_once() {
     }
     drop(spool);
 
-    let app = crate::helpers::start_on(
-        test_db,
-        Backend::Sqlite,
-        crate::helpers::AppOptions {
-            env: &env,
-            ..Default::default()
-        },
-    )
-    .await;
+    let app = restart(test_db).await;
     app.processed().await;
     assert_eq!(app.event_count().await, 4, "each event stored once");
     assert_eq!(
