@@ -175,9 +175,28 @@ baseline() { # $1 = mode, $2 = full|normal
   eval "RPS_$(echo "$1_$2" | tr -c 'a-z_\n' '_')=$RPS"
 }
 
+# The group-commit baseline at the fixed rate: what this disk gives a bare store-and-acknowledge, for the p99
+# of phananh's fixed-rate runs below (fsync latency on shared virtual disks varies from hour to hour).
+baseline_fixed() {
+  local label="baseline group full @ $RATE/s" db="$WORK/baseline-fixed.db"
+  echo "== $label (open loop, ${FIXED_SECONDS} s, 100 connections)"
+  sync
+  ZALO_APP_ID=$APP_ID ZALO_OA_SECRET_KEY=$SECRET "$BASE" serve group full "127.0.0.1:$PORT" "$db" >"$WORK/log" 2>&1 &
+  PID=$!
+  wait_ready "$PID"
+  local out
+  out=$("$BASE" load "127.0.0.1:$PORT" "$WORK/bodies" "$RATE" "$FIXED_SECONDS" 100 2>&1 | tail -3) || true
+  stop
+  echo "  [$label] $out"
+  record "$label" "$(sed -n 's/.*achieved=\([0-9]*\).*/\1/p' <<<"$out")" \
+    "$(sed -n 's/.*p50_ms=\([0-9.]*\).*/\1/p' <<<"$out")" "$(sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' <<<"$out")" \
+    "$(sed -n 's/.*ok2xx=\([0-9]*\).*/\1/p' <<<"$out")" "-" "-" "-" "-"
+}
+
 baseline bare ""
 baseline group full
 baseline group normal
+baseline_fixed
 if [[ "${BENCH_COMMIT_EACH:-1}" == 1 ]]; then
   baseline commit-each full
   baseline commit-each normal

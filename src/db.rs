@@ -57,6 +57,9 @@ impl Db {
             let write = open_sqlite(
                 SqlitePoolOptions::new()
                     .max_connections(1)
+                    // One connection for good: its thread keeps the priority it was opened with.
+                    .idle_timeout(None)
+                    .max_lifetime(None)
                     .acquire_timeout(Duration::from_secs(30)),
                 &options,
             )

@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod inbox;
 pub mod intake;
 pub mod outbound;
+pub mod priority;
 pub mod routing;
 pub mod telemetry;
 pub mod templates;

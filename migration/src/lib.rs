@@ -5,6 +5,7 @@ mod m20261126_000001_create_directory;
 mod m20261126_000002_create_tickets;
 mod m20261126_000003_add_ticket_conduct_flag;
 mod m20261126_000004_index_unprocessed_events;
+mod m20261127_000005_drop_superseded_event_index;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_create_tickets::Migration),
             Box::new(m20261126_000003_add_ticket_conduct_flag::Migration),
             Box::new(m20261126_000004_index_unprocessed_events::Migration),
+            Box::new(m20261127_000005_drop_superseded_event_index::Migration),
         ]
     }
 }

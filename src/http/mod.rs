@@ -88,12 +88,16 @@ impl Application {
         overrides: Overrides,
     ) -> anyhow::Result<Application> {
         let metrics = crate::telemetry::metrics_handle();
-        let db = Db::connect(&settings.database).await.with_context(|| {
-            format!(
-                "cannot open the database at {}",
-                redact(&settings.database.url)
-            )
-        })?;
+        // Opened from a runtime thread: the connections' threads inherit its (background) priority.
+        let database = settings.database.clone();
+        let db = tokio::spawn(async move { Db::connect(&database).await })
+            .await?
+            .with_context(|| {
+                format!(
+                    "cannot open the database at {}",
+                    redact(&settings.database.url)
+                )
+            })?;
         db.migrate()
             .await
             .context("cannot apply database migrations")?;

@@ -26,7 +26,7 @@ use crate::db::{insert_all, reserve_ids};
 use crate::domain::{Channel, FeedbackText, TicketStatus};
 use crate::http::AppState;
 use crate::outbound;
-use crate::routing::{Classification, HintSource, RouteInput, UnitHint, classify};
+use crate::routing::{Classification, Decision, HintSource, RouteInput, UnitHint, classify};
 
 /// Whether `message` can go through the fast path: private chats only (comment threads need their parents).
 pub fn takes(message: &CitizenMessage) -> bool {
@@ -42,6 +42,10 @@ pub struct Prepared {
     detection: Option<Detection>,
     attachments: Option<String>,
     classification: Classification,
+    /// The routing of a new ticket by a citizen without earlier tickets, with the owning unit that the settings
+    /// give the account; redone in the run when the contact has earlier units or the account another unit.
+    decision: Decision,
+    account_unit: Option<String>,
 }
 
 pub fn prepare(state: &AppState, message: CitizenMessage) -> Prepared {
@@ -51,13 +55,39 @@ pub fn prepare(state: &AppState, message: CitizenMessage) -> Prepared {
         attachments,
     } = MessageContent::of(state, &message);
     let classification = classify(&body);
+    let account_unit = state
+        .served
+        .units
+        .get(&(message.identity.channel, message.identity.account.clone()))
+        .cloned();
+    let decision = decide(state, &body, &message, account_unit.as_deref(), &[]);
     Prepared {
         message,
         body,
         detection,
         attachments,
         classification,
+        decision,
+        account_unit,
     }
+}
+
+fn decide(
+    state: &AppState,
+    body: &str,
+    message: &CitizenMessage,
+    account_unit: Option<&str>,
+    previous_units: &[String],
+) -> Decision {
+    state.router.decide(&RouteInput {
+        text: body,
+        location: message.location,
+        unit_hint: account_unit.map(|code| UnitHint {
+            code,
+            source: HintSource::Account,
+        }),
+        previous_units,
+    })
 }
 
 fn key_of(message: &CitizenMessage) -> IdentityKey {
@@ -194,16 +224,15 @@ pub async fn apply_run(
         let m = &item.message;
         let identity = &identities[&key_of(m)];
         let account = &accounts_by_key[&(m.identity.channel, m.identity.account.clone())];
-        let no_units = Vec::new();
-        let decision = state.router.decide(&RouteInput {
-            text: &item.body,
-            location: m.location,
-            unit_hint: account.unit_code.as_deref().map(|code| UnitHint {
-                code,
-                source: HintSource::Account,
-            }),
-            previous_units: previous.get(&identity.contact_id).unwrap_or(&no_units),
-        });
+        let redone;
+        let decision = match previous.get(&identity.contact_id) {
+            None if account.unit_code == item.account_unit => &item.decision,
+            units => {
+                let units = units.map_or(&[][..], Vec::as_slice);
+                redone = decide(state, &item.body, m, account.unit_code.as_deref(), units);
+                &redone
+            }
+        };
         let draft = TicketDraft {
             channel: m.identity.channel,
             channel_account_id: Some(account.id),
@@ -217,7 +246,7 @@ pub async fn apply_run(
             location: m.location,
             submitted_unit_code: None,
             dedupe_hash: None,
-            decision: &decision,
+            decision,
             classification: &item.classification,
             at: now,
         };

@@ -65,17 +65,20 @@ pub async fn read(
 /// Rows per insert: full chunks share one SQL text, which the connection keeps prepared.
 const ROWS_PER_INSERT: usize = 64;
 
-/// Stores `events` in `inbound_events`; for each, its new id, or None when it was stored already (a retry, or
-/// an event read again after a crash) or earlier in this batch.
+/// Stores `events` in `inbound_events`, processed at `processed_at` (the transaction that stores them applies
+/// them: should it fail, nothing is stored; an event that fails alone is set back to unprocessed); for each, its
+/// new id, or None when it was stored already (a retry, or an event read again after a crash) or earlier in
+/// this batch.
 pub async fn store<'a>(
     txn: &DatabaseTransaction,
     events: impl Iterator<Item = &'a inbound_events::Model>,
+    processed_at: DateTime<Utc>,
 ) -> Result<Vec<Option<i32>>, DbErr> {
     let events: Vec<&inbound_events::Model> = events.collect();
     let mut ids: HashMap<(&str, &str), i32> = HashMap::new();
     let mut keys: Vec<(String, String, i32)> = Vec::new();
     for chunk in events.chunks(ROWS_PER_INSERT) {
-        let rows = vec!["(?, ?, ?, ?, ?, ?, NULL, 0, NULL)"; chunk.len()].join(", ");
+        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, 0, NULL)"; chunk.len()].join(", ");
         let sql = format!(
             "INSERT INTO inbound_events (channel, account_external_id, dedupe_key, event_kind, raw_body, \
              received_at, processed_at, attempts, last_error) VALUES {rows} \
@@ -89,6 +92,7 @@ pub async fn store<'a>(
                 e.event_kind.clone().into(),
                 e.raw_body.clone().into(),
                 e.received_at.into(),
+                processed_at.into(),
             ]
         });
         for row in txn

@@ -55,7 +55,9 @@ pub fn spawn(state: web::Data<AppState>) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// An event parsed, and for the fast path prepared (language, classification), before its transaction.
+/// An event parsed, and for the fast path prepared (language, classification, routing), before its transaction.
+// Held in a batch's vector, moved once: boxing the larger variant would only add an allocation per event.
+#[allow(clippy::large_enum_variant)]
 enum Work {
     Fast(bulk::Prepared),
     Other(Inbound),
@@ -243,9 +245,11 @@ async fn finish(state: &AppState, batch: Batch) -> Result<usize, DbErr> {
     };
     // How long a batch holds the writer (on SQLite, what the form's and officers' writes may wait behind).
     let started = std::time::Instant::now();
-    // Spooled events are stored by the transaction that applies them; ones stored already are dropped.
-    let work: Vec<(inbound_events::Model, Work)> = if spooled_upto.is_some() {
-        let ids = spooled::store(&txn, work.iter().map(|(event, _)| event)).await?;
+    // Spooled events are stored, as processed, by the transaction that applies them; ones stored already are
+    // dropped.
+    let spooled = spooled_upto.is_some();
+    let work: Vec<(inbound_events::Model, Work)> = if spooled {
+        let ids = spooled::store(&txn, work.iter().map(|(event, _)| event), Utc::now()).await?;
         work.into_iter()
             .zip(ids)
             .filter_map(|((mut event, work), id)| {
@@ -308,12 +312,15 @@ async fn finish(state: &AppState, batch: Batch) -> Result<usize, DbErr> {
             }
         }
     }
-    for chunk in done.chunks(500) {
-        inbound_events::Entity::update_many()
-            .col_expr(inbound_events::Column::ProcessedAt, Expr::value(Utc::now()))
-            .filter(inbound_events::Column::Id.is_in(chunk.to_vec()))
-            .exec(&txn)
-            .await?;
+    // Events read from inbound_events are marked here; spooled ones were stored processed.
+    if !spooled {
+        for chunk in done.chunks(500) {
+            inbound_events::Entity::update_many()
+                .col_expr(inbound_events::Column::ProcessedAt, Expr::value(Utc::now()))
+                .filter(inbound_events::Column::Id.is_in(chunk.to_vec()))
+                .exec(&txn)
+                .await?;
+        }
     }
     txn.commit().await?;
     metrics::histogram!("intake_batch_write_seconds").record(started.elapsed().as_secs_f64());
@@ -346,20 +353,25 @@ async fn apply_one(
             savepoint.rollback().await?;
             let attempts = event.attempts + 1;
             tracing::warn!(id = event.id, attempts, error = %err, "cannot apply event");
-            let mut update = inbound_events::Entity::update_many()
+            let set_aside = attempts >= MAX_ATTEMPTS;
+            if set_aside {
+                metrics::counter!("intake_events_failed_total", "channel" => event.channel.clone())
+                    .increment(1);
+            }
+            // A spooled event was stored as processed: back to the queue unless set aside.
+            inbound_events::Entity::update_many()
                 .col_expr(inbound_events::Column::Attempts, Expr::value(attempts))
                 .col_expr(
                     inbound_events::Column::LastError,
                     Expr::value(err.to_string()),
                 )
-                .filter(inbound_events::Column::Id.eq(event.id));
-            if attempts >= MAX_ATTEMPTS {
-                metrics::counter!("intake_events_failed_total", "channel" => event.channel.clone())
-                    .increment(1);
-                update =
-                    update.col_expr(inbound_events::Column::ProcessedAt, Expr::value(Utc::now()));
-            }
-            update.exec(txn).await?;
+                .col_expr(
+                    inbound_events::Column::ProcessedAt,
+                    Expr::value(set_aside.then(Utc::now)),
+                )
+                .filter(inbound_events::Column::Id.eq(event.id))
+                .exec(txn)
+                .await?;
         }
     }
     Ok(())

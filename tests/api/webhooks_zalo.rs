@@ -486,3 +486,55 @@ on_both_backends! {
         assert_eq!(identity.following, Some(true));
     }
 }
+
+/// The fixture's OA, owned by xã Toàn Lưu.
+async fn owned_oa_app(backend: Backend) -> Option<crate::helpers::TestApp> {
+    crate::channels::channel_app_with(
+        backend,
+        &[
+            ("ZALO__OA_ID", "388613280878808645"),
+            ("ZALO__UNIT_CODE", "18634"),
+        ],
+    )
+    .await
+}
+
+on_both_backends! {
+    spawn = owned_oa_app;
+    async fn a_message_without_a_place_goes_to_the_unit_that_owns_the_oa(app) {
+        let mut body: Value = serde_json::from_str(&zalo_fixture("zalo_user_send_text.json")).unwrap();
+        body["message"]["text"] = json!("Cho tôi hỏi thủ tục làm căn cước cho con như thế nào ạ");
+        assert_eq!(app.post_zalo(&body.to_string()).await.status(), 200);
+        app.processed().await;
+        let tickets = app.tickets().await;
+        assert_eq!(tickets.len(), 1);
+        assert_eq!(tickets[0].unit_code.as_deref(), Some("18634"));
+        assert!(tickets[0].routing_reasons.as_deref().unwrap().contains("account_owner"), "{:?}", tickets[0].routing_reasons);
+    }
+}
+
+on_both_backends! {
+    spawn = crate::channels::channel_app;
+    async fn a_returning_citizen_without_a_place_is_suggested_their_earlier_unit(app) {
+        let mut first: Value = serde_json::from_str(&zalo_fixture("zalo_user_send_text.json")).unwrap();
+        first["message"]["text"] = json!("Nhà tôi ở xã Toàn Lưu, xin hỏi thủ tục đăng ký thường trú");
+        assert_eq!(app.post_zalo(&first.to_string()).await.status(), 200);
+        app.processed().await;
+        let earlier = app.tickets().await;
+        assert_eq!(earlier[0].unit_code.as_deref(), Some("18634"));
+        use sea_orm::{ActiveModelTrait, Set};
+        let mut closed: entity::tickets::ActiveModel = earlier[0].clone().into();
+        closed.status = Set("closed".into());
+        closed.update(&app.db).await.unwrap();
+
+        let mut second = first.clone();
+        second["message"]["msg_id"] = json!("returning-1");
+        second["message"]["text"] = json!("Cho tôi hỏi thủ tục làm căn cước cho con như thế nào ạ");
+        assert_eq!(app.post_zalo(&second.to_string()).await.status(), 200);
+        app.processed().await;
+        let tickets = app.tickets().await;
+        assert_eq!(tickets.len(), 2, "the closed ticket is not joined");
+        let new = tickets.iter().find(|t| t.id != earlier[0].id).unwrap();
+        assert!(new.routing_reasons.as_deref().unwrap().contains("previous_tickets"), "{:?}", new.routing_reasons);
+    }
+}
