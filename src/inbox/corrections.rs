@@ -5,7 +5,9 @@
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, NotSet, QueryFilter, Set,
+};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -15,6 +17,7 @@ use super::session::Officer;
 use super::tickets::{unit_json, visible_ticket};
 use crate::domain::FieldError;
 use crate::http::{ApiError, AppState};
+use crate::intake::tickets::automatic_decision;
 use crate::routing::{LegalTrack, Reason, Topic};
 
 const MAX_REASON_CHARS: usize = 1000;
@@ -102,6 +105,17 @@ pub async fn route(
         return Err(ApiError::Conflict(
             "the ticket was moved meanwhile; reload it",
         ));
+    }
+    // The first correction: the automatic decision, held by the ticket's row until now, is written down first.
+    let corrected_before = routing_decisions::Entity::find()
+        .filter(routing_decisions::Column::TicketId.eq(ticket.id))
+        .one(&txn)
+        .await?
+        .is_some();
+    if !corrected_before {
+        let mut automatic = automatic_decision(&ticket).into_active_model().reset_all();
+        automatic.id = NotSet;
+        automatic.insert(&txn).await?;
     }
     routing_decisions::ActiveModel {
         ticket_id: Set(ticket.id),

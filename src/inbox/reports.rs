@@ -61,14 +61,16 @@ pub async fn routing(
         return Err(ApiError::Forbidden("routing reports are for supervisors"));
     }
     let (from, to) = period_bounds(&period)?;
-    let ids: Vec<i32> = tickets::Entity::find()
+    let routed: Vec<(i32, Option<String>)> = tickets::Entity::find()
         .select_only()
         .column(tickets::Column::Id)
+        .column(tickets::Column::UnitCode)
         .filter(tickets::Column::CreatedAt.gte(from))
         .filter(tickets::Column::CreatedAt.lt(to))
         .into_tuple()
         .all(&state.db.read)
         .await?;
+    let ids: Vec<i32> = routed.iter().map(|(id, _)| *id).collect();
     let mut decisions: BTreeMap<i32, Vec<routing_decisions::Model>> = BTreeMap::new();
     for chunk in ids.chunks(500) {
         for d in routing_decisions::Entity::find()
@@ -82,12 +84,20 @@ pub async fn routing(
     }
     let mut per_unit: BTreeMap<String, Tally> = BTreeMap::new();
     let (mut triaged, mut triage_routed_by_officer) = (0u64, 0u64);
-    for list in decisions.values() {
-        let Some(first) = list.first().filter(|d| d.decided_by == "auto") else {
-            continue;
+    for (id, unit_code) in &routed {
+        // A ticket never corrected has no decision rows: its unit is still the automatic one.
+        let (first_unit, moved) = match decisions.get(id).and_then(|list| list.first()) {
+            Some(first) if first.decided_by == "auto" => {
+                let list = &decisions[id];
+                (
+                    &first.unit_code,
+                    list.iter().skip(1).any(|d| d.decided_by == "officer"),
+                )
+            }
+            Some(_) => continue,
+            None => (unit_code, false),
         };
-        let moved = list.iter().skip(1).any(|d| d.decided_by == "officer");
-        match &first.unit_code {
+        match first_unit {
             Some(unit) => {
                 let tally = per_unit.entry(unit.clone()).or_default();
                 tally.auto_routed += 1;
@@ -118,7 +128,7 @@ pub async fn routing(
     Ok(HttpResponse::Ok().json(json!({
         "from": from,
         "to": to,
-        "tickets": ids.len(),
+        "tickets": routed.len(),
         "auto_routed": auto_routed,
         "moved_by_officer": moved,
         "auto_precision": precision(auto_routed, moved),

@@ -12,6 +12,7 @@ use entity::{audit_log, contacts, outbox, routing_decisions, ticket_messages, ti
 use super::session::Officer;
 use crate::domain::{Channel, TicketStatus, TrackingCode};
 use crate::http::{ApiError, AppState};
+use crate::intake::tickets::automatic_decision;
 
 const PAGE_SIZE: u64 = 50;
 
@@ -148,11 +149,15 @@ pub async fn detail(
         .order_by_asc(outbox::Column::Id)
         .all(db)
         .await?;
-    let decisions = routing_decisions::Entity::find()
+    let mut decisions = routing_decisions::Entity::find()
         .filter(routing_decisions::Column::TicketId.eq(ticket.id))
         .order_by_asc(routing_decisions::Column::Id)
         .all(db)
         .await?;
+    if decisions.is_empty() {
+        // Never corrected: the automatic decision is the ticket's own routing.
+        decisions.push(automatic_decision(&ticket));
+    }
     let history = audit_log::Entity::find()
         .filter(audit_log::Column::TicketId.eq(ticket.id))
         .order_by_asc(audit_log::Column::Id)
@@ -198,16 +203,25 @@ pub async fn detail(
             })
         })
         .collect();
-    let history: Vec<Value> = history
-        .iter()
-        .map(|a| {
+    // The ticket's creation is its row (tickets opened before this was so also have an audit entry for it).
+    let created = (!history.iter().any(|a| a.action == "ticket_created")).then(|| {
+        json!({
+            "action": "ticket_created",
+            "officer_id": null,
+            "detail": {"channel": ticket.channel},
+            "at": ticket.created_at,
+        })
+    });
+    let history: Vec<Value> = created
+        .into_iter()
+        .chain(history.iter().map(|a| {
             json!({
                 "action": a.action,
                 "officer_id": a.officer_id,
                 "detail": parse_json(a.detail.as_deref()),
                 "at": a.created_at,
             })
-        })
+        }))
         .collect();
     // Messages not tied to a conversation entry (acknowledgements) still show their delivery state.
     let other_deliveries: Vec<Value> = deliveries

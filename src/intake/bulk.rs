@@ -20,7 +20,7 @@ use super::contacts::{NewIdentity, new_rows};
 use super::conversation::{MessageContent, Outcome, attachment_summary};
 use super::inbound::{CitizenMessage, Thread};
 use super::language::Detection;
-use super::tickets::{Companions, MessageDraft, TicketDraft, new_ticket};
+use super::tickets::{Companions, MessageDraft, TicketDraft, count_created, new_ticket};
 use crate::channels::accounts;
 use crate::db::{insert_all, reserve_ids};
 use crate::domain::{Channel, FeedbackText, TicketStatus};
@@ -251,7 +251,7 @@ pub async fn apply_run(
             at: now,
         };
         let ticket = new_ticket(state, &draft, *id, (state.tracking_codes)())?;
-        companions.add_created(&ticket, &draft);
+        count_created(draft.channel);
         acknowledgements.extend(acknowledgement::build(
             state,
             &ticket,

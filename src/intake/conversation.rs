@@ -374,7 +374,6 @@ async fn citizen_message(
             classification: &classification,
             at: now,
         },
-        &mut companions,
     )
     .await?;
     companions.add_message(MessageDraft {

@@ -13,7 +13,7 @@ use sea_orm::{
 use entity::{contact_identities, contacts, tickets};
 
 use super::contacts::{NewIdentity, new_rows};
-use super::tickets::{Companions, Opened, PreparedFeedback, new_ticket};
+use super::tickets::{Companions, Opened, PreparedFeedback, count_created, new_ticket};
 use crate::db::{insert_all, reserve_ids};
 use crate::domain::{Channel, TrackingCode};
 use crate::http::AppState;
@@ -70,7 +70,7 @@ pub async fn write_batch(
     for ((prepared, identity), id) in fresh.iter().zip(&identities).zip(ticket_ids) {
         let draft = prepared.ticket_draft(identity, now);
         let ticket = new_ticket(state, &draft, id, (state.tracking_codes)())?;
-        companions.add_created(&ticket, &draft);
+        count_created(draft.channel);
         companions.add_message(prepared.message(ticket.id, now));
         created.push(ticket);
     }

@@ -309,7 +309,9 @@ on_both_backends! {
         assert!(identities[0].display_name.as_deref().unwrap().starts_with("Hoa "));
         let messages = entity::ticket_messages::Entity::find().all(&app.db).await.unwrap();
         assert_eq!(messages.len(), 24, "the resend added no message");
-        let decisions = entity::routing_decisions::Entity::find().all(&app.db).await.unwrap();
-        assert_eq!(decisions.len(), 24);
+        assert!(
+            tickets.iter().all(|t| t.routing_reasons.is_some() && t.routing_confidence.is_some()),
+            "every ticket carries its automatic routing decision"
+        );
     }
 }

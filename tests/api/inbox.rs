@@ -242,6 +242,8 @@ on_both_backends! {
         assert_eq!(detail["conversation"][0]["direction"], "in");
         assert_eq!(detail["conversation"][0]["text"], "Tôi cần hỏi thủ tục đăng ký tạm trú");
         assert_eq!(detail["routing"]["decisions"][0]["decided_by"], "auto");
+        assert_eq!(detail["history"][0]["action"], "ticket_created");
+        assert_eq!(detail["history"][0]["detail"]["channel"], "form");
 
         let (_, all) = get_json(&supervisor, app.url("/api/v1/tickets")).await;
         assert_eq!(ids(&all), {
@@ -307,16 +309,20 @@ on_both_backends! {
         assert_eq!(routed["detail"]["from"], THANH_SEN);
         assert_eq!(routed["detail"]["to"], TRAN_PHU);
 
-        // Back to triage, then the report counts one auto-routed ticket, moved by an officer.
+        // Back to triage; with a second ticket never corrected, the report counts two auto-routed tickets, one
+        // moved by an officer.
         let (status, _) = post_json(&other, route.clone(), json!({"unit_code": null, "reason": "Không rõ địa chỉ"})).await;
         assert_eq!(status, 200);
         let (_, queue) = get_json(&supervisor, app.url("/api/v1/tickets?queue=triage")).await;
         assert_eq!(ids(&queue), vec![ticket as i64]);
+        let kept = app.citizen_ticket("Hỏi thủ tục đăng ký thường trú cho cháu", Some(THANH_SEN)).await;
+        let (_, detail) = get_json(&supervisor, app.url(&format!("/api/v1/tickets/{kept}"))).await;
+        assert_eq!(detail["routing"]["decisions"][0]["unit"]["code"], THANH_SEN, "{detail}");
         let (status, report) = get_json(&supervisor, app.url("/api/v1/reports/routing")).await;
         assert_eq!(status, 200, "{report}");
-        assert_eq!(report["auto_routed"], 1);
+        assert_eq!(report["auto_routed"], 2);
         assert_eq!(report["moved_by_officer"], 1);
-        assert_eq!(report["auto_precision"], 0.0);
+        assert_eq!(report["auto_precision"], 0.5);
         let (status, _) = get_json(&other, app.url("/api/v1/reports/routing")).await;
         assert_eq!(status, 403);
     }
