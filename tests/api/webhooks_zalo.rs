@@ -386,6 +386,88 @@ async fn the_worker_applies_events_left_in_the_spool_once() {
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_longer_than_a_run_threads_and_dedupes_across_its_runs() {
+    // 1,201 spooled events, one batch applied in runs of 512 inside one transaction: a citizen's second message
+    // two runs after the first joins the ticket the first opened, and a retry of an early message is dropped.
+    let (test_db, db) = stopped_sqlite().await;
+    let spool_path = db.spool.clone().expect("a SQLite file has a spool");
+    let spool = rusqlite::Connection::open(&spool_path).unwrap();
+    let insert = |msg_id: &str, body: &str| {
+        spool
+            .execute(
+                "INSERT INTO events (channel, account_external_id, dedupe_key, event_kind, raw_body, received_at) \
+                 VALUES ('zalo', '388613280878808645', ?1, 'user_send_text', ?2, '2026-11-27T01:00:00+00:00')",
+                [format!("user_send_text:{msg_id}"), body.to_owned()],
+            )
+            .unwrap();
+    };
+    let text = |i: usize| json!({"text": format!("Tôi ở xã Toàn Lưu, hỏi thủ tục cư trú số {i}")});
+    let first = zalo_event("user_send_text", "returning", "r-0", text(0));
+    insert("r-0", &first);
+    for i in 1..1100 {
+        insert(
+            &format!("m-{i}"),
+            &zalo_event(
+                "user_send_text",
+                &format!("citizen-{i}"),
+                &format!("m-{i}"),
+                text(i),
+            ),
+        );
+    }
+    insert(
+        "r-1",
+        &zalo_event("user_send_text", "returning", "r-1", text(1100)),
+    );
+    insert(
+        "m-7",
+        &zalo_event("user_send_text", "citizen-7", "m-7", text(7)),
+    );
+    for i in 1100..1199 {
+        insert(
+            &format!("m-{i}"),
+            &zalo_event(
+                "user_send_text",
+                &format!("citizen-{i}"),
+                &format!("m-{i}"),
+                text(i),
+            ),
+        );
+    }
+    drop(spool);
+
+    let app = restart(test_db).await;
+    app.processed().await;
+    assert_eq!(
+        app.event_count().await,
+        1200,
+        "the retry is not stored twice"
+    );
+    assert_eq!(app.messages().await.len(), 1200);
+    let tickets = app.tickets().await;
+    assert_eq!(tickets.len(), 1199, "one ticket per citizen");
+    let messages = app.messages().await;
+    let returning: Vec<_> = messages
+        .iter()
+        .filter(|m| {
+            m.provider_message_id
+                .as_deref()
+                .is_some_and(|id| id.starts_with("r-"))
+        })
+        .collect();
+    assert_eq!(returning.len(), 2);
+    assert_eq!(
+        returning[0].ticket_id, returning[1].ticket_id,
+        "the later run joined the earlier run's ticket"
+    );
+    assert_eq!(
+        app.outbox().await.len(),
+        1199,
+        "one acknowledgement per ticket"
+    );
+}
+
 /// A Zalo event from `sender` as the platform sends it (the shape of zalo_user_send_text.json).
 fn zalo_event(kind: &str, sender: &str, msg_id: &str, message: Value) -> String {
     let mut message = message;
