@@ -388,8 +388,8 @@ async fn the_worker_applies_events_left_in_the_spool_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_longer_than_a_run_threads_and_dedupes_across_its_runs() {
-    // 1,201 spooled events, one batch applied in runs of 512 inside one transaction: a citizen's second message
-    // two runs after the first joins the ticket the first opened, and a retry of an early message is dropped.
+    // 1,201 spooled events, one batch applied in runs (of 256) inside one transaction: a citizen's second message
+    // runs after the first joins the ticket the first opened, and a retry of an early message is dropped.
     let (test_db, db) = stopped_sqlite().await;
     let spool_path = db.spool.clone().expect("a SQLite file has a spool");
     let spool = rusqlite::Connection::open(&spool_path).unwrap();
