@@ -289,6 +289,17 @@ async fn store_event(db: &phananh::db::Db, msg_id: &str, raw: String, applied: b
     .unwrap();
 }
 
+/// Spools a `user_send_text` event of the OA as the webhook would have acknowledged it.
+fn spool_event(spool: &rusqlite::Connection, msg_id: &str, body: &str) {
+    spool
+        .execute(
+            "INSERT INTO events (channel, account_external_id, dedupe_key, event_kind, raw_body, received_at) \
+             VALUES ('zalo', '388613280878808645', ?1, 'user_send_text', ?2, '2026-11-27T01:00:00+00:00')",
+            [format!("user_send_text:{msg_id}"), body.to_owned()],
+        )
+        .unwrap();
+}
+
 /// Starts the app on `test_db` again; its acknowledgements go nowhere (a closed port).
 async fn restart(test_db: std::sync::Arc<crate::helpers::TestDb>) -> crate::helpers::TestApp {
     let env: Vec<(&str, &str)> = crate::channels::CHANNEL_ENV
@@ -341,15 +352,7 @@ async fn the_worker_applies_events_left_in_the_spool_once() {
     store_event(&db, "s-0", applied.clone(), true).await;
 
     let spool = rusqlite::Connection::open(&spool_path).unwrap();
-    let insert = |msg_id: &str, body: &str| {
-        spool
-            .execute(
-                "INSERT INTO events (channel, account_external_id, dedupe_key, event_kind, raw_body, received_at) \
-                 VALUES ('zalo', '388613280878808645', ?1, 'user_send_text', ?2, '2026-11-27T01:00:00+00:00')",
-                [format!("user_send_text:{msg_id}"), body.to_owned()],
-            )
-            .unwrap();
-    };
+    let insert = |msg_id: &str, body: &str| spool_event(&spool, msg_id, body);
     insert("s-0", &applied);
     for i in 1..=3 {
         let body = zalo_event(
@@ -393,48 +396,26 @@ async fn a_batch_longer_than_a_run_threads_and_dedupes_across_its_runs() {
     let (test_db, db) = stopped_sqlite().await;
     let spool_path = db.spool.clone().expect("a SQLite file has a spool");
     let spool = rusqlite::Connection::open(&spool_path).unwrap();
-    let insert = |msg_id: &str, body: &str| {
-        spool
-            .execute(
-                "INSERT INTO events (channel, account_external_id, dedupe_key, event_kind, raw_body, received_at) \
-                 VALUES ('zalo', '388613280878808645', ?1, 'user_send_text', ?2, '2026-11-27T01:00:00+00:00')",
-                [format!("user_send_text:{msg_id}"), body.to_owned()],
-            )
-            .unwrap();
-    };
+    let insert = |msg_id: &str, body: &str| spool_event(&spool, msg_id, body);
     let text = |i: usize| json!({"text": format!("Tôi ở xã Toàn Lưu, hỏi thủ tục cư trú số {i}")});
-    let first = zalo_event("user_send_text", "returning", "r-0", text(0));
-    insert("r-0", &first);
-    for i in 1..1100 {
+    let citizen = |i: usize| {
+        let msg_id = format!("m-{i}");
         insert(
-            &format!("m-{i}"),
-            &zalo_event(
-                "user_send_text",
-                &format!("citizen-{i}"),
-                &format!("m-{i}"),
-                text(i),
-            ),
+            &msg_id,
+            &zalo_event("user_send_text", &format!("citizen-{i}"), &msg_id, text(i)),
         );
-    }
+    };
+    insert(
+        "r-0",
+        &zalo_event("user_send_text", "returning", "r-0", text(0)),
+    );
+    (1..1100).for_each(citizen);
     insert(
         "r-1",
         &zalo_event("user_send_text", "returning", "r-1", text(1100)),
     );
-    insert(
-        "m-7",
-        &zalo_event("user_send_text", "citizen-7", "m-7", text(7)),
-    );
-    for i in 1100..1199 {
-        insert(
-            &format!("m-{i}"),
-            &zalo_event(
-                "user_send_text",
-                &format!("citizen-{i}"),
-                &format!("m-{i}"),
-                text(i),
-            ),
-        );
-    }
+    citizen(7); // a platform retry
+    (1100..1199).for_each(citizen);
     drop(spool);
 
     let app = restart(test_db).await;
