@@ -18,7 +18,7 @@ pub fn background_runtime() -> std::io::Result<tokio::runtime::Runtime> {
 }
 
 /// Lowers the calling thread's CPU priority (Linux: niceness is per thread); threads it starts inherit it.
-pub fn lower_current_thread() {
+fn lower_current_thread() {
     #[cfg(target_os = "linux")]
     {
         use rustix::process::{getpriority_process, setpriority_process};

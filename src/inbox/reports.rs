@@ -86,16 +86,13 @@ pub async fn routing(
     let (mut triaged, mut triage_routed_by_officer) = (0u64, 0u64);
     for (id, unit_code) in &routed {
         // A ticket never corrected has no decision rows: its unit is still the automatic one.
-        let (first_unit, moved) = match decisions.get(id).and_then(|list| list.first()) {
-            Some(first) if first.decided_by == "auto" => {
-                let list = &decisions[id];
-                (
-                    &first.unit_code,
-                    list.iter().skip(1).any(|d| d.decided_by == "officer"),
-                )
-            }
+        let (first_unit, moved) = match decisions.get(id).map(Vec::as_slice) {
+            None | Some([]) => (unit_code, false),
+            Some([first, later @ ..]) if first.decided_by == "auto" => (
+                &first.unit_code,
+                later.iter().any(|d| d.decided_by == "officer"),
+            ),
             Some(_) => continue,
-            None => (unit_code, false),
         };
         match first_unit {
             Some(unit) => {
