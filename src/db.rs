@@ -3,7 +3,7 @@
 //! SQLite allows one writer at a time; a deferred transaction that reads and then writes can fail with
 //! SQLITE_BUSY when another connection committed in between. So SQLite gets a pool of readers (WAL) and a
 //! single-connection writer pool that every write transaction goes through (`Db::begin_write`), beside the
-//! webhook event writer's own connection (`channels::sqlite_events`); PostgreSQL uses one pool for both.
+//! webhook event writer's own connection (`spool::file`); PostgreSQL uses one pool for both.
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -25,7 +25,7 @@ pub struct Db {
     pub read: DatabaseConnection,
     /// Every write transaction goes through this connection.
     pub write: DatabaseConnection,
-    /// SQLite file: the webhook spool beside it, attached to the readers as `spool` (`channels::spool`).
+    /// SQLite file: the webhook spool beside it, attached to the readers as `spool` (`spool::file`).
     pub spool: Option<std::path::PathBuf>,
 }
 
@@ -64,13 +64,13 @@ impl Db {
                 &options,
             )
             .await?;
-            let spool = crate::channels::spool::main_file_of(&settings.url)?
-                .map(|main| crate::channels::spool::path_beside(&main));
+            let spool = crate::spool::file::main_file_of(&settings.url)?
+                .map(|main| crate::spool::file::path_beside(&main));
             let mut readers = SqlitePoolOptions::new()
                 .max_connections(settings.max_connections.max(1))
                 .acquire_timeout(timeout.max(Duration::from_secs(10)));
             if let Some(path) = &spool {
-                crate::channels::spool::create(path)?;
+                crate::spool::file::create(path)?;
                 // Readers only: attached to the writer, its BEGIN IMMEDIATE would take the spool's lock too.
                 let path = path.to_string_lossy().into_owned();
                 readers = readers.after_connect(move |conn, _| {

@@ -5,6 +5,7 @@
 //! (officers) -> outbound -> satisfaction. `http` wires it together; `config` and `telemetry` serve them all.
 #![deny(unsafe_code)]
 
+pub mod accounts;
 pub mod channels;
 pub mod cli;
 pub mod config;
@@ -16,8 +17,11 @@ pub mod i18n;
 pub mod inbox;
 pub mod intake;
 pub mod outbound;
+pub mod platforms;
 pub mod priority;
 pub mod routing;
+pub mod spool;
 pub mod telemetry;
 pub mod templates;
 pub mod tracking;
+pub mod web;

@@ -2,7 +2,7 @@
 //! retries); turning stored events into tickets and sending replies can. So the tokio runtime's threads,
 //! which run the intake and outbox workers and the form writer, and the database connection threads they
 //! open, run at a lower CPU priority than the HTTP workers and the webhook spool, which actix-web and
-//! `channels::events` start from the main thread. On idle cores nothing changes; on cores a burst fills,
+//! `spool::file` start from the main thread. On idle cores nothing changes; on cores a burst fills,
 //! the acknowledgements go first and the backlog waits in the spool (measured in the README, Performance).
 
 /// Added to the process's niceness for background threads: at +10 a runnable background thread gets about

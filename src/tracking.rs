@@ -10,8 +10,8 @@ use serde_json::json;
 use entity::{ticket_messages, tickets};
 
 use crate::domain::{TicketStatus, TrackingCode};
-use crate::http::{ApiError, AppState};
 use crate::i18n::{Lang, texts};
+use crate::web::{ApiError, AppState};
 
 #[derive(Serialize)]
 pub struct PublicTicket {

@@ -1,16 +1,13 @@
 //! `GET`/`POST /webhooks/facebook`: the verify-token handshake; verify, split into events, store durably, acknowledge.
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
+use serde_json::json;
 
-use super::events::NewEvent;
-use super::json_text;
-use super::signature;
 use crate::domain::Channel;
-use crate::http::body::read_limited;
-use crate::http::{ApiError, AppState};
+use crate::platforms::facebook::webhook::{self, Rejection};
+use crate::spool::NewEvent;
+use crate::web::body::read_limited;
+use crate::web::{ApiError, AppState};
 
 #[derive(Deserialize)]
 pub struct Handshake {
@@ -33,7 +30,7 @@ pub async fn verify(
         ));
     }
     let given = query.verify_token.as_deref().unwrap_or_default();
-    let token_ok = bool::from(given.as_bytes().ct_eq(expected.as_bytes()));
+    let token_ok = webhook::verify_token_matches(given, expected);
     match (&query.mode, &query.challenge) {
         (Some(mode), Some(challenge)) if mode == "subscribe" && token_ok => Ok(HttpResponse::Ok()
             .content_type("text/plain")
@@ -59,199 +56,49 @@ pub async fn webhook(
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok())
         .ok_or(ApiError::Unauthorized("missing X-Hub-Signature-256 header"))?;
-    if !signature::facebook_valid(header, secret, &body) {
+    if !webhook::signature_valid(header, secret, &body) {
         metrics::counter!("webhook_rejected_total", "channel" => "facebook", "reason" => "signature").increment(1);
         return Err(ApiError::Unauthorized(
             "the X-Hub-Signature-256 does not match this body",
         ));
     }
-    let payload: Value = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::BadRequest(format!("the body is not a valid JSON webhook: {e}")))?;
-    let entries = payload
-        .get("entry")
-        .and_then(Value::as_array)
-        .ok_or_else(|| ApiError::BadRequest("a Facebook webhook needs an entry list".into()))?;
-    let mut events = Vec::new();
-    for entry in entries {
-        let Some(page_id) = entry.get("id").and_then(json_text) else {
-            metrics::counter!("webhook_events_ignored_total", "channel" => "facebook", "reason" => "no_page").increment(1);
-            continue;
-        };
-        if !state.served.serves_page(&page_id) {
-            metrics::counter!("webhook_events_ignored_total", "channel" => "facebook", "reason" => "unknown_account").increment(1);
-            continue;
+    let served = &state.intake.served;
+    let split = webhook::split(&body, |page| served.serves_page(page)).map_err(|e| match e {
+        Rejection::NotJson(e) => {
+            ApiError::BadRequest(format!("the body is not a valid JSON webhook: {e}"))
         }
-        events.extend(split_entry(&page_id, entry));
+        Rejection::NoEntries => {
+            ApiError::BadRequest("a Facebook webhook needs an entry list".into())
+        }
+    })?;
+    for (reason, count) in [
+        ("no_page", split.without_page),
+        ("unknown_account", split.other_pages),
+    ] {
+        if count > 0 {
+            metrics::counter!("webhook_events_ignored_total", "channel" => "facebook", "reason" => reason)
+                .increment(count as u64);
+        }
     }
-    for event in &events {
-        metrics::counter!("webhook_events_total", "channel" => "facebook", "kind" => bounded_kind(&event.kind)).increment(1);
-    }
+    let events: Vec<NewEvent> = split
+        .events
+        .into_iter()
+        .map(|event| {
+            metrics::counter!("webhook_events_total", "channel" => "facebook", "kind" => webhook::known_kind(&event.kind)).increment(1);
+            NewEvent {
+                channel: Channel::Facebook,
+                account: Some(event.page_id),
+                dedupe_key: event.dedupe_key,
+                kind: event.kind,
+                raw: event.raw,
+            }
+        })
+        .collect();
     state
+        .intake
         .events
         .store(events)
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(HttpResponse::Ok().json(json!({"ok": true})))
-}
-
-/// Every messaging event and every change of an entry is an event of its own, stored with its entry's page and time.
-fn split_entry(page_id: &str, entry: &Value) -> Vec<NewEvent> {
-    let time = entry.get("time").cloned().unwrap_or(Value::Null);
-    let mut out = Vec::new();
-    let messaging = ["messaging", "standby"]
-        .iter()
-        .filter_map(|key| entry.get(*key).and_then(Value::as_array))
-        .flatten();
-    for event in messaging {
-        let kind = messaging_kind(event);
-        let key = messaging_key(&kind, event);
-        out.push(NewEvent {
-            channel: Channel::Facebook,
-            account: Some(page_id.to_owned()),
-            dedupe_key: key,
-            raw: json!({"page_id": page_id, "time": time, "messaging": event}).to_string(),
-            kind,
-        });
-    }
-    for change in entry
-        .get("changes")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let value = change.get("value").unwrap_or(&Value::Null);
-        let field = change
-            .get("field")
-            .and_then(Value::as_str)
-            .unwrap_or("unknown");
-        let item = value
-            .get("item")
-            .and_then(Value::as_str)
-            .unwrap_or("unknown");
-        let verb = value
-            .get("verb")
-            .and_then(Value::as_str)
-            .unwrap_or("unknown");
-        let kind = format!("{field}_{item}_{verb}");
-        let created = value
-            .get("created_time")
-            .and_then(json_text)
-            .unwrap_or_default();
-        let key = match value.get("comment_id").and_then(json_text) {
-            Some(comment) if item == "comment" => format!("comment:{comment}:{verb}:{created}"),
-            _ => {
-                let target = value.get("post_id").and_then(json_text).unwrap_or_default();
-                if target.is_empty() {
-                    format!(
-                        "{kind}:sha256:{}",
-                        hex::encode(Sha256::digest(change.to_string()))
-                    )
-                } else {
-                    format!("{kind}:{target}:{created}")
-                }
-            }
-        };
-        out.push(NewEvent {
-            channel: Channel::Facebook,
-            account: Some(page_id.to_owned()),
-            dedupe_key: key,
-            raw: json!({"page_id": page_id, "time": time, "change": change}).to_string(),
-            kind,
-        });
-    }
-    out
-}
-
-fn messaging_kind(event: &Value) -> String {
-    if let Some(message) = event.get("message") {
-        return if message.get("is_echo").and_then(Value::as_bool) == Some(true) {
-            "message_echo".into()
-        } else {
-            "message".into()
-        };
-    }
-    for kind in [
-        "postback",
-        "delivery",
-        "read",
-        "reaction",
-        "referral",
-        "optin",
-        "account_linking",
-    ] {
-        if event.get(kind).is_some() {
-            return kind.into();
-        }
-    }
-    "unknown".into()
-}
-
-/// channels.md: kind + mid; postbacks without mid: sender + timestamp + payload; receipts: sender + watermark.
-fn messaging_key(kind: &str, event: &Value) -> String {
-    let sender = event
-        .pointer("/sender/id")
-        .and_then(json_text)
-        .unwrap_or_default();
-    let mid = event
-        .pointer("/message/mid")
-        .or_else(|| event.pointer("/postback/mid"))
-        .or_else(|| event.pointer("/reaction/mid"))
-        .and_then(json_text);
-    match (kind, mid) {
-        ("reaction", Some(mid)) => {
-            let action = event
-                .pointer("/reaction/action")
-                .and_then(json_text)
-                .unwrap_or_default();
-            let ts = event
-                .get("timestamp")
-                .and_then(json_text)
-                .unwrap_or_default();
-            format!("reaction:{mid}:{sender}:{action}:{ts}")
-        }
-        (_, Some(mid)) => format!("{kind}:{mid}"),
-        ("postback", None) => {
-            let ts = event
-                .get("timestamp")
-                .and_then(json_text)
-                .unwrap_or_default();
-            let payload = event
-                .pointer("/postback/payload")
-                .and_then(json_text)
-                .unwrap_or_default();
-            format!("postback:{sender}:{ts}:{payload}")
-        }
-        ("delivery" | "read", None) => {
-            let watermark = event
-                .pointer(&format!("/{kind}/watermark"))
-                .and_then(json_text)
-                .unwrap_or_default();
-            format!("{kind}:{sender}:{watermark}")
-        }
-        _ => format!(
-            "{kind}:sha256:{}",
-            hex::encode(Sha256::digest(event.to_string()))
-        ),
-    }
-}
-
-fn bounded_kind(kind: &str) -> &'static str {
-    const KNOWN: &[&str] = &[
-        "message",
-        "message_echo",
-        "postback",
-        "delivery",
-        "read",
-        "reaction",
-        "feed_comment_add",
-        "feed_comment_edited",
-        "feed_comment_remove",
-        "feed_comment_hide",
-        "feed_comment_unhide",
-    ];
-    KNOWN
-        .iter()
-        .find(|k| **k == kind)
-        .copied()
-        .unwrap_or("other")
 }

@@ -9,7 +9,7 @@ use actix_web::middleware::Next;
 use actix_web::web;
 use tracing::Instrument;
 
-use super::ApiError;
+use crate::web::ApiError;
 
 pub fn payload_config(limit: usize) -> web::PayloadConfig {
     web::PayloadConfig::new(limit)

@@ -1,68 +1,26 @@
-//! App wiring: shared state, middleware, routes, body limits and the server's life cycle.
-pub mod body;
-mod client;
-pub mod csrf;
-mod error;
+//! The top floor: builds the app (state, workers, middleware, routes) and runs the server's life cycle.
+//! Nothing imports it but the command line.
 mod middleware;
-mod rate_limit;
-mod service;
+mod routes;
 
-use std::net::{IpAddr, TcpListener};
+use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use metrics_exporter_prometheus::PrometheusHandle;
-
-pub use client::client_ip;
-pub use error::ApiError;
-pub use rate_limit::PerMinute;
-
 use tokio::sync::Notify;
 
-use crate::channels::accounts::{self, ServedAccounts};
-use crate::channels::events::EventStore;
+use crate::accounts;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::TrackingCode;
-use crate::intake::form_writer::FormWriter;
-use crate::intake::language::LanguageDetector;
-use crate::routing::{Gazetteer, Router};
+use crate::inbox::login::FailedLogins;
+use crate::intake::{CodeSource, Intake, IntakeParts};
+use crate::routing::Router;
+use crate::spool::EventStore;
 use crate::templates::Templates;
-
-/// Where new tracking codes come from; tests replace it to force collisions.
-pub type CodeSource = Arc<dyn Fn() -> TrackingCode + Send + Sync>;
-
-/// Everything a request handler may need, built once.
-pub struct AppState {
-    pub settings: Arc<Settings>,
-    pub db: Db,
-    pub gazetteer: Arc<Gazetteer>,
-    pub router: Arc<Router>,
-    pub templates: Templates,
-    pub form_limiter: PerMinute<IpAddr>,
-    pub metrics: PrometheusHandle,
-    pub tracking_codes: CodeSource,
-    pub language: Arc<LanguageDetector>,
-    /// The OAs and Pages whose events we take, and the units that own them.
-    pub served: ServedAccounts,
-    /// Durable, group-committed storage of webhook events.
-    pub events: EventStore,
-    /// Wakes the intake worker when events were stored.
-    pub intake_wake: Arc<Notify>,
-    /// One intake pass at a time (the worker's, and the last one at shutdown): on SQLite a pass reads its batch
-    /// before taking the writer.
-    pub intake_pass: tokio::sync::Mutex<()>,
-    /// The outbox's delivery worker and its wake-up (outbound::Outbound::wake after queuing).
-    pub outbound: crate::outbound::Outbound,
-    /// The legal tracks' clocks on the working-day calendar: every new ticket's `due_at`.
-    pub deadlines: Arc<crate::deadlines::Deadlines>,
-    /// Batches form submissions into group commits.
-    pub form_writer: FormWriter,
-    /// Failed officer logins per username and per client.
-    pub failed_logins: crate::inbox::login::FailedLogins,
-}
+use crate::web::{AppState, PerMinute};
 
 /// Test seams: parts of the app a test may replace.
 #[derive(Default)]
@@ -116,49 +74,48 @@ impl Application {
         accounts::sync(&db.write, &settings)
             .await
             .context("cannot store the configured Zalo OAs and Facebook Pages")?;
-        let intake_wake = Arc::new(Notify::new());
+        let wake = Arc::new(Notify::new());
         let events = EventStore::start(
-            &db,
+            db.spool.as_deref(),
+            &db.write,
             settings.database.sqlite_synchronous,
-            intake_wake.clone(),
+            wake.clone(),
         )
         .context("cannot start the webhook event writer")?;
-        // Built once: lingua's models are compiled in and load lazily; the detector is shared by every worker.
-        let language = Arc::new(LanguageDetector::new());
-
-        let (form_writer, form_queue) = FormWriter::new();
-        let state = web::Data::new(AppState {
-            form_writer,
-            served: accounts::served(&settings),
-            events,
-            intake_wake,
-            intake_pass: tokio::sync::Mutex::new(()),
-            outbound: crate::outbound::Outbound::new(&settings, db.clone())?,
-            form_limiter: PerMinute::new(settings.form.rate_limit_per_minute),
-            failed_logins: crate::inbox::login::FailedLogins::new(
-                settings.auth.login_rate_limit_per_minute,
-            ),
-            settings: Arc::new(settings),
-            db,
-            gazetteer,
+        let settings = Arc::new(settings);
+        let outbound = crate::outbound::Outbound::new(&settings, db.clone())?;
+        let intake = Intake::start(IntakeParts {
+            settings: settings.clone(),
+            db: db.clone(),
+            gazetteer: gazetteer.clone(),
             router,
-            templates: Templates::new(),
-            metrics,
+            deadlines,
             tracking_codes: overrides
                 .tracking_codes
                 .unwrap_or_else(|| Arc::new(TrackingCode::generate)),
-            language,
-            deadlines,
+            events,
+            wake,
+            outbound: outbound.clone(),
+        });
+        let failed_logins =
+            web::Data::new(FailedLogins::new(settings.auth.login_rate_limit_per_minute));
+        let state = web::Data::new(AppState {
+            form_limiter: PerMinute::new(settings.form.rate_limit_per_minute),
+            settings,
+            db,
+            gazetteer,
+            templates: Templates::new(),
+            metrics,
+            intake: intake.clone(),
         });
 
         let listener = TcpListener::bind(&state.settings.server.bind)
             .with_context(|| format!("cannot listen on {}", state.settings.server.bind))?;
         let port = listener.local_addr()?.port();
-        let server = run(listener, state.clone())?;
-        crate::intake::form_writer::start(state.clone(), form_queue);
-        spawn_housekeeping(state.clone());
-        crate::intake::worker::spawn(state.clone());
-        let outbound_worker = crate::outbound::spawn(state.clone());
+        let server = run(listener, state.clone(), failed_logins.clone())?;
+        spawn_housekeeping(state.clone(), failed_logins);
+        crate::intake::worker::spawn(intake);
+        let outbound_worker = outbound.spawn();
         Ok(Application {
             outbound_worker,
             port,
@@ -180,10 +137,10 @@ impl Application {
     /// Then applies the events acknowledged last and lets the outbox worker finish the sends in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
-        if let Err(err) = crate::intake::worker::run_once(&self.state).await {
+        if let Err(err) = crate::intake::worker::run_once(&self.state.intake).await {
             tracing::warn!(error = %err, "events left for the next start");
         }
-        self.state.outbound.shutdown();
+        self.state.intake.outbound.shutdown();
         if tokio::time::timeout(std::time::Duration::from_secs(20), self.outbound_worker)
             .await
             .is_err()
@@ -196,7 +153,11 @@ impl Application {
     }
 }
 
-fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
+fn run(
+    listener: TcpListener,
+    state: web::Data<AppState>,
+    failed_logins: web::Data<FailedLogins>,
+) -> anyhow::Result<Server> {
     let max_body = state.settings.server.max_body_bytes;
     let session_key = crate::inbox::session::key(&state.settings);
     let workers = match state.settings.server.workers {
@@ -206,6 +167,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .app_data(failed_logins.clone())
             .app_data(middleware::payload_config(max_body))
             .app_data(middleware::json_config(max_body))
             .app_data(middleware::path_config())
@@ -217,7 +179,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
             ))
             .wrap(actix_web::middleware::from_fn(middleware::security_headers))
             .wrap(actix_web::middleware::from_fn(middleware::observe))
-            .configure(|cfg| service::routes(cfg, &state.settings))
+            .configure(|cfg| routes::routes(cfg, &state.settings))
     })
     .workers(workers)
     .shutdown_timeout(20)
@@ -227,13 +189,13 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
 }
 
 /// Periodic upkeep that no request should pay for.
-fn spawn_housekeeping(state: web::Data<AppState>) {
+fn spawn_housekeeping(state: web::Data<AppState>, failed_logins: web::Data<FailedLogins>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
             tick.tick().await;
             state.form_limiter.prune();
-            state.failed_logins.prune();
+            failed_logins.prune();
         }
     });
 }

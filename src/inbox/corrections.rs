@@ -16,9 +16,9 @@ use entity::{audit_log, routing_decisions, tickets};
 use super::session::Officer;
 use super::tickets::{unit_json, visible_ticket};
 use crate::domain::FieldError;
-use crate::http::{ApiError, AppState};
 use crate::intake::tickets::automatic_decision;
 use crate::routing::{LegalTrack, Reason, Topic};
+use crate::web::{ApiError, AppState};
 
 const MAX_REASON_CHARS: usize = 1000;
 
@@ -215,7 +215,7 @@ pub async fn classification(
     let mut due_at = ticket.due_at;
     if let Some(track) = track {
         // The legal clock runs from receipt; a corrected track changes the deadline, not the start.
-        due_at = Some(state.deadlines.due_at(track, ticket.created_at));
+        due_at = Some(state.intake.deadlines.due_at(track, ticket.created_at));
         update = update
             .col_expr(
                 tickets::Column::LegalTrack,

@@ -15,7 +15,7 @@ use entity::officers;
 
 use super::officers::{hash_password, verify_password};
 use super::session::{self, Officer};
-use crate::http::{ApiError, AppState, client_ip};
+use crate::web::{ApiError, AppState, client_ip};
 
 const WINDOW: Duration = Duration::from_secs(60);
 
@@ -79,6 +79,7 @@ pub struct Credentials {
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
+    failed_logins: web::Data<FailedLogins>,
     session: Session,
     credentials: web::Json<Credentials>,
 ) -> Result<HttpResponse, ApiError> {
@@ -90,7 +91,7 @@ pub async fn login(
     let now = Instant::now();
     if let Some(wait) = keys
         .iter()
-        .filter_map(|k| state.failed_logins.blocked(k, now))
+        .filter_map(|k| failed_logins.blocked(k, now))
         .max()
     {
         metrics::counter!("logins_total", "outcome" => "rate_limited").increment(1);
@@ -114,12 +115,12 @@ pub async fn login(
         .and_then(Officer::from_model);
     let Some(officer) = officer else {
         for key in keys {
-            state.failed_logins.record(key, now);
+            failed_logins.record(key, now);
         }
         metrics::counter!("logins_total", "outcome" => "failed").increment(1);
         return Err(ApiError::Unauthorized("wrong username or password"));
     };
-    state.failed_logins.clear(&keys[0]);
+    failed_logins.clear(&keys[0]);
     session::log_in(&session, officer.id)?;
     metrics::counter!("logins_total", "outcome" => "ok").increment(1);
     tracing::info!(officer_id = officer.id, "officer logged in");

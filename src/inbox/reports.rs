@@ -12,7 +12,7 @@ use serde_json::json;
 use entity::{routing_decisions, tickets};
 
 use super::session::Officer;
-use crate::http::{ApiError, AppState};
+use crate::web::{ApiError, AppState};
 
 #[derive(Deserialize)]
 pub struct Period {

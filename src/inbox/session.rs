@@ -14,7 +14,7 @@ use entity::officers;
 
 use super::officers::Role;
 use crate::config::Settings;
-use crate::http::{ApiError, AppState};
+use crate::web::{ApiError, AppState};
 
 const COOKIE: &str = "phananh_session";
 const OFFICER_ID: &str = "officer_id";

@@ -11,8 +11,8 @@ use entity::{audit_log, contacts, outbox, routing_decisions, ticket_messages, ti
 
 use super::session::Officer;
 use crate::domain::{Channel, TicketStatus, TrackingCode};
-use crate::http::{ApiError, AppState};
 use crate::intake::tickets::automatic_decision;
+use crate::web::{ApiError, AppState};
 
 const PAGE_SIZE: u64 = 50;
 

@@ -5,14 +5,14 @@ use sea_orm::{DatabaseTransaction, DbErr};
 
 use entity::{channel_accounts, tickets};
 
-use super::inbound::{CitizenMessage, Thread};
+use super::Intake;
 use super::language::{Detection, Language};
 use crate::domain::{Channel, TrackingCode};
-use crate::http::AppState;
 use crate::outbound::{self, NewOutbound, OutboundKind, Payload};
+use crate::platforms::event::{CitizenMessage, Thread};
 
 pub async fn queue(
-    state: &AppState,
+    intake: &Intake,
     txn: &DatabaseTransaction,
     ticket: &tickets::Model,
     account: &channel_accounts::Model,
@@ -20,7 +20,7 @@ pub async fn queue(
     detection: Option<Detection>,
     urgent: bool,
 ) -> Result<(), DbErr> {
-    if let Some(item) = build(state, ticket, account, message, detection, urgent) {
+    if let Some(item) = build(intake, ticket, account, message, detection, urgent) {
         outbound::enqueue(txn, item).await?;
     }
     Ok(())
@@ -28,7 +28,7 @@ pub async fn queue(
 
 /// The acknowledgement to queue for a new ticket, if its channel takes one (the form answers on the page).
 pub fn build(
-    state: &AppState,
+    intake: &Intake,
     ticket: &tickets::Model,
     account: &channel_accounts::Model,
     message: &CitizenMessage,
@@ -50,14 +50,14 @@ pub fn build(
     let unit = ticket
         .unit_code
         .as_deref()
-        .and_then(|code| state.gazetteer.unit(code))
+        .and_then(|code| intake.gazetteer.unit(code))
         .map(|u| u.name.clone());
     let text = compose(
         english,
         &TrackingCode::display(&ticket.tracking_code),
         &format!(
             "{}/track/{}",
-            state.settings.public_base(),
+            intake.settings.public_base(),
             TrackingCode::display(&ticket.tracking_code)
         ),
         unit.as_deref(),

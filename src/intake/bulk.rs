@@ -15,17 +15,17 @@ use sea_orm::{
 
 use entity::{channel_accounts, contact_identities, ticket_messages, tickets};
 
+use super::Intake;
 use super::acknowledgement;
 use super::contacts::{NewIdentity, new_rows};
 use super::conversation::{MessageContent, Outcome, attachment_summary};
-use super::inbound::{CitizenMessage, Thread};
 use super::language::Detection;
 use super::tickets::{Companions, MessageDraft, TicketDraft, count_created, new_ticket};
-use crate::channels::accounts;
+use crate::accounts;
 use crate::db::{insert_all, reserve_ids};
 use crate::domain::{Channel, FeedbackText, TicketStatus};
-use crate::http::AppState;
 use crate::outbound;
+use crate::platforms::event::{CitizenMessage, Thread};
 use crate::routing::{Classification, Decision, HintSource, RouteInput, UnitHint, classify};
 
 /// Whether `message` can go through the fast path: private chats only (comment threads need their parents).
@@ -48,19 +48,19 @@ pub struct Prepared {
     account_unit: Option<String>,
 }
 
-pub fn prepare(state: &AppState, message: CitizenMessage) -> Prepared {
+pub fn prepare(intake: &Intake, message: CitizenMessage) -> Prepared {
     let MessageContent {
         body,
         detection,
         attachments,
-    } = MessageContent::of(state, &message);
+    } = MessageContent::of(intake, &message);
     let classification = classify(&body);
-    let account_unit = state
+    let account_unit = intake
         .served
         .units
         .get(&(message.identity.channel, message.identity.account.clone()))
         .cloned();
-    let decision = decide(state, &body, &message, account_unit.as_deref(), &[]);
+    let decision = decide(intake, &body, &message, account_unit.as_deref(), &[]);
     Prepared {
         message,
         body,
@@ -73,13 +73,13 @@ pub fn prepare(state: &AppState, message: CitizenMessage) -> Prepared {
 }
 
 fn decide(
-    state: &AppState,
+    intake: &Intake,
     body: &str,
     message: &CitizenMessage,
     account_unit: Option<&str>,
     previous_units: &[String],
 ) -> Decision {
-    state.router.decide(&RouteInput {
+    intake.router.decide(&RouteInput {
         text: body,
         location: message.location,
         unit_hint: account_unit.map(|code| UnitHint {
@@ -110,7 +110,7 @@ enum Plan {
 
 /// Applies `items` (messages that `takes`) in order inside `txn`; one outcome per message.
 pub async fn apply_run(
-    state: &AppState,
+    intake: &Intake,
     txn: &DatabaseTransaction,
     items: Vec<Prepared>,
 ) -> Result<Vec<Outcome>, DbErr> {
@@ -125,13 +125,13 @@ pub async fn apply_run(
         );
         if let std::collections::hash_map::Entry::Vacant(slot) = accounts_by_key.entry(key) {
             let (channel, account) = slot.key().clone();
-            let model = accounts::find_or_create(txn, &state.settings, channel, &account).await?;
+            let model = accounts::find_or_create(txn, &intake.settings, channel, &account).await?;
             slot.insert(model);
         }
     }
     let mut identities = find_identities(txn, &items).await?;
     refresh_display_names(txn, &items, &mut identities, now).await?;
-    let open = open_tickets(state, txn, &identities, now).await?;
+    let open = open_tickets(intake, txn, &identities, now).await?;
 
     // Plan: duplicates, joins, new tickets, and the identities to create.
     let mut seen: HashSet<(Channel, String)> = HashSet::new();
@@ -229,7 +229,7 @@ pub async fn apply_run(
             None if account.unit_code == item.account_unit => &item.decision,
             units => {
                 let units = units.map_or(&[][..], Vec::as_slice);
-                redone = decide(state, &item.body, m, account.unit_code.as_deref(), units);
+                redone = decide(intake, &item.body, m, account.unit_code.as_deref(), units);
                 &redone
             }
         };
@@ -250,10 +250,10 @@ pub async fn apply_run(
             classification: &item.classification,
             at: now,
         };
-        let ticket = new_ticket(state, &draft, *id, (state.tracking_codes)())?;
+        let ticket = new_ticket(intake, &draft, *id, (intake.tracking_codes)())?;
         count_created(draft.channel);
         acknowledgements.extend(acknowledgement::build(
-            state,
+            intake,
             &ticket,
             account,
             m,
@@ -432,7 +432,7 @@ async fn refresh_display_names(
 
 /// Each identity's open private-chat ticket active within `intake.thread_window_days` (the latest if several).
 async fn open_tickets(
-    state: &AppState,
+    intake: &Intake,
     txn: &DatabaseTransaction,
     identities: &HashMap<IdentityKey, contact_identities::Model>,
     now: DateTime<Utc>,
@@ -441,7 +441,7 @@ async fn open_tickets(
     if identities.is_empty() {
         return Ok(open);
     }
-    let since = now - Duration::days(i64::from(state.settings.intake.thread_window_days));
+    let since = now - Duration::days(i64::from(intake.settings.intake.thread_window_days));
     let statuses = TicketStatus::open_names();
     let ids: Vec<i32> = identities.values().map(|i| i.id).collect();
     for ticket in tickets::Entity::find()

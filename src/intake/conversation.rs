@@ -8,15 +8,15 @@ use sea_orm::{
 
 use entity::{contact_identities, contacts, ticket_messages, tickets};
 
+use super::Intake;
 use super::acknowledgement;
 use super::contacts::{NewIdentity, create_identity};
-use super::inbound::{CitizenMessage, IdentityKey, Inbound, Thread};
 use super::language::Detection;
 use super::tickets::{Companions, MessageDraft, TicketDraft, insert_message, insert_ticket};
-use crate::channels::accounts;
+use crate::accounts;
 use crate::domain::{Channel, FeedbackText, PhoneNumber, TicketStatus};
-use crate::http::AppState;
 use crate::outbound::receipts::{self, Echo};
+use crate::platforms::event::{CitizenMessage, IdentityKey, Inbound, Thread};
 use crate::routing::{HintSource, RouteInput, UnitHint, classify};
 
 /// What applying an event did, for metrics and tests.
@@ -48,12 +48,12 @@ impl Outcome {
 }
 
 pub async fn apply(
-    state: &AppState,
+    intake: &Intake,
     txn: &DatabaseTransaction,
     inbound: Inbound,
 ) -> Result<Outcome, DbErr> {
     match inbound {
-        Inbound::Message(message) => citizen_message(state, txn, message).await,
+        Inbound::Message(message) => citizen_message(intake, txn, message).await,
         Inbound::Follow {
             identity,
             following,
@@ -268,7 +268,7 @@ async fn submitted_info(
 }
 
 async fn citizen_message(
-    state: &AppState,
+    intake: &Intake,
     txn: &DatabaseTransaction,
     message: CitizenMessage,
 ) -> Result<Outcome, DbErr> {
@@ -287,16 +287,16 @@ async fn citizen_message(
         return Ok(Outcome::Duplicate);
     }
     let account =
-        accounts::find_or_create(txn, &state.settings, channel, &message.identity.account).await?;
+        accounts::find_or_create(txn, &intake.settings, channel, &message.identity.account).await?;
     let identity = identity_for(txn, &message.identity, message.display_name.as_deref()).await?;
     let MessageContent {
         body,
         detection,
         attachments,
-    } = MessageContent::of(state, &message);
+    } = MessageContent::of(intake, &message);
     let now = Utc::now();
 
-    let existing = open_ticket_for(state, txn, &identity, &message.thread).await?;
+    let existing = open_ticket_for(intake, txn, &identity, &message.thread).await?;
     if let Some(ticket) = existing {
         insert_message(
             txn,
@@ -338,7 +338,7 @@ async fn citizen_message(
         .into_iter()
         .flatten()
         .collect();
-    let decision = state.router.decide(&RouteInput {
+    let decision = intake.router.decide(&RouteInput {
         text: &body,
         location: message.location,
         unit_hint: account.unit_code.as_deref().map(|code| UnitHint {
@@ -357,7 +357,7 @@ async fn citizen_message(
     };
     let mut companions = Companions::default();
     let ticket = insert_ticket(
-        state,
+        intake,
         txn,
         TicketDraft {
             channel,
@@ -388,7 +388,7 @@ async fn citizen_message(
     });
     companions.write(txn).await?;
     acknowledgement::queue(
-        state,
+        intake,
         txn,
         &ticket,
         &account,
@@ -409,7 +409,7 @@ pub(super) struct MessageContent {
 }
 
 impl MessageContent {
-    pub fn of(state: &AppState, message: &CitizenMessage) -> MessageContent {
+    pub fn of(intake: &Intake, message: &CitizenMessage) -> MessageContent {
         let body = FeedbackText::parse(&message.text)
             .map(|t| t.as_str().to_owned())
             .unwrap_or_else(|_| {
@@ -419,7 +419,7 @@ impl MessageContent {
                     .take(crate::domain::MAX_FEEDBACK_CHARS)
                     .collect()
             });
-        let detection = (!body.trim().is_empty()).then(|| state.language.detect(&body));
+        let detection = (!body.trim().is_empty()).then(|| intake.language.detect(&body));
         let attachments = (!message.attachments.is_empty())
             .then(|| serde_json::to_string(&message.attachments).unwrap_or_default());
         MessageContent {
@@ -441,12 +441,12 @@ pub(super) fn attachment_summary(message: &CitizenMessage) -> String {
 /// The citizen's open ticket on this identity, active within `intake.thread_window_days`. A comment joins only
 /// the ticket of the thread it replies in, when it is the same author's.
 async fn open_ticket_for(
-    state: &AppState,
+    intake: &Intake,
     txn: &DatabaseTransaction,
     identity: &contact_identities::Model,
     thread: &Thread,
 ) -> Result<Option<tickets::Model>, DbErr> {
-    let since = Utc::now() - Duration::days(i64::from(state.settings.intake.thread_window_days));
+    let since = Utc::now() - Duration::days(i64::from(intake.settings.intake.thread_window_days));
     let open = TicketStatus::open_names();
     let query = tickets::Entity::find()
         .filter(tickets::Column::ContactIdentityId.eq(identity.id))

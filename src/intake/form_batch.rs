@@ -12,11 +12,11 @@ use sea_orm::{
 
 use entity::{contact_identities, contacts, tickets};
 
+use super::Intake;
 use super::contacts::{NewIdentity, new_rows};
 use super::tickets::{Companions, Opened, PreparedFeedback, count_created, new_ticket};
 use crate::db::{insert_all, reserve_ids};
 use crate::domain::{Channel, TrackingCode};
-use crate::http::AppState;
 
 /// Where each submission goes, decided before any row is written.
 enum Plan {
@@ -28,12 +28,12 @@ enum Plan {
 }
 
 pub async fn write_batch(
-    state: &AppState,
+    intake: &Intake,
     txn: &DatabaseTransaction,
     batch: &[&PreparedFeedback],
 ) -> Result<Vec<Opened>, DbErr> {
     let now = Utc::now();
-    let window = Duration::minutes(i64::from(state.settings.form.duplicate_window_minutes));
+    let window = Duration::minutes(i64::from(intake.settings.form.duplicate_window_minutes));
 
     let hashes: Vec<&str> = batch.iter().map(|p| p.dedupe_hash.as_str()).collect();
     let mut stored: HashMap<String, tickets::Model> = HashMap::new();
@@ -69,7 +69,7 @@ pub async fn write_batch(
     let mut created = Vec::with_capacity(fresh.len());
     for ((prepared, identity), id) in fresh.iter().zip(&identities).zip(ticket_ids) {
         let draft = prepared.ticket_draft(identity, now);
-        let ticket = new_ticket(state, &draft, id, (state.tracking_codes)())?;
+        let ticket = new_ticket(intake, &draft, id, (intake.tracking_codes)())?;
         count_created(draft.channel);
         companions.add_message(prepared.message(ticket.id, now));
         created.push(ticket);

@@ -3,12 +3,12 @@
 //! are waiting, writes them in one transaction (a few statements per table: intake::form_batch) and answers each
 //! only after that commit. If anything in a batch fails (a tracking-code collision, say), the batch is rolled
 //! back and each submission is written alone, so one bad row cannot fail others.
-use actix_web::web;
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
+use super::Intake;
 use super::form_batch;
 use super::tickets::{Opened, PreparedFeedback, open_alone};
-use crate::http::AppState;
 
 const MAX_BATCH: usize = 128;
 
@@ -21,7 +21,7 @@ pub struct FormWriter {
     jobs: mpsc::Sender<Job>,
 }
 
-/// The receiving end, handed to `start` once the app state exists.
+/// The receiving end, handed to `start` once the app intake exists.
 pub struct FormWriterQueue(mpsc::Receiver<Job>);
 
 impl FormWriter {
@@ -42,7 +42,7 @@ impl FormWriter {
     }
 }
 
-pub fn start(state: web::Data<AppState>, FormWriterQueue(mut queue): FormWriterQueue) {
+pub(super) fn start(intake: Arc<Intake>, FormWriterQueue(mut queue): FormWriterQueue) {
     tokio::spawn(async move {
         while let Some(first) = queue.recv().await {
             let mut batch = vec![first];
@@ -53,7 +53,7 @@ pub fn start(state: web::Data<AppState>, FormWriterQueue(mut queue): FormWriterQ
                 }
             }
             metrics::histogram!("form_batch_tickets").record(batch.len() as f64);
-            match write_batch(&state, &batch).await {
+            match write_batch(&intake, &batch).await {
                 Ok(opened) => {
                     for (job, opened) in batch.into_iter().zip(opened) {
                         let _ = job.done.send(Ok(opened));
@@ -62,7 +62,7 @@ pub fn start(state: web::Data<AppState>, FormWriterQueue(mut queue): FormWriterQ
                 Err(err) => {
                     tracing::warn!(error = %err, size = batch.len(), "ticket batch failed; writing each alone");
                     for job in batch {
-                        let result = open_alone(&state, &job.prepared).await;
+                        let result = open_alone(&intake, &job.prepared).await;
                         let _ = job.done.send(result);
                     }
                 }
@@ -71,13 +71,13 @@ pub fn start(state: web::Data<AppState>, FormWriterQueue(mut queue): FormWriterQ
     });
 }
 
-async fn write_batch(state: &AppState, batch: &[Job]) -> anyhow::Result<Vec<Opened>> {
+async fn write_batch(intake: &Intake, batch: &[Job]) -> anyhow::Result<Vec<Opened>> {
     if let [single] = batch {
-        return Ok(vec![open_alone(state, &single.prepared).await?]);
+        return Ok(vec![open_alone(intake, &single.prepared).await?]);
     }
     let prepared: Vec<&PreparedFeedback> = batch.iter().map(|job| &job.prepared).collect();
-    let txn = state.db.begin_write().await?;
-    match form_batch::write_batch(state, &txn, &prepared).await {
+    let txn = intake.db.begin_write().await?;
+    match form_batch::write_batch(intake, &txn, &prepared).await {
         Ok(opened) => {
             txn.commit().await?;
             Ok(opened)

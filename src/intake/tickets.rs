@@ -8,11 +8,11 @@ use sha2::{Digest, Sha256};
 
 use entity::{contact_identities, contacts, routing_decisions, ticket_messages, tickets};
 
+use super::Intake;
 use crate::db::insert_all;
 use crate::domain::{
     Channel, Email, FeedbackText, PersonName, PhoneNumber, TicketStatus, TrackingCode,
 };
-use crate::http::AppState;
 use crate::intake::contacts::{NewIdentity, create_identity};
 use crate::intake::language::Detection;
 use crate::routing::{
@@ -90,8 +90,8 @@ impl PreparedFeedback {
 }
 
 /// Routing, classification and language detection are pure: done on the request's worker, not in the writer.
-pub fn prepare(state: &AppState, feedback: NewFeedback) -> PreparedFeedback {
-    let decision = state.router.decide(&RouteInput {
+pub fn prepare(intake: &Intake, feedback: NewFeedback) -> PreparedFeedback {
+    let decision = intake.router.decide(&RouteInput {
         text: feedback.text.as_str(),
         location: feedback.location,
         unit_hint: feedback.unit_code.as_deref().map(|code| UnitHint {
@@ -101,7 +101,7 @@ pub fn prepare(state: &AppState, feedback: NewFeedback) -> PreparedFeedback {
         previous_units: &[],
     });
     let classification = classify(feedback.text.as_str());
-    let detection = state.language.detect(feedback.text.as_str());
+    let detection = intake.language.detect(feedback.text.as_str());
     let sender_key = sender_key(&feedback);
     let dedupe_hash = dedupe_hash(&sender_key, feedback.text.as_str());
     PreparedFeedback {
@@ -115,19 +115,19 @@ pub fn prepare(state: &AppState, feedback: NewFeedback) -> PreparedFeedback {
 }
 
 /// Opens a ticket from the form (or joins the identical one just sent), through the batching writer.
-pub async fn open_form_ticket(state: &AppState, feedback: NewFeedback) -> anyhow::Result<Opened> {
-    let prepared = prepare(state, feedback);
-    state.form_writer.submit(prepared).await
+pub async fn open_form_ticket(intake: &Intake, feedback: NewFeedback) -> anyhow::Result<Opened> {
+    let prepared = prepare(intake, feedback);
+    intake.form_writer.submit(prepared).await
 }
 
 /// One submission in its own transaction; a tracking-code or identity race with another instance starts over.
-pub async fn open_alone(state: &AppState, prepared: &PreparedFeedback) -> anyhow::Result<Opened> {
+pub async fn open_alone(intake: &Intake, prepared: &PreparedFeedback) -> anyhow::Result<Opened> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let txn = state.db.begin_write().await?;
+        let txn = intake.db.begin_write().await?;
         let mut companions = Companions::default();
-        let written = match write_form_ticket(state, &txn, prepared, &mut companions).await {
+        let written = match write_form_ticket(intake, &txn, prepared, &mut companions).await {
             Ok(opened) => companions.write(&txn).await.map(|()| opened),
             Err(err) => Err(err),
         };
@@ -153,12 +153,12 @@ pub async fn open_alone(state: &AppState, prepared: &PreparedFeedback) -> anyhow
 
 /// The writes of one form submission inside the caller's transaction.
 pub async fn write_form_ticket(
-    state: &AppState,
+    intake: &Intake,
     txn: &DatabaseTransaction,
     prepared: &PreparedFeedback,
     companions: &mut Companions,
 ) -> Result<Opened, DbErr> {
-    let window = Duration::minutes(i64::from(state.settings.form.duplicate_window_minutes));
+    let window = Duration::minutes(i64::from(intake.settings.form.duplicate_window_minutes));
     let now = Utc::now();
     if let Some(existing) = tickets::Entity::find()
         .filter(tickets::Column::DedupeHash.eq(prepared.dedupe_hash.clone()))
@@ -172,7 +172,7 @@ pub async fn write_form_ticket(
         });
     }
     let identity = form_identity(txn, &prepared.feedback, &prepared.sender_key).await?;
-    let ticket = insert_ticket(state, txn, prepared.ticket_draft(&identity, now)).await?;
+    let ticket = insert_ticket(intake, txn, prepared.ticket_draft(&identity, now)).await?;
     companions.add_message(prepared.message(ticket.id, now));
     Ok(Opened {
         ticket,
@@ -223,11 +223,11 @@ impl Companions {
 /// A tracking-code collision (about one in 2^58 per pair) fails the insert on the unique index, and the caller
 /// draws again by starting over: cheaper than looking each code up first.
 pub async fn insert_ticket(
-    state: &AppState,
+    intake: &Intake,
     txn: &DatabaseTransaction,
     draft: TicketDraft<'_>,
 ) -> Result<tickets::Model, DbErr> {
-    let mut row = new_ticket(state, &draft, 0, (state.tracking_codes)())?
+    let mut row = new_ticket(intake, &draft, 0, (intake.tracking_codes)())?
         .into_active_model()
         .reset_all();
     row.id = NotSet;
@@ -238,7 +238,7 @@ pub async fn insert_ticket(
 
 /// A new ticket's row, built without the database (`id` is the caller's: reserved, or replaced on insert).
 pub fn new_ticket(
-    state: &AppState,
+    intake: &Intake,
     draft: &TicketDraft<'_>,
     id: i32,
     code: TrackingCode,
@@ -270,7 +270,11 @@ pub fn new_ticket(
         lat: draft.location.map(|l| l.lat),
         lon: draft.location.map(|l| l.lon),
         dedupe_hash: draft.dedupe_hash.clone(),
-        due_at: Some(state.deadlines.due_at(draft.classification.track, draft.at)),
+        due_at: Some(
+            intake
+                .deadlines
+                .due_at(draft.classification.track, draft.at),
+        ),
         created_at: draft.at,
         updated_at: draft.at,
         last_activity_at: draft.at,

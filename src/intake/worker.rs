@@ -3,21 +3,23 @@
 //! PostgreSQL split the work with SKIP LOCKED.
 use std::time::Duration;
 
-use actix_web::web;
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, TransactionTrait,
 };
+use std::sync::Arc;
 
 use entity::inbound_events;
 
+use super::Intake;
+use super::bulk;
 use super::conversation::{self, Outcome};
-use super::inbound::{CitizenMessage, Inbound};
-use super::{bulk, facebook_events, spooled, zalo_events};
 use crate::domain::Channel;
-use crate::http::AppState;
+use crate::platforms;
+use crate::platforms::event::{CitizenMessage, Inbound};
+use crate::spool::inbound as spooled;
 
 /// Applied in one transaction, in runs of up to RUN messages with a few statements per table each
 /// (intake::bulk). Webhook acknowledgements do not wait for it (the spool is a file of its own); the form's and
@@ -35,11 +37,11 @@ const GATHER: Duration = Duration::from_millis(10);
 /// An event that fails this often is set aside (kept, with its error) so the ones behind it go on.
 const MAX_ATTEMPTS: i32 = 5;
 
-pub fn spawn(state: web::Data<AppState>) -> tokio::task::JoinHandle<()> {
+pub fn spawn(intake: Arc<Intake>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut statistics = Statistics::default();
         loop {
-            match drain(&state, &mut statistics).await {
+            match drain(&intake, &mut statistics).await {
                 // Under a steady stream a pass takes what has arrived since the last one: let more gather,
                 // so commits (each an fsync) and statements are shared by more events.
                 Ok(n) if n > 0 => {
@@ -53,7 +55,7 @@ pub fn spawn(state: web::Data<AppState>) -> tokio::task::JoinHandle<()> {
                 }
             }
             tokio::select! {
-                _ = state.intake_wake.notified() => {}
+                _ = intake.wake.notified() => {}
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
             }
         }
@@ -90,18 +92,18 @@ enum Source {
 /// Returns how many events it handled. While one batch is written the next is read and prepared (language
 /// detection and classification are CPU work, done on a blocking thread), so the database and the CPU work
 /// overlap. A drain starts again from the first pending event (retrying any that failed).
-async fn drain(state: &web::Data<AppState>, statistics: &mut Statistics) -> Result<usize, DbErr> {
+async fn drain(intake: &Arc<Intake>, statistics: &mut Statistics) -> Result<usize, DbErr> {
     // One drain at a time in this process, so no event is read by two of them.
-    let _pass = state.intake_pass.lock().await;
+    let _pass = intake.pass.lock().await;
     let mut handled = 0;
     for source in [Source::Spool(0), Source::Stored(0)] {
-        let mut batch = fetch(state.clone(), source).await?;
+        let mut batch = fetch(intake.clone(), source).await?;
         while let Some(next_source) = after(&batch, source) {
             let full = batch.work.len() as u64 >= BATCH;
-            let next = full.then(|| tokio::spawn(fetch(state.clone(), next_source)));
-            let applied = finish(state, batch).await?;
+            let next = full.then(|| tokio::spawn(fetch(intake.clone(), next_source)));
+            let applied = finish(intake, batch).await?;
             handled += applied;
-            statistics.after(state, applied).await;
+            statistics.after(intake, applied).await;
             match next {
                 Some(next) => batch = next.await.map_err(|e| DbErr::Custom(e.to_string()))??,
                 None => break,
@@ -125,8 +127,8 @@ impl Statistics {
     const EVENTS: usize = 5_000;
     const AT_MOST_EVERY: Duration = Duration::from_secs(10);
 
-    async fn after(&mut self, state: &AppState, applied: usize) {
-        if state.db.backend() != DbBackend::Postgres {
+    async fn after(&mut self, intake: &Intake, applied: usize) {
+        if intake.db.backend() != DbBackend::Postgres {
             return;
         }
         self.since += applied;
@@ -137,7 +139,7 @@ impl Statistics {
         self.since = 0;
         self.last = Some(std::time::Instant::now());
         let analyze = "ANALYZE inbound_events, contacts, contact_identities, tickets, ticket_messages, outbox";
-        if let Err(err) = state.db.write.execute_unprepared(analyze).await {
+        if let Err(err) = intake.db.write.execute_unprepared(analyze).await {
             tracing::warn!(error = %err, "cannot refresh the intake tables' statistics");
         }
     }
@@ -153,21 +155,24 @@ fn after(batch: &Batch, source: Source) -> Option<Source> {
 }
 
 /// One batch from each source (at shutdown: what was acknowledged last); returns how many events.
-pub async fn run_once(state: &web::Data<AppState>) -> Result<usize, DbErr> {
-    let _pass = state.intake_pass.lock().await;
+pub async fn run_once(intake: &Arc<Intake>) -> Result<usize, DbErr> {
+    let _pass = intake.pass.lock().await;
     let mut handled = 0;
     for source in [Source::Spool(0), Source::Stored(0)] {
-        let batch = fetch(state.clone(), source).await?;
-        handled += finish(state, batch).await?;
+        let batch = fetch(intake.clone(), source).await?;
+        handled += finish(intake, batch).await?;
     }
     Ok(handled)
 }
 
 /// Reads up to BATCH pending events from `source` and prepares them.
-async fn fetch(state: web::Data<AppState>, source: Source) -> Result<Batch, DbErr> {
+async fn fetch(intake: Arc<Intake>, source: Source) -> Result<Batch, DbErr> {
     let (txn, events, spooled_upto) = match source {
         Source::Spool(after) => {
-            let rows = spooled::read(&state, after, BATCH).await?;
+            let rows = match intake.db.spool {
+                Some(_) => spooled::read(&intake.db.read, after, BATCH).await?,
+                None => Vec::new(),
+            };
             let upto = rows.last().map(|(id, _)| *id);
             (None, rows.into_iter().map(|(_, e)| e).collect(), upto)
         }
@@ -177,10 +182,10 @@ async fn fetch(state: web::Data<AppState>, source: Source) -> Result<Batch, DbEr
                 .filter(inbound_events::Column::Id.gt(after))
                 .order_by_asc(inbound_events::Column::Id)
                 .limit(BATCH);
-            if state.db.backend() == DbBackend::Postgres {
+            if intake.db.backend() == DbBackend::Postgres {
                 // Several instances split the events: each locks its batch for its transaction (and a
                 // prefetch in this one skips the batch still being written).
-                let txn = state.db.write.begin().await?;
+                let txn = intake.db.write.begin().await?;
                 let events = query
                     .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
                     .all(&txn)
@@ -188,7 +193,7 @@ async fn fetch(state: web::Data<AppState>, source: Source) -> Result<Batch, DbEr
                 (Some(txn), events, None)
             } else {
                 // SQLite has one writer: read and prepare the batch first, take the writer after.
-                (None, query.all(&state.db.read).await?, None)
+                (None, query.all(&intake.db.read).await?, None)
             }
         }
     };
@@ -199,7 +204,7 @@ async fn fetch(state: web::Data<AppState>, source: Source) -> Result<Batch, DbEr
             spooled_upto,
         });
     }
-    let work = tokio::task::spawn_blocking(move || prepare(&state, events))
+    let work = tokio::task::spawn_blocking(move || prepare(&intake, events))
         .await
         .map_err(|e| DbErr::Custom(e.to_string()))?;
     Ok(Batch {
@@ -210,20 +215,20 @@ async fn fetch(state: web::Data<AppState>, source: Source) -> Result<Batch, DbEr
 }
 
 fn prepare(
-    state: &AppState,
+    intake: &Intake,
     events: Vec<inbound_events::Model>,
 ) -> Vec<(inbound_events::Model, Work)> {
     events
         .into_iter()
         .map(|event| {
             let inbound = match Channel::parse(&event.channel) {
-                Some(Channel::Zalo) => zalo_events::parse(&event.raw_body),
-                Some(Channel::Facebook) => facebook_events::parse(&event.raw_body),
+                Some(Channel::Zalo) => platforms::zalo::parse(&event.raw_body),
+                Some(Channel::Facebook) => platforms::facebook::parse(&event.raw_body),
                 _ => Inbound::Unknown,
             };
             let work = match inbound {
                 Inbound::Message(message) if bulk::takes(&message) => {
-                    Work::Fast(bulk::prepare(state, message))
+                    Work::Fast(bulk::prepare(intake, message))
                 }
                 other => Work::Other(other),
             };
@@ -232,7 +237,7 @@ fn prepare(
         .collect()
 }
 
-async fn finish(state: &AppState, batch: Batch) -> Result<usize, DbErr> {
+async fn finish(intake: &Intake, batch: Batch) -> Result<usize, DbErr> {
     let Batch {
         txn,
         work,
@@ -246,7 +251,7 @@ async fn finish(state: &AppState, batch: Batch) -> Result<usize, DbErr> {
     }
     let txn = match txn {
         Some(txn) => txn,
-        None => state.db.begin_write().await?,
+        None => intake.db.begin_write().await?,
     };
     // How long a batch holds the writer (on SQLite, what the form's and officers' writes may wait behind).
     let started = std::time::Instant::now();
@@ -284,7 +289,7 @@ async fn finish(state: &AppState, batch: Batch) -> Result<usize, DbErr> {
                 continue;
             }
             Work::Other(inbound) => {
-                apply_one(state, &txn, event, inbound, &mut done).await?;
+                apply_one(intake, &txn, event, inbound, &mut done).await?;
                 continue;
             }
         };
@@ -299,7 +304,7 @@ async fn finish(state: &AppState, batch: Batch) -> Result<usize, DbErr> {
         }
         let messages: Vec<CitizenMessage> = run.iter().map(|p| p.message.clone()).collect();
         let savepoint = txn.begin().await?;
-        match bulk::apply_run(state, &savepoint, run).await {
+        match bulk::apply_run(intake, &savepoint, run).await {
             Ok(outcomes) => {
                 savepoint.commit().await?;
                 for (event, outcome) in events.iter().zip(outcomes) {
@@ -312,7 +317,7 @@ async fn finish(state: &AppState, batch: Batch) -> Result<usize, DbErr> {
                 savepoint.rollback().await?;
                 tracing::warn!(error = %err, events = events.len(), "a run of messages failed; applying each alone");
                 for (event, message) in events.into_iter().zip(messages) {
-                    apply_one(state, &txn, event, Inbound::Message(message), &mut done).await?;
+                    apply_one(intake, &txn, event, Inbound::Message(message), &mut done).await?;
                 }
             }
         }
@@ -330,25 +335,25 @@ async fn finish(state: &AppState, batch: Batch) -> Result<usize, DbErr> {
     txn.commit().await?;
     metrics::histogram!("intake_batch_write_seconds").record(started.elapsed().as_secs_f64());
     if let Some(upto) = spooled_upto {
-        state.events.release(upto);
+        intake.events.release(upto);
     }
     if count > 0 {
         // Acknowledgements queued in this batch go out now rather than at the outbox's next poll.
-        state.outbound.wake();
+        intake.outbound.wake();
     }
     Ok(count)
 }
 
 /// One event in its own savepoint: a failure is recorded on the event (and set aside after MAX_ATTEMPTS).
 async fn apply_one(
-    state: &AppState,
+    intake: &Intake,
     txn: &DatabaseTransaction,
     event: inbound_events::Model,
     inbound: Inbound,
     done: &mut Vec<i32>,
 ) -> Result<(), DbErr> {
     let savepoint = txn.begin().await?;
-    match conversation::apply(state, &savepoint, inbound).await {
+    match conversation::apply(intake, &savepoint, inbound).await {
         Ok(outcome) => {
             savepoint.commit().await?;
             count_outcome(&event, outcome);

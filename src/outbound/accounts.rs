@@ -16,9 +16,9 @@ use sea_orm::{
 use entity::{channel_accounts, outbox};
 
 use super::error::OutboundError;
-use super::zalo::ZaloClient;
 use crate::db::Db;
 use crate::domain::Channel;
+use crate::platforms::zalo::ZaloClient;
 
 /// The account row of a message: its own, else the channel's only account.
 pub(crate) async fn account_of(
@@ -137,7 +137,11 @@ async fn refresh_locked(
             account.external_id
         )));
     }
-    let pair = match zalo.refresh(&refresh_token).await {
+    let pair = match zalo
+        .refresh(&refresh_token)
+        .await
+        .map_err(OutboundError::from)
+    {
         Ok(pair) => pair,
         Err(err) => {
             if matches!(err, OutboundError::TokenRejected(_)) {

@@ -4,11 +4,11 @@ use chrono::Utc;
 use entity::outbox;
 
 use super::error::OutboundError;
-use super::facebook::GraphClient;
 use super::text::{COMMENT_MAX_CHARS, MESSAGE_MAX_CHARS, fit};
-use super::zalo::ZaloClient;
 use super::{OutboundKind, Payload, Shared, accounts, window};
 use crate::domain::Channel;
+use crate::platforms::facebook::GraphClient;
+use crate::platforms::zalo::ZaloClient;
 
 /// What the platform gave back for a message it accepted.
 pub(crate) struct Delivered {
@@ -76,7 +76,11 @@ async fn zalo_cs(
     let zalo = ZaloClient::new(&shared.http, &shared.settings.zalo);
     // Zalo has no quick replies in customer-service text: the text itself asks for the answer.
     let text = fit(&payload.text, MESSAGE_MAX_CHARS);
-    match zalo.send_text(&token, &row.recipient, &text).await {
+    match zalo
+        .send_text(&token, &row.recipient, &text)
+        .await
+        .map_err(OutboundError::from)
+    {
         Err(OutboundError::TokenExpired(_)) => {
             let fresh = accounts::refreshed_zalo_token(
                 &shared.db,
@@ -86,7 +90,11 @@ async fn zalo_cs(
                 &token,
             )
             .await?;
-            match zalo.send_text(&fresh, &row.recipient, &text).await {
+            match zalo
+                .send_text(&fresh, &row.recipient, &text)
+                .await
+                .map_err(OutboundError::from)
+            {
                 // Refreshing once is all: a second refusal means the OA must be reconnected.
                 Err(OutboundError::TokenExpired(reason)) => Err(OutboundError::TokenRejected(
                     format!("{reason} (again, right after a token refresh)"),
@@ -118,6 +126,7 @@ async fn messenger(
             row.id.to_string(),
         )
         .await
+        .map_err(OutboundError::from)
 }
 
 async fn private_reply(
@@ -136,4 +145,5 @@ async fn private_reply(
             &fit(&payload.text, MESSAGE_MAX_CHARS),
         )
         .await
+        .map_err(OutboundError::from)
 }

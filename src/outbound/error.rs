@@ -1,6 +1,8 @@
 //! The outbound feature's one error type: what went wrong with a delivery, classified by what to do next.
 use sea_orm::DbErr;
 
+use crate::platforms::PlatformError;
+
 #[derive(Debug, thiserror::Error)]
 pub enum OutboundError {
     /// Worth another attempt later: timeouts, 5xx, rate limits.
@@ -21,28 +23,13 @@ pub enum OutboundError {
     Client(#[source] reqwest::Error),
 }
 
-/// A transport failure described without its URL: Graph URLs carry the page token in the query.
-pub(crate) fn transport(platform: &str, err: reqwest::Error) -> OutboundError {
-    let err = err.without_url();
-    let what = if err.is_timeout() {
-        "did not answer in time".to_owned()
-    } else if err.is_connect() {
-        "could not be reached".to_owned()
-    } else {
-        format!("failed: {err}")
-    };
-    OutboundError::Transient(format!("{platform} {what}"))
-}
-
-/// A platform's own wording, shortened, for `last_error` (it is shown to officers).
-pub(crate) fn platform_words(message: &str) -> String {
-    const MAX: usize = 200;
-    let message = message.trim();
-    if message.chars().count() <= MAX {
-        message.to_owned()
-    } else {
-        let mut short: String = message.chars().take(MAX).collect();
-        short.push('…');
-        short
+impl From<PlatformError> for OutboundError {
+    fn from(err: PlatformError) -> Self {
+        match err {
+            PlatformError::Transient(why) => OutboundError::Transient(why),
+            PlatformError::Permanent(why) => OutboundError::Permanent(why),
+            PlatformError::TokenExpired(why) => OutboundError::TokenExpired(why),
+            PlatformError::TokenRejected(why) => OutboundError::TokenRejected(why),
+        }
     }
 }

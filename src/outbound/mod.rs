@@ -8,12 +8,10 @@
 mod accounts;
 mod delivery;
 mod error;
-pub mod facebook;
 pub mod receipts;
 pub mod text;
 mod window;
 pub mod worker;
-pub mod zalo;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,7 +29,6 @@ use entity::outbox;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::Channel;
-use crate::http::AppState;
 
 pub use error::OutboundError;
 pub use receipts::Echo;
@@ -109,11 +106,6 @@ fn describe_metrics() {
         "outbound_token_refresh_total",
         "Zalo access-token refreshes by outcome (refreshed, refused, failed)"
     );
-}
-
-/// Spawns the delivery worker of the app.
-pub fn spawn(state: actix_web::web::Data<AppState>) -> tokio::task::JoinHandle<()> {
-    state.outbound.spawn()
 }
 
 /// How a message reaches the citizen.

@@ -6,8 +6,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 use entity::{ticket_messages, tickets};
 
 use super::error::OutboundError;
-use super::facebook::MessagingType;
 use crate::domain::Channel;
+use crate::platforms::facebook::MessagingType;
 
 const STANDARD_WINDOW: i64 = 24;
 const HUMAN_AGENT_DAYS: i64 = 7;

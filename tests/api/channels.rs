@@ -116,9 +116,7 @@ impl TestApp {
 
     /// Events not yet applied: spooled (SQLite) or stored and unprocessed.
     pub async fn pending_events(&self) -> u64 {
-        phananh::intake::spooled::pending(&self.state)
-            .await
-            .unwrap()
+        self.state.intake.pending().await.unwrap()
     }
 
     /// Waits until the intake worker has applied every stored event.

@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use phananh::config::Settings;
 use phananh::domain::TrackingCode;
-use phananh::http::{Application, CodeSource, Overrides};
+use phananh::http::{Application, Overrides};
+use phananh::intake::CodeSource;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait};
 
 pub fn repo_path(relative: &str) -> PathBuf {
@@ -105,7 +106,7 @@ pub struct TestApp {
     pub address: String,
     pub db: DatabaseConnection,
     pub client: reqwest::Client,
-    pub state: actix_web::web::Data<phananh::http::AppState>,
+    pub state: actix_web::web::Data<phananh::web::AppState>,
     server: actix_web::dev::ServerHandle,
     _test_db: Arc<TestDb>,
 }

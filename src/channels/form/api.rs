@@ -5,8 +5,8 @@ use serde_json::json;
 
 use super::submission::{RawLocation, RawSubmission, parse_submission};
 use crate::domain::TrackingCode;
-use crate::http::{ApiError, AppState, client_ip};
 use crate::intake::{NewFeedback, open_form_ticket};
+use crate::web::{ApiError, AppState, client_ip};
 
 #[derive(Deserialize)]
 pub struct FeedbackRequest {
@@ -55,7 +55,7 @@ pub async fn submit_json(
         ApiError::Validation(errors)
     })?;
     let opened = open_form_ticket(
-        &state,
+        &state.intake,
         NewFeedback {
             text: submission.text,
             name: submission.name,

@@ -8,9 +8,9 @@ use serde_json::json;
 
 use super::submission::{RawLocation, RawSubmission, parse_submission};
 use crate::domain::{FieldError, TrackingCode};
-use crate::http::{AppState, client_ip, csrf};
 use crate::i18n::{Lang, texts};
 use crate::intake::{NewFeedback, open_form_ticket};
+use crate::web::{AppState, client_ip, csrf};
 
 #[derive(Deserialize)]
 pub struct LangQuery {
@@ -128,7 +128,7 @@ pub async fn submit_form(
         }
     };
     let opened = open_form_ticket(
-        &state,
+        &state.intake,
         NewFeedback {
             text: submission.text,
             name: submission.name,

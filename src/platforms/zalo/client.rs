@@ -5,8 +5,8 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::error::{OutboundError, platform_words, transport};
 use crate::config::ZaloSettings;
+use crate::platforms::error::{PlatformError, platform_words, transport};
 
 /// A rotated token pair from `/v4/oa/access_token`. Both halves are secrets: never logged.
 pub struct TokenPair {
@@ -53,7 +53,7 @@ impl<'a> ZaloClient<'a> {
         access_token: &str,
         user_id: &str,
         text: &str,
-    ) -> Result<String, OutboundError> {
+    ) -> Result<String, PlatformError> {
         let url = format!(
             "{}/v3.0/oa/message/cs",
             self.settings.api_base.trim_end_matches('/')
@@ -68,25 +68,25 @@ impl<'a> ZaloClient<'a> {
             .map_err(|e| transport("Zalo", e))?;
         let status = response.status();
         if status.is_server_error() || status.as_u16() == 429 {
-            return Err(OutboundError::Transient(format!(
+            return Err(PlatformError::Transient(format!(
                 "Zalo answered HTTP {status}"
             )));
         }
         let body = response.text().await.map_err(|e| transport("Zalo", e))?;
         let answer: CsAnswer = serde_json::from_str(&body).map_err(|_| {
-            OutboundError::Transient(format!("Zalo gave an unreadable answer (HTTP {status})"))
+            PlatformError::Transient(format!("Zalo gave an unreadable answer (HTTP {status})"))
         })?;
         match answer.error {
             Some(0) => Ok(answer.data.and_then(|d| d.message_id).unwrap_or_default()),
             Some(code) => Err(classify(code, &answer.message)),
-            None => Err(OutboundError::Transient(format!(
+            None => Err(PlatformError::Transient(format!(
                 "Zalo gave an answer without an error code (HTTP {status})"
             ))),
         }
     }
 
     /// Exchanges the (single-use) refresh token for a new pair.
-    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, OutboundError> {
+    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, PlatformError> {
         let url = format!(
             "{}/v4/oa/access_token",
             self.settings.oauth_base.trim_end_matches('/')
@@ -105,7 +105,7 @@ impl<'a> ZaloClient<'a> {
             .map_err(|e| transport("Zalo's token service", e))?;
         let status = response.status();
         if status.is_server_error() || status.as_u16() == 429 {
-            return Err(OutboundError::Transient(format!(
+            return Err(PlatformError::Transient(format!(
                 "Zalo's token service answered HTTP {status}"
             )));
         }
@@ -125,11 +125,11 @@ impl<'a> ZaloClient<'a> {
                     other => other.as_i64(),
                 }),
             }),
-            Some(TokenAnswer { error, .. }) => Err(OutboundError::TokenRejected(format!(
+            Some(TokenAnswer { error, .. }) => Err(PlatformError::TokenRejected(format!(
                 "Zalo refused to refresh the OA's access token (error {}, HTTP {status}): reconnect the OA",
                 error.map_or_else(|| "none".to_owned(), |e| e.to_string())
             ))),
-            None => Err(OutboundError::Transient(format!(
+            None => Err(PlatformError::Transient(format!(
                 "Zalo's token service gave an unreadable answer (HTTP {status})"
             ))),
         }
@@ -137,8 +137,8 @@ impl<'a> ZaloClient<'a> {
 }
 
 /// What a non-zero Zalo `error` means for this message.
-pub fn classify(code: i64, message: &str) -> OutboundError {
-    use OutboundError::{Permanent, TokenExpired, Transient};
+pub fn classify(code: i64, message: &str) -> PlatformError {
+    use PlatformError::{Permanent, TokenExpired, Transient};
     let reason = |what: &str| format!("Zalo {code}: {what}");
     match code {
         -32 => Transient(reason("rate limit exceeded")),

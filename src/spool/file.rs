@@ -1,6 +1,6 @@
-//! The webhook spool of a SQLite deployment: a second database file beside the main one (`phananh.db-spool`)
+//! The spool file of a SQLite deployment: a second database file beside the main one (`phananh.db-spool`)
 //! where a thread of its own commits each batch of raw events before they are acknowledged. The intake worker
-//! moves spooled events into `inbound_events` (`intake::spooled`) and tells the spool which it may forget.
+//! moves spooled events into `inbound_events` (`spool::inbound`) and tells the spool which it may forget.
 //!
 //! Why a file of its own: SQLite has one write lock per file. When events went straight into the main file,
 //! each acknowledgement waited behind the intake worker's transactions (and the worker behind the
@@ -17,7 +17,7 @@ use rusqlite::{Connection, OpenFlags, params};
 use sqlx::sqlite::SqliteConnectOptions;
 use tokio::sync::{Notify, mpsc};
 
-use super::events::{NewEvent, Request, answer, gather};
+use super::{NewEvent, Request, answer, gather};
 use crate::config::SqliteSynchronous;
 
 const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS events (

@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::domain::Channel;
-use crate::routing::LatLon;
+use phananh_routing::LatLon;
 
 /// A citizen's identity on one channel account: Zalo user id for an OA, PSID or commenter id for a Page.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,9 +2,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::inbound::{Attachment, CitizenMessage, IdentityKey, Inbound, Thread, millis};
-use crate::channels::json_text;
 use crate::domain::Channel;
+use crate::platforms::event::{Attachment, CitizenMessage, IdentityKey, Inbound, Thread, millis};
+use crate::platforms::json_text;
 
 fn text(value: Option<&Value>) -> Option<String> {
     value.and_then(json_text)

@@ -2,8 +2,8 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
-use super::{ApiError, AppState};
 use crate::config::Settings;
+use crate::web::{ApiError, AppState};
 use crate::{channels, inbox, tracking};
 
 pub fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {

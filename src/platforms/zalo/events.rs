@@ -1,11 +1,11 @@
 //! Zalo OA events (channels.md) to `Inbound`.
 use serde_json::Value;
 
-use super::inbound::{Attachment, CitizenMessage, IdentityKey, Inbound, Thread, millis};
-use crate::channels::json_text;
-use crate::channels::zalo::oa_of;
+use super::webhook::oa_of;
 use crate::domain::Channel;
-use crate::routing::LatLon;
+use crate::platforms::event::{Attachment, CitizenMessage, IdentityKey, Inbound, Thread, millis};
+use crate::platforms::json_text;
+use phananh_routing::LatLon;
 
 fn text(value: Option<&Value>) -> Option<String> {
     value.and_then(json_text)

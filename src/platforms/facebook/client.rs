@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::error::{OutboundError, platform_words, transport};
 use crate::config::FacebookSettings;
+use crate::platforms::error::{PlatformError, platform_words, transport};
 
 /// Messenger allows at most 13 quick replies.
 const MAX_QUICK_REPLIES: usize = 13;
@@ -107,7 +107,7 @@ impl<'a> GraphClient<'a> {
         quick_replies: &[(String, String)],
         messaging_type: MessagingType,
         metadata: String,
-    ) -> Result<String, OutboundError> {
+    ) -> Result<String, PlatformError> {
         let (messaging_type, tag) = match messaging_type {
             MessagingType::Response => ("RESPONSE", None),
             MessagingType::HumanAgent => ("MESSAGE_TAG", Some("HUMAN_AGENT")),
@@ -140,7 +140,7 @@ impl<'a> GraphClient<'a> {
         page_id: &str,
         comment_id: &str,
         text: &str,
-    ) -> Result<String, OutboundError> {
+    ) -> Result<String, PlatformError> {
         let body = PrivateReplyRequest {
             recipient: Recipient::CommentId(comment_id),
             message: Message {
@@ -158,7 +158,7 @@ impl<'a> GraphClient<'a> {
         page_token: &str,
         comment_id: &str,
         text: &str,
-    ) -> Result<String, OutboundError> {
+    ) -> Result<String, PlatformError> {
         let body = json!({ "message": text });
         self.post(
             &self.url(&format!("{comment_id}/comments")),
@@ -173,7 +173,7 @@ impl<'a> GraphClient<'a> {
         url: &str,
         page_token: &str,
         body: &impl Serialize,
-    ) -> Result<String, OutboundError> {
+    ) -> Result<String, PlatformError> {
         let response = self
             .http
             .post(url)
@@ -199,8 +199,8 @@ impl<'a> GraphClient<'a> {
 }
 
 /// What a Graph error answer means for this message.
-pub fn classify(status: reqwest::StatusCode, body: &str) -> OutboundError {
-    use OutboundError::{Permanent, TokenRejected, Transient};
+pub fn classify(status: reqwest::StatusCode, body: &str) -> PlatformError {
+    use PlatformError::{Permanent, TokenRejected, Transient};
     let Ok(ErrorBody { error }) = serde_json::from_str::<ErrorBody>(body) else {
         return if status.is_server_error() || status.as_u16() == 429 {
             Transient(format!("Facebook answered HTTP {status}"))

@@ -1,12 +1,18 @@
-//! Durable storage of raw webhook events with group commit.
+//! The webhook spool: raw webhook events stored durably with group commit before they are acknowledged, and
+//! handed to the intake worker.
+//!
+//! - `EventStore` (here): the group-committing writer handlers hand events to.
+//! - `file`: on a SQLite deployment, the spool file beside the main database and the thread that writes it.
+//! - `inbound`: reading spooled events and storing them in `inbound_events` (the intake worker's side), and
+//!   what is pending.
 //!
 //! A webhook is acknowledged only after its event is committed with the configured durability. Committing each
 //! event alone costs one fsync per request; instead one writer commits whatever arrived meanwhile in one
 //! transaction and then answers every request in it, so the fsync cost is shared and nothing is acknowledged
 //! before it is on disk. Duplicates (platform retries) are absorbed by the unique (channel, dedupe_key) index.
 //!
-//! On a SQLite file the events go to the webhook spool, a file of its own written by a thread of its own
-//! (`spool`), and the intake worker moves them into `inbound_events`; on PostgreSQL (and an in-memory SQLite
+//! On a SQLite file the events go to the spool file, written by a thread of its own (`file`), and the intake
+//! worker moves them into `inbound_events`; on PostgreSQL (and an in-memory SQLite
 //! database) the writer is a task that inserts into `inbound_events` through the pool.
 use std::sync::Arc;
 
@@ -17,9 +23,12 @@ use tokio::sync::{Notify, mpsc, oneshot};
 
 use entity::inbound_events;
 
-use super::spool;
+pub mod file;
+pub mod inbound;
+
+use std::path::Path;
+
 use crate::config::SqliteSynchronous;
-use crate::db::Db;
 use crate::domain::Channel;
 
 /// One platform event as received, with the key its retries share.
@@ -70,18 +79,19 @@ pub struct EventStore {
 }
 
 impl EventStore {
-    /// Starts the writer: into `db`'s spool where it has one, else through its writer pool. `stored` is notified
-    /// after each commit so the intake worker picks the events up.
+    /// Starts the writer: into the spool file where the deployment has one (`Db::spool`), else through the
+    /// database's writer pool. `stored` is notified after each commit so the intake worker picks the events up.
     pub fn start(
-        db: &Db,
+        spool: Option<&Path>,
+        writer: &DatabaseConnection,
         synchronous: SqliteSynchronous,
         stored: Arc<Notify>,
     ) -> anyhow::Result<EventStore> {
         let (requests, queue) = mpsc::channel::<Request>(4096);
-        match &db.spool {
-            Some(path) => spool::start(path, synchronous, queue, stored)?,
+        match spool {
+            Some(path) => file::start(path, synchronous, queue, stored)?,
             None => {
-                tokio::spawn(run_on_pool(db.write.clone(), queue, stored));
+                tokio::spawn(run_on_pool(writer.clone(), queue, stored));
             }
         }
         Ok(EventStore { requests })

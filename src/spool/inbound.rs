@@ -1,15 +1,16 @@
-//! Webhook events in the spool (SQLite deployments, `channels::spool`): the intake worker reads a batch from
+//! Spooled webhook events on their way to `inbound_events` (SQLite deployments): the intake worker reads a batch from
 //! the spool, stores it in `inbound_events` inside the transaction that applies it, and afterwards tells the
 //! spool which events it may delete. A crash in between reads them again, and the unique
 //! (channel, dedupe_key) index drops what is already stored: platforms' retries are absorbed the same way.
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, FromQueryResult, Statement};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, FromQueryResult,
+    Statement,
+};
 
 use entity::inbound_events;
-
-use crate::http::AppState;
 
 #[derive(FromQueryResult)]
 struct Spooled {
@@ -23,22 +24,19 @@ struct Spooled {
 }
 
 /// Up to `limit` spooled events after spool id `after`, oldest first, as unstored events (`id` is the spool's;
-/// `store` gives them theirs). Empty where there is no spool.
+/// `store` gives them theirs). Only where the deployment has a spool: `readers` have it attached as `spool`.
 pub async fn read(
-    state: &AppState,
+    readers: &DatabaseConnection,
     after: i64,
     limit: u64,
 ) -> Result<Vec<(i64, inbound_events::Model)>, DbErr> {
-    if state.db.spool.is_none() {
-        return Ok(Vec::new());
-    }
     let rows = Spooled::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Sqlite,
         "SELECT id, channel, account_external_id, dedupe_key, event_kind, raw_body, received_at \
          FROM spool.events WHERE id > ? ORDER BY id LIMIT ?",
         [after.into(), (limit as i64).into()],
     ))
-    .all(&state.db.read)
+    .all(readers)
     .await?;
     Ok(rows
         .into_iter()
@@ -121,11 +119,11 @@ pub async fn store<'a>(
 }
 
 /// Events not yet turned into tickets: spooled ones and stored unprocessed ones.
-pub async fn pending(state: &AppState) -> Result<u64, DbErr> {
-    let spooled = if state.db.spool.is_some() {
+pub async fn pending(readers: &DatabaseConnection, spooled: bool) -> Result<u64, DbErr> {
+    let spooled = if spooled {
         // Moved but not yet released ones are counted once, in inbound_events.
         count(
-            state,
+            readers,
             "SELECT COUNT(*) AS n FROM spool.events s WHERE NOT EXISTS (SELECT 1 FROM inbound_events e \
              WHERE e.channel = s.channel AND e.dedupe_key = s.dedupe_key)",
         )
@@ -134,18 +132,16 @@ pub async fn pending(state: &AppState) -> Result<u64, DbErr> {
         0
     };
     let unprocessed = count(
-        state,
+        readers,
         "SELECT COUNT(*) AS n FROM inbound_events WHERE processed_at IS NULL",
     )
     .await?;
     Ok(spooled + unprocessed)
 }
 
-async fn count(state: &AppState, sql: &str) -> Result<u64, DbErr> {
-    let backend = state.db.backend();
-    let row = state
-        .db
-        .read
+async fn count(readers: &DatabaseConnection, sql: &str) -> Result<u64, DbErr> {
+    let backend = readers.get_database_backend();
+    let row = readers
         .query_one_raw(Statement::from_string(backend, sql))
         .await?
         .ok_or_else(|| DbErr::Custom("no count".into()))?;

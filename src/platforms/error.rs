@@ -1,0 +1,43 @@
+//! What a platform's answer to a send means, classified by what to do next (`outbound` acts on it).
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlatformError {
+    /// Worth another attempt later: timeouts, 5xx, rate limits.
+    #[error("{0}")]
+    Transient(String),
+    /// Retrying cannot help (the citizen is outside the window, blocked the account, ...): undeliverable.
+    #[error("{0}")]
+    Permanent(String),
+    /// Zalo says the OA's access token is invalid or expired: refresh once, then retry once.
+    #[error("{0}")]
+    TokenExpired(String),
+    /// The platform refuses our credentials and refreshing cannot help: undeliverable, and an alert for operators.
+    #[error("{0}")]
+    TokenRejected(String),
+}
+
+/// A transport failure described without its URL: Graph URLs carry the page token in the query.
+pub(crate) fn transport(platform: &str, err: reqwest::Error) -> PlatformError {
+    let err = err.without_url();
+    let what = if err.is_timeout() {
+        "did not answer in time".to_owned()
+    } else if err.is_connect() {
+        "could not be reached".to_owned()
+    } else {
+        format!("failed: {err}")
+    };
+    PlatformError::Transient(format!("{platform} {what}"))
+}
+
+/// A platform's own wording, shortened, for `last_error` (it is shown to officers).
+pub(crate) fn platform_words(message: &str) -> String {
+    const MAX: usize = 200;
+    let message = message.trim();
+    if message.chars().count() <= MAX {
+        message.to_owned()
+    } else {
+        let mut short: String = message.chars().take(MAX).collect();
+        short.push('…');
+        short
+    }
+}
