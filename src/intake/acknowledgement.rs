@@ -1,30 +1,13 @@
 //! The first answer to a new ticket, on the citizen's own channel and in their language: the tracking code and
 //! link, and the emergency numbers when the wording is urgent. A Page comment gets it as the private reply:
 //! a tracking code is never posted publicly.
-use sea_orm::{DatabaseTransaction, DbErr};
-
 use entity::{channel_accounts, tickets};
 
 use super::Intake;
 use super::language::{Detection, Language};
 use crate::domain::{Channel, TrackingCode};
-use crate::outbound::{self, NewOutbound, OutboundKind, Payload};
+use crate::outbound::{NewOutbound, OutboundKind, Payload};
 use crate::platforms::event::{CitizenMessage, Thread};
-
-pub async fn queue(
-    intake: &Intake,
-    txn: &DatabaseTransaction,
-    ticket: &tickets::Model,
-    account: &channel_accounts::Model,
-    message: &CitizenMessage,
-    detection: Option<Detection>,
-    urgent: bool,
-) -> Result<(), DbErr> {
-    if let Some(item) = build(intake, ticket, account, message, detection, urgent) {
-        outbound::enqueue(txn, item).await?;
-    }
-    Ok(())
-}
 
 /// The acknowledgement to queue for a new ticket, if its channel takes one (the form answers on the page).
 pub fn build(

@@ -4,13 +4,13 @@
 //! [`Intake`] is the handle the worker, the form writer and the handlers share: what turning messages into
 //! tickets needs (database, routing, language, deadlines, the outbox), and nothing of the web framework.
 mod acknowledgement;
-mod bulk;
 mod contacts;
-pub mod conversation;
 mod form_batch;
 pub mod form_writer;
 pub mod language;
+mod messages;
 pub mod tickets;
+mod updates;
 pub mod worker;
 
 use std::sync::Arc;

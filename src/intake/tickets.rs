@@ -1,19 +1,15 @@
 //! Opening tickets: contact and identity, tracking code, routing decision, first message, audit, in one transaction.
-use chrono::{DateTime, Duration, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel,
-    NotSet, QueryFilter, QuerySelect, Set, SqlErr,
-};
+use chrono::{DateTime, Utc};
+use sea_orm::{DatabaseTransaction, DbErr, Set, SqlErr};
 use sha2::{Digest, Sha256};
 
-use entity::{contact_identities, contacts, routing_decisions, ticket_messages, tickets};
+use entity::{contact_identities, routing_decisions, ticket_messages, tickets};
 
 use super::Intake;
 use crate::db::insert_all;
 use crate::domain::{
     Channel, Email, FeedbackText, PersonName, PhoneNumber, TicketStatus, TrackingCode,
 };
-use crate::intake::contacts::{NewIdentity, create_identity};
 use crate::intake::language::Detection;
 use crate::routing::{
     Classification, Decision, HintSource, LatLon, RouteInput, UnitHint, classify, fold,
@@ -120,21 +116,19 @@ pub async fn open_form_ticket(intake: &Intake, feedback: NewFeedback) -> anyhow:
     intake.form_writer.submit(prepared).await
 }
 
-/// One submission in its own transaction; a tracking-code or identity race with another instance starts over.
+/// One submission in its own transaction (a batch of one: the same writes as any batch); a tracking-code or
+/// identity race with another instance starts over.
 pub async fn open_alone(intake: &Intake, prepared: &PreparedFeedback) -> anyhow::Result<Opened> {
     let mut attempt = 0;
     loop {
         attempt += 1;
         let txn = intake.db.begin_write().await?;
-        let mut companions = Companions::default();
-        let written = match write_form_ticket(intake, &txn, prepared, &mut companions).await {
-            Ok(opened) => companions.write(&txn).await.map(|()| opened),
-            Err(err) => Err(err),
-        };
-        match written {
-            Ok(opened) => {
+        match super::form_batch::write_batch(intake, &txn, &[prepared]).await {
+            Ok(mut opened) => {
                 txn.commit().await?;
-                return Ok(opened);
+                return opened
+                    .pop()
+                    .ok_or_else(|| anyhow::anyhow!("a batch of one opened nothing"));
             }
             Err(err)
                 if attempt < MAX_CODE_DRAWS
@@ -149,35 +143,6 @@ pub async fn open_alone(intake: &Intake, prepared: &PreparedFeedback) -> anyhow:
             }
         }
     }
-}
-
-/// The writes of one form submission inside the caller's transaction.
-pub async fn write_form_ticket(
-    intake: &Intake,
-    txn: &DatabaseTransaction,
-    prepared: &PreparedFeedback,
-    companions: &mut Companions,
-) -> Result<Opened, DbErr> {
-    let window = Duration::minutes(i64::from(intake.settings.form.duplicate_window_minutes));
-    let now = Utc::now();
-    if let Some(existing) = tickets::Entity::find()
-        .filter(tickets::Column::DedupeHash.eq(prepared.dedupe_hash.clone()))
-        .filter(tickets::Column::CreatedAt.gte(now - window))
-        .one(txn)
-        .await?
-    {
-        return Ok(Opened {
-            ticket: existing,
-            joined_existing: true,
-        });
-    }
-    let identity = form_identity(txn, &prepared.feedback, &prepared.sender_key).await?;
-    let ticket = insert_ticket(intake, txn, prepared.ticket_draft(&identity, now)).await?;
-    companions.add_message(prepared.message(ticket.id, now));
-    Ok(Opened {
-        ticket,
-        joined_existing: false,
-    })
 }
 
 /// A new ticket as intake found it, with the routing decision and classification already made.
@@ -217,23 +182,6 @@ impl Companions {
     pub async fn write(self, txn: &DatabaseTransaction) -> Result<(), DbErr> {
         insert_all(txn, &self.messages).await
     }
-}
-
-/// Inserts the ticket with a fresh tracking code.
-/// A tracking-code collision (about one in 2^58 per pair) fails the insert on the unique index, and the caller
-/// draws again by starting over: cheaper than looking each code up first.
-pub async fn insert_ticket(
-    intake: &Intake,
-    txn: &DatabaseTransaction,
-    draft: TicketDraft<'_>,
-) -> Result<tickets::Model, DbErr> {
-    let mut row = new_ticket(intake, &draft, 0, (intake.tracking_codes)())?
-        .into_active_model()
-        .reset_all();
-    row.id = NotSet;
-    let ticket = row.insert(txn).await?;
-    count_created(draft.channel);
-    Ok(ticket)
 }
 
 /// A new ticket's row, built without the database (`id` is the caller's: reserved, or replaced on insert).
@@ -316,13 +264,6 @@ pub struct MessageDraft {
     pub at: DateTime<Utc>,
 }
 
-pub async fn insert_message(txn: &DatabaseTransaction, draft: MessageDraft) -> Result<(), DbErr> {
-    ticket_messages::Entity::insert(message_row(draft))
-        .exec_without_returning(txn)
-        .await?;
-    Ok(())
-}
-
 fn message_row(draft: MessageDraft) -> ticket_messages::ActiveModel {
     ticket_messages::ActiveModel {
         ticket_id: Set(draft.ticket_id),
@@ -379,68 +320,4 @@ fn classification_json(c: &Classification) -> String {
         "officer_conduct": c.officer_conduct,
     })
     .to_string()
-}
-
-/// The form sender's identity: one per phone or e-mail; an anonymous sender gets a new one each time.
-async fn form_identity(
-    txn: &DatabaseTransaction,
-    feedback: &NewFeedback,
-    sender_key: &str,
-) -> Result<contact_identities::Model, DbErr> {
-    let now = Utc::now();
-    let anonymous = feedback.phone.is_none() && feedback.email.is_none();
-    let external_id = if anonymous {
-        format!("anon:{}", TrackingCode::generate().as_str())
-    } else {
-        sender_key.to_owned()
-    };
-    let name = feedback.name.as_ref().map(|n| n.as_str().to_owned());
-    let email = feedback.email.as_ref().map(|e| e.as_str().to_owned());
-    let phone = feedback.phone.as_ref().map(|p| p.as_str().to_owned());
-
-    if !anonymous
-        && let Some(existing) = contact_identities::Entity::find()
-            .filter(contact_identities::Column::Channel.eq(Channel::Form.as_str()))
-            .filter(contact_identities::Column::AccountExternalId.eq(""))
-            .filter(contact_identities::Column::ExternalId.eq(external_id.clone()))
-            .one(txn)
-            .await?
-    {
-        let mut update: contact_identities::ActiveModel = existing.into();
-        if name.is_some() {
-            update.display_name = Set(name);
-        }
-        if email.is_some() {
-            update.email = Set(email);
-        }
-        update.updated_at = Set(now);
-        return update.update(txn).await;
-    }
-
-    // A phone typed in the form only hints that a platform-verified contact may be the same person.
-    let possibly_same_as = match &phone {
-        Some(phone) => {
-            contacts::Entity::find()
-                .select_only()
-                .column(contacts::Column::Id)
-                .filter(contacts::Column::VerifiedPhone.eq(phone.clone()))
-                .into_tuple::<i32>()
-                .one(txn)
-                .await?
-        }
-        None => None,
-    };
-    create_identity(
-        txn,
-        NewIdentity {
-            channel: Channel::Form,
-            account: String::new(),
-            external_id,
-            display_name: name,
-            phone,
-            email,
-            possibly_same_as,
-        },
-    )
-    .await
 }

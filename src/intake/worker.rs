@@ -14,15 +14,15 @@ use std::sync::Arc;
 use entity::inbound_events;
 
 use super::Intake;
-use super::bulk;
-use super::conversation::{self, Outcome};
+use super::messages::{self, Outcome};
+use super::updates;
 use crate::domain::Channel;
 use crate::platforms;
 use crate::platforms::event::{CitizenMessage, Inbound};
 use crate::spool::inbound as spooled;
 
 /// Applied in one transaction, in runs of up to RUN messages with a few statements per table each
-/// (intake::bulk). Webhook acknowledgements do not wait for it (the spool is a file of its own); the form's and
+/// (intake::messages). Webhook acknowledgements do not wait for it (the spool is a file of its own); the form's and
 /// officers' writes may, about 0.3 s at most on the development machine. The commit is what larger batches save
 /// on: four of the indexes written take random keys, so a batch rewrites pages all over them, and SQLite writes a
 /// page once per transaction however many runs change it. On 50,000 spooled events, batches of 1,024 / 2,048 /
@@ -62,11 +62,11 @@ pub fn spawn(intake: Arc<Intake>) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// An event parsed, and for the fast path prepared (language, classification, routing), before its transaction.
+/// An event parsed, and a citizen message prepared (language, classification, routing), before its transaction.
 // Held in a batch's vector, moved once: boxing the larger variant would only add an allocation per event.
 #[allow(clippy::large_enum_variant)]
 enum Work {
-    Fast(bulk::Prepared),
+    Message(messages::Prepared),
     Other(Inbound),
 }
 
@@ -227,9 +227,7 @@ fn prepare(
                 _ => Inbound::Unknown,
             };
             let work = match inbound {
-                Inbound::Message(message) if bulk::takes(&message) => {
-                    Work::Fast(bulk::prepare(intake, message))
-                }
+                Inbound::Message(message) => Work::Message(messages::prepare(intake, message)),
                 other => Work::Other(other),
             };
             (event, work)
@@ -274,9 +272,9 @@ async fn finish(intake: &Intake, batch: Batch) -> Result<usize, DbErr> {
     let mut done = Vec::with_capacity(count);
     let mut pending = work.into_iter().peekable();
     while let Some((event, work)) = pending.next() {
-        // Consecutive private messages go through the fast path together (up to RUN), in order.
+        // Consecutive citizen messages are applied together (up to RUN), in order.
         let first = match work {
-            Work::Fast(prepared) => prepared,
+            Work::Message(prepared) => prepared,
             // Nothing to write: no savepoint either.
             Work::Other(Inbound::Unknown) => {
                 count_outcome(&event, Outcome::Unknown);
@@ -295,16 +293,16 @@ async fn finish(intake: &Intake, batch: Batch) -> Result<usize, DbErr> {
         };
         let mut events = vec![event];
         let mut run = vec![first];
-        while run.len() < RUN && matches!(pending.peek(), Some((_, Work::Fast(_)))) {
-            let Some((event, Work::Fast(prepared))) = pending.next() else {
-                unreachable!("peeked a fast-path message")
+        while run.len() < RUN && matches!(pending.peek(), Some((_, Work::Message(_)))) {
+            let Some((event, Work::Message(prepared))) = pending.next() else {
+                unreachable!("peeked a citizen message")
             };
             events.push(event);
             run.push(prepared);
         }
         let messages: Vec<CitizenMessage> = run.iter().map(|p| p.message.clone()).collect();
         let savepoint = txn.begin().await?;
-        match bulk::apply_run(intake, &savepoint, run).await {
+        match messages::apply_run(intake, &savepoint, run).await {
             Ok(outcomes) => {
                 savepoint.commit().await?;
                 for (event, outcome) in events.iter().zip(outcomes) {
@@ -313,7 +311,7 @@ async fn finish(intake: &Intake, batch: Batch) -> Result<usize, DbErr> {
                 }
             }
             Err(err) => {
-                // One bad message must not hold up the others: each is applied alone, as any other event.
+                // One bad message must not hold up the others: each is applied alone (a run of one).
                 savepoint.rollback().await?;
                 tracing::warn!(error = %err, events = events.len(), "a run of messages failed; applying each alone");
                 for (event, message) in events.into_iter().zip(messages) {
@@ -353,7 +351,16 @@ async fn apply_one(
     done: &mut Vec<i32>,
 ) -> Result<(), DbErr> {
     let savepoint = txn.begin().await?;
-    match conversation::apply(intake, &savepoint, inbound).await {
+    let applied = match inbound {
+        Inbound::Message(message) => {
+            let run = vec![messages::prepare(intake, message)];
+            messages::apply_run(intake, &savepoint, run)
+                .await
+                .map(|outcomes| outcomes.first().copied().unwrap_or(Outcome::Duplicate))
+        }
+        other => updates::apply(&savepoint, other).await,
+    };
+    match applied {
         Ok(outcome) => {
             savepoint.commit().await?;
             count_outcome(&event, outcome);

@@ -1,9 +1,9 @@
-//! The intake worker's fast path for what most events are: citizens' private messages (Zalo, Messenger). A run
-//! of them is applied with a few statements for the whole run (look-ups with `IN`, reserved ids, one multi-row
-//! insert per table) instead of a dozen per message: on SQLite every statement is a round trip to the
-//! connection's thread, and that, not SQLite, bounded the worker. The result is the same as applying each
-//! message alone through `conversation::apply`, which remains the path for everything else and the fallback
-//! when a run fails.
+//! Citizens' messages (Zalo, Messenger, Page comments) into tickets: duplicates dropped, contacts and identities
+//! found or created, each message threaded into its citizen's open ticket or opening a new one (routed, with a
+//! deadline and an acknowledgement). One path: a run of messages is applied with a few statements for the whole
+//! run (look-ups with `IN`, reserved ids, one multi-row insert per table) instead of a dozen per message (on
+//! SQLite every statement is a round trip to the connection's thread, and that, not SQLite, bounded the
+//! worker); a message applied alone, after its run failed, is a run of one.
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
@@ -18,7 +18,6 @@ use entity::{channel_accounts, contact_identities, ticket_messages, tickets};
 use super::Intake;
 use super::acknowledgement;
 use super::contacts::{NewIdentity, new_rows};
-use super::conversation::{MessageContent, Outcome, attachment_summary};
 use super::language::Detection;
 use super::tickets::{Companions, MessageDraft, TicketDraft, count_created, new_ticket};
 use crate::accounts;
@@ -28,9 +27,32 @@ use crate::outbound;
 use crate::platforms::event::{CitizenMessage, Thread};
 use crate::routing::{Classification, Decision, HintSource, RouteInput, UnitHint, classify};
 
-/// Whether `message` can go through the fast path: private chats only (comment threads need their parents).
-pub fn takes(message: &CitizenMessage) -> bool {
-    message.thread == Thread::Direct
+/// What applying an event did, for metrics and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    NewTicket,
+    JoinedTicket,
+    Duplicate,
+    ContactUpdated,
+    Receipt,
+    Moderated,
+    Ignored,
+    Unknown,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::NewTicket => "new_ticket",
+            Outcome::JoinedTicket => "joined_ticket",
+            Outcome::Duplicate => "duplicate",
+            Outcome::ContactUpdated => "contact_updated",
+            Outcome::Receipt => "receipt",
+            Outcome::Moderated => "moderated",
+            Outcome::Ignored => "ignored",
+            Outcome::Unknown => "unknown",
+        }
+    }
 }
 
 type IdentityKey = (Channel, String, String);
@@ -99,6 +121,7 @@ fn key_of(message: &CitizenMessage) -> IdentityKey {
 }
 
 /// Where each message goes, decided before any row is written.
+#[derive(Clone, Copy)]
 enum Plan {
     Duplicate,
     /// An open ticket already stored.
@@ -132,10 +155,14 @@ pub async fn apply_run(
     let mut identities = find_identities(txn, &items).await?;
     refresh_display_names(txn, &items, &mut identities, now).await?;
     let open = open_tickets(intake, txn, &identities, now).await?;
+    let parents = parent_tickets(intake, txn, &items, now).await?;
 
     // Plan: duplicates, joins, new tickets, and the identities to create.
     let mut seen: HashSet<(Channel, String)> = HashSet::new();
+    // A private chat's ticket opened in this run, by citizen: their later messages in the run join it.
     let mut new_by_identity: HashMap<IdentityKey, usize> = HashMap::new();
+    // Each comment of this run with its author and where it went: the author's replies to it follow it.
+    let mut comments: HashMap<&str, (IdentityKey, Plan)> = HashMap::new();
     let mut new_identities: Vec<IdentityKey> = Vec::new();
     let mut created: HashSet<IdentityKey> = HashSet::new();
     let mut plans = Vec::with_capacity(items.len());
@@ -148,21 +175,48 @@ pub async fn apply_run(
             continue;
         }
         let key = key_of(m);
-        let existing_ticket = identities
-            .get(&key)
-            .and_then(|identity| open.get(&identity.id));
-        plans.push(match (existing_ticket, new_by_identity.get(&key)) {
-            (Some(ticket), _) => Plan::Join(ticket.id),
-            (None, Some(&index)) => Plan::JoinNew(index),
-            (None, None) => {
-                if !identities.contains_key(&key) && created.insert(key.clone()) {
-                    new_identities.push(key.clone());
+        let identity_id = identities.get(&key).map(|identity| identity.id);
+        let plan = match &m.thread {
+            Thread::Direct => {
+                let open_ticket = identity_id.and_then(|id| open.get(&id));
+                match (open_ticket, new_by_identity.get(&key)) {
+                    (Some(ticket), _) => Plan::Join(ticket.id),
+                    (None, Some(&index)) => Plan::JoinNew(index),
+                    (None, None) => {
+                        new_by_identity.insert(key.clone(), new_count);
+                        Plan::New(new_count)
+                    }
                 }
-                new_by_identity.insert(key, new_count);
-                new_count += 1;
-                Plan::New(new_count - 1)
             }
-        });
+            // A reply joins the ticket of the comment it answers when that is the same author's and open.
+            Thread::Comment { .. } => {
+                let parent = parent_comment(m);
+                let stored_parent = parent
+                    .and_then(|p| parents.get(p))
+                    .filter(|ticket| Some(ticket.contact_identity_id) == identity_id);
+                let parent_in_run = parent
+                    .and_then(|p| comments.get(p))
+                    .filter(|(author, _)| *author == key);
+                match (stored_parent, parent_in_run) {
+                    (Some(ticket), _) => Plan::Join(ticket.id),
+                    (None, Some((_, Plan::Join(id)))) => Plan::Join(*id),
+                    (None, Some((_, Plan::New(index) | Plan::JoinNew(index)))) => {
+                        Plan::JoinNew(*index)
+                    }
+                    _ => Plan::New(new_count),
+                }
+            }
+        };
+        if let Plan::New(_) = plan {
+            if !identities.contains_key(&key) && created.insert(key.clone()) {
+                new_identities.push(key.clone());
+            }
+            new_count += 1;
+        }
+        if let Thread::Comment { comment_id, .. } = &m.thread {
+            comments.insert(comment_id.as_str(), (key, plan));
+        }
+        plans.push(plan);
     }
 
     // New contacts and identities, with reserved ids.
@@ -238,7 +292,10 @@ pub async fn apply_run(
             channel_account_id: Some(account.id),
             contact_id: identity.contact_id,
             contact_identity_id: identity.id,
-            thread_key: None,
+            thread_key: match &m.thread {
+                Thread::Comment { comment_id, .. } => Some(comment_id.clone()),
+                Thread::Direct => None,
+            },
             summary: FeedbackText::parse(&item.body)
                 .map(|t| t.summary())
                 .unwrap_or_else(|_| attachment_summary(m)),
@@ -291,7 +348,10 @@ pub async fn apply_run(
             Plan::Join(id) => {
                 outcomes.push(Outcome::JoinedTicket);
                 let stored = joined.entry(id).or_insert(None);
-                let ticket_has_place = open.values().any(|t| t.id == id && t.lat.is_some());
+                let ticket_has_place = open
+                    .values()
+                    .chain(parents.values())
+                    .any(|t| t.id == id && t.lat.is_some());
                 if stored.is_none()
                     && !ticket_has_place
                     && let Some(location) = item.message.location
@@ -323,7 +383,14 @@ pub async fn apply_run(
         .collect();
     insert_all(txn, &ticket_rows).await?;
     companions.write(txn).await?;
+    // A private reply to a comment is once per comment: `enqueue` checks that, one at a time (comments are few).
+    let (private_replies, acknowledgements): (Vec<_>, Vec<_>) = acknowledgements
+        .into_iter()
+        .partition(|a| a.kind == outbound::OutboundKind::PrivateReply);
     outbound::enqueue_many(txn, acknowledgements).await?;
+    for reply in private_replies {
+        outbound::enqueue(txn, reply).await?;
+    }
     for (id, location) in joined {
         let mut update = tickets::Entity::update_many()
             .col_expr(tickets::Column::LastActivityAt, Expr::value(now))
@@ -485,4 +552,94 @@ async fn previous_units(
         }
     }
     Ok(units)
+}
+
+/// What a citizen message stores besides its ids: the text (kept whole up to the length limit), its language and
+/// its attachments as JSON.
+struct MessageContent {
+    body: String,
+    detection: Option<Detection>,
+    attachments: Option<String>,
+}
+
+impl MessageContent {
+    fn of(intake: &Intake, message: &CitizenMessage) -> MessageContent {
+        let body = FeedbackText::parse(&message.text)
+            .map(|t| t.as_str().to_owned())
+            .unwrap_or_else(|_| {
+                message
+                    .text
+                    .chars()
+                    .take(crate::domain::MAX_FEEDBACK_CHARS)
+                    .collect()
+            });
+        let detection = (!body.trim().is_empty()).then(|| intake.language.detect(&body));
+        let attachments = (!message.attachments.is_empty())
+            .then(|| serde_json::to_string(&message.attachments).unwrap_or_default());
+        MessageContent {
+            body,
+            detection,
+            attachments,
+        }
+    }
+}
+
+/// A ticket's summary when its first message has no text.
+fn attachment_summary(message: &CitizenMessage) -> String {
+    match message.attachments.first() {
+        Some(a) if a.kind == "location" => "[vị trí / location]".into(),
+        Some(a) => format!("[{}]", a.kind),
+        None => "[…]".into(),
+    }
+}
+
+/// The comment a reply answers, when it is not top-level: it tells the thread's ticket.
+fn parent_comment(message: &CitizenMessage) -> Option<&str> {
+    match &message.thread {
+        Thread::Comment {
+            parent_id, post_id, ..
+        } if parent_id != post_id => Some(parent_id),
+        _ => None,
+    }
+}
+
+/// The open tickets (active within `intake.thread_window_days`) of the stored comments this run's replies
+/// answer, by the parent comment's id.
+async fn parent_tickets(
+    intake: &Intake,
+    txn: &DatabaseTransaction,
+    items: &[Prepared],
+    now: DateTime<Utc>,
+) -> Result<HashMap<String, tickets::Model>, DbErr> {
+    let parents: Vec<&str> = items
+        .iter()
+        .filter_map(|i| parent_comment(&i.message))
+        .collect();
+    if parents.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let messages: Vec<(Option<String>, i32)> = ticket_messages::Entity::find()
+        .select_only()
+        .column(ticket_messages::Column::ProviderMessageId)
+        .column(ticket_messages::Column::TicketId)
+        .filter(ticket_messages::Column::Channel.eq(Channel::Facebook.as_str()))
+        .filter(ticket_messages::Column::ProviderMessageId.is_in(parents))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let since = now - Duration::days(i64::from(intake.settings.intake.thread_window_days));
+    let ids: Vec<i32> = messages.iter().map(|(_, ticket)| *ticket).collect();
+    let open: HashMap<i32, tickets::Model> = tickets::Entity::find()
+        .filter(tickets::Column::Id.is_in(ids))
+        .filter(tickets::Column::Status.is_in(TicketStatus::open_names()))
+        .filter(tickets::Column::LastActivityAt.gte(since))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    Ok(messages
+        .into_iter()
+        .filter_map(|(comment, ticket)| Some((comment?, open.get(&ticket)?.clone())))
+        .collect())
 }
