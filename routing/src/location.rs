@@ -49,9 +49,9 @@ pub fn distance_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
 }
 
 /// Ratio a runner-up must exceed (score_second / score_best) for the best unit to win.
-const MARGIN: f64 = 1.35;
+pub(crate) const MARGIN: f64 = 1.35;
 /// A point farther than this many equivalent radii from every unit is not in the province.
-const NEAR: f64 = 1.6;
+pub(crate) const NEAR: f64 = 1.6;
 
 impl LocationIndex {
     pub fn new(g: &Gazetteer) -> LocationIndex {
