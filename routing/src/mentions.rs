@@ -71,7 +71,7 @@ pub struct Matcher {
 const MIN_FUZZY_LEN: usize = 6;
 
 impl Matcher {
-    pub fn new(g: &Gazetteer) -> Matcher {
+    pub fn new(gazetteer: &Gazetteer) -> Matcher {
         let mut index: HashMap<String, u32> = HashMap::new();
         let mut keys: Vec<String> = Vec::new();
         let mut targets: Vec<Vec<Target>> = Vec::new();
@@ -94,31 +94,31 @@ impl Matcher {
                 served_pids.push(pid);
             }
         };
-        for (i, u) in g.units().iter().enumerate() {
+        for (i, u) in gazetteer.units().iter().enumerate() {
             add(&u.key, Target::Unit(i as u32), true);
             for v in &u.variants {
                 add(v, Target::Unit(i as u32), true);
             }
         }
-        for (i, u) in g.foreign_units.iter().enumerate() {
+        for (i, u) in gazetteer.foreign_units.iter().enumerate() {
             add(&u.key, Target::ForeignUnit(i as u32), false);
         }
-        for (i, l) in g.legacy_units().iter().enumerate() {
+        for (i, l) in gazetteer.legacy_units().iter().enumerate() {
             add(&l.key, Target::Legacy(i as u32), true);
             for k in &l.former_keys {
                 add(k, Target::LegacyFormer(i as u32), true);
             }
         }
-        for (i, l) in g.foreign_legacy.iter().enumerate() {
+        for (i, l) in gazetteer.foreign_legacy.iter().enumerate() {
             add(&l.key, Target::ForeignLegacy(i as u32), false);
         }
-        for (i, o) in g.older.iter().enumerate() {
+        for (i, o) in gazetteer.older.iter().enumerate() {
             add(&o.key, Target::Older(i as u32), true);
         }
-        for (i, d) in g.districts.iter().enumerate() {
+        for (i, d) in gazetteer.districts.iter().enumerate() {
             add(&d.key, Target::District(i as u32), d.served);
         }
-        for (i, p) in g.provinces.iter().enumerate() {
+        for (i, p) in gazetteer.provinces.iter().enumerate() {
             add(&p.key, Target::Province(i as u32), p.served);
             // Everyday names of the largest cities.
             if p.key == "hochiminh" {
