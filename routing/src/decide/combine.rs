@@ -64,11 +64,9 @@ impl Router {
         };
         let strong = evidence.strong_unit_claims();
         let units = distinct_units(&strong);
-        if let Some(decision) = evidence.form_choice(&units) {
-            return decision;
-        }
         evidence
-            .units_named(&strong, &units)
+            .form_choice(&units)
+            .or_else(|| evidence.units_named(&strong, &units))
             .or_else(|| evidence.settled_claim())
             .or_else(|| evidence.account_channel())
             .or_else(|| evidence.shared_location())
