@@ -2,13 +2,14 @@
 //! public fields, so a name, phone or e-mail cannot appear here by accident.
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use entity::{ticket_messages, tickets};
 
+use crate::deadlines::calendar::VIETNAM;
 use crate::domain::{TicketStatus, TrackingCode};
 use crate::i18n::{Lang, texts};
 use crate::web::{ApiError, AppState};
@@ -129,8 +130,7 @@ pub async fn track_page(
 
 /// Vietnam's time (UTC+7, no daylight saving), as Vietnamese write it.
 pub fn local_time(at: DateTime<Utc>) -> String {
-    // 7 hours is within FixedOffset's ±24 h range, so this cannot fail.
-    #[allow(clippy::expect_used)]
-    let ict = FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset");
-    at.with_timezone(&ict).format("%H:%M %d/%m/%Y").to_string()
+    at.with_timezone(&VIETNAM)
+        .format("%H:%M %d/%m/%Y")
+        .to_string()
 }

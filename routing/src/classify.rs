@@ -278,109 +278,17 @@ fn automaton() -> Option<&'static AhoCorasick> {
 
 /// Topic, legal track and urgency from the text, with the words that decided them.
 pub fn classify(text: &str) -> Classification {
-    let p = prepare(text);
-    // Tokens joined by single spaces, padded, so cues match whole words only.
-    let mut spaced = String::with_capacity(p.norm.len() + p.tokens.len() + 2);
-    spaced.push(' ');
-    for i in 0..p.tokens.len() {
-        spaced.push_str(p.tok(i));
-        spaced.push(' ');
-    }
-    let mut topic_hits: Vec<(Topic, String)> = Vec::new();
-    let mut track_hits: Vec<(LegalTrack, String)> = Vec::new();
-    let mut crime_words: Vec<String> = Vec::new();
-    let mut urgent_words: Vec<String> = Vec::new();
-    if let Some(ac) = automaton() {
-        for m in ac.find_overlapping_iter(spaced.as_str()) {
-            let (phrase, cue) = CUES[m.pattern().as_usize()];
-            let w = phrase.to_owned();
-            match cue {
-                Cue::Topic(t) => topic_hits.push((t, w)),
-                Cue::Crime => {
-                    topic_hits.push((Topic::PublicOrder, w.clone()));
-                    crime_words.push(w);
-                }
-                Cue::Track(t) => track_hits.push((t, w)),
-                Cue::Urgent => urgent_words.push(w),
-            }
-        }
-    }
-
-    // Officers' conduct outranks the procedure it happened in; otherwise the most cited
-    // topic wins, ties going to the more specific (earlier in this list).
-    let order = [
-        Topic::OfficerConduct,
-        Topic::IdCard,
-        Topic::VehicleRegistration,
-        Topic::Residence,
-        Topic::Traffic,
-        Topic::PublicOrder,
-    ];
-    let count = |t: Topic| topic_hits.iter().filter(|(x, _)| *x == t).count();
-    let topic = if count(Topic::OfficerConduct) > 0 {
-        Topic::OfficerConduct
-    } else {
-        order
-            .iter()
-            .copied()
-            .filter(|&t| count(t) > 0)
-            .max_by(|&a, &b| {
-                count(a).cmp(&count(b)).then(
-                    order
-                        .iter()
-                        .position(|&x| x == b)
-                        .cmp(&order.iter().position(|&x| x == a)),
-                )
-            })
-            .unwrap_or(Topic::Other)
-    };
+    let hits = CueHits::find(text);
+    let topic = hits.topic();
     let topic_words: Vec<String> = dedup(
-        topic_hits
+        hits.topics
             .iter()
-            .filter(|(t, _)| *t == topic)
-            .map(|(_, w)| w.clone()),
+            .filter(|(hit, _)| *hit == topic)
+            .map(|(_, word)| word.clone()),
     );
     let officer_conduct = topic == Topic::OfficerConduct;
-
-    let has = |t: LegalTrack| track_hits.iter().any(|(x, _)| *x == t);
-    let words_of = |t: LegalTrack| -> Vec<String> {
-        dedup(
-            track_hits
-                .iter()
-                .filter(|(x, _)| *x == t)
-                .map(|(_, w)| w.clone()),
-        )
-    };
-    let (track, track_words) = if has(LegalTrack::CrimeReport) {
-        let mut w = words_of(LegalTrack::CrimeReport);
-        w.extend(crime_words.iter().cloned());
-        (LegalTrack::CrimeReport, dedup(w.into_iter()))
-    } else if has(LegalTrack::Denunciation) {
-        // "Tố cáo" of a crime by a private person is a tip-off; of an official, a denunciation.
-        if officer_conduct || crime_words.is_empty() {
-            (LegalTrack::Denunciation, words_of(LegalTrack::Denunciation))
-        } else {
-            let mut w = words_of(LegalTrack::Denunciation);
-            w.extend(crime_words.iter().cloned());
-            (LegalTrack::CrimeReport, dedup(w.into_iter()))
-        }
-    } else if has(LegalTrack::Complaint) {
-        (LegalTrack::Complaint, words_of(LegalTrack::Complaint))
-    } else if !crime_words.is_empty() {
-        (LegalTrack::CrimeReport, dedup(crime_words.iter().cloned()))
-    } else if has(LegalTrack::Feedback) || officer_conduct {
-        let mut w = words_of(LegalTrack::Feedback);
-        if officer_conduct {
-            w.extend(topic_words.iter().cloned());
-        }
-        (LegalTrack::Feedback, dedup(w.into_iter()))
-    } else {
-        (
-            LegalTrack::CitizenRequest,
-            words_of(LegalTrack::CitizenRequest),
-        )
-    };
-    let urgent_words = dedup(urgent_words.into_iter());
+    let (track, track_words) = hits.track(officer_conduct, &topic_words);
+    let urgent_words = dedup(hits.urgent_words.into_iter());
     Classification {
         topic,
         topic_words,
@@ -389,6 +297,124 @@ pub fn classify(text: &str) -> Classification {
         urgent: !urgent_words.is_empty(),
         urgent_words,
         officer_conduct,
+    }
+}
+
+/// The cue phrases of a message, by what they point to.
+#[derive(Default)]
+struct CueHits {
+    topics: Vec<(Topic, String)>,
+    tracks: Vec<(LegalTrack, String)>,
+    crime_words: Vec<String>,
+    urgent_words: Vec<String>,
+}
+
+impl CueHits {
+    fn find(text: &str) -> CueHits {
+        let message = prepare(text);
+        // Tokens joined by single spaces, padded, so cues match whole words only.
+        let mut spaced = String::with_capacity(message.norm.len() + message.tokens.len() + 2);
+        spaced.push(' ');
+        for token in 0..message.tokens.len() {
+            spaced.push_str(message.tok(token));
+            spaced.push(' ');
+        }
+        let mut hits = CueHits::default();
+        let Some(automaton) = automaton() else {
+            return hits;
+        };
+        for found in automaton.find_overlapping_iter(spaced.as_str()) {
+            let (phrase, cue) = CUES[found.pattern().as_usize()];
+            let word = phrase.to_owned();
+            match cue {
+                Cue::Topic(topic) => hits.topics.push((topic, word)),
+                Cue::Crime => {
+                    hits.topics.push((Topic::PublicOrder, word.clone()));
+                    hits.crime_words.push(word);
+                }
+                Cue::Track(track) => hits.tracks.push((track, word)),
+                Cue::Urgent => hits.urgent_words.push(word),
+            }
+        }
+        hits
+    }
+
+    /// Officers' conduct outranks the procedure it happened in; otherwise the most cited
+    /// topic wins, ties going to the more specific (earlier in this list).
+    fn topic(&self) -> Topic {
+        let order = [
+            Topic::OfficerConduct,
+            Topic::IdCard,
+            Topic::VehicleRegistration,
+            Topic::Residence,
+            Topic::Traffic,
+            Topic::PublicOrder,
+        ];
+        let count = |topic: Topic| self.topics.iter().filter(|(hit, _)| *hit == topic).count();
+        if count(Topic::OfficerConduct) > 0 {
+            return Topic::OfficerConduct;
+        }
+        let rank = |topic: Topic| order.iter().position(|&listed| listed == topic);
+        order
+            .iter()
+            .copied()
+            .filter(|&topic| count(topic) > 0)
+            .max_by(|&a, &b| count(a).cmp(&count(b)).then(rank(b).cmp(&rank(a))))
+            .unwrap_or(Topic::Other)
+    }
+
+    /// The legal track and its words: a crime report, a denunciation, a complaint, feedback
+    /// or (by default) a citizen's request.
+    fn track(&self, officer_conduct: bool, topic_words: &[String]) -> (LegalTrack, Vec<String>) {
+        let has = |track: LegalTrack| self.tracks.iter().any(|(hit, _)| *hit == track);
+        let words_of = |track: LegalTrack| -> Vec<String> {
+            dedup(
+                self.tracks
+                    .iter()
+                    .filter(|(hit, _)| *hit == track)
+                    .map(|(_, word)| word.clone()),
+            )
+        };
+        let with_crime_words = |track: LegalTrack| -> Vec<String> {
+            let mut words = words_of(track);
+            words.extend(self.crime_words.iter().cloned());
+            dedup(words.into_iter())
+        };
+        if has(LegalTrack::CrimeReport) {
+            (
+                LegalTrack::CrimeReport,
+                with_crime_words(LegalTrack::CrimeReport),
+            )
+        } else if has(LegalTrack::Denunciation) {
+            // "Tố cáo" of a crime by a private person is a tip-off; of an official, a
+            // denunciation.
+            if officer_conduct || self.crime_words.is_empty() {
+                (LegalTrack::Denunciation, words_of(LegalTrack::Denunciation))
+            } else {
+                (
+                    LegalTrack::CrimeReport,
+                    with_crime_words(LegalTrack::Denunciation),
+                )
+            }
+        } else if has(LegalTrack::Complaint) {
+            (LegalTrack::Complaint, words_of(LegalTrack::Complaint))
+        } else if !self.crime_words.is_empty() {
+            (
+                LegalTrack::CrimeReport,
+                dedup(self.crime_words.iter().cloned()),
+            )
+        } else if has(LegalTrack::Feedback) || officer_conduct {
+            let mut words = words_of(LegalTrack::Feedback);
+            if officer_conduct {
+                words.extend(topic_words.iter().cloned());
+            }
+            (LegalTrack::Feedback, dedup(words.into_iter()))
+        } else {
+            (
+                LegalTrack::CitizenRequest,
+                words_of(LegalTrack::CitizenRequest),
+            )
+        }
     }
 }
 

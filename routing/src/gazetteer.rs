@@ -286,6 +286,251 @@ fn bare_keywords(json: &str) -> Vec<String> {
     out
 }
 
+/// Compact key of a province name without its type word ("Tỉnh Hà Tĩnh" -> "hatinh").
+fn province_key_of(name: &str) -> String {
+    let folded = fold(name);
+    compact(strip_type(strip_type(&folded, "tinh"), "thanh pho"))
+}
+
+/// Adds a province the first time its name is seen.
+fn add_province(provinces: &mut Vec<Province>, name: &str, served: bool) {
+    if provinces.iter().any(|p| p.name == name) {
+        return;
+    }
+    let folded = fold(name);
+    let (province_type, rest) = if let Some(rest) = folded.strip_prefix("thanh pho ") {
+        ("thanh pho", rest)
+    } else if let Some(rest) = folded.strip_prefix("tinh ") {
+        ("tinh", rest)
+    } else {
+        ("", folded.as_str())
+    };
+    provinces.push(Province {
+        name: name.to_owned(),
+        province_type: province_type.to_owned(),
+        key: compact(rest),
+        served,
+    });
+}
+
+/// The 2025 units, split into the served province's (sorted by name) and the others.
+fn units_2025(raw_units: Vec<RawUnit>, province_code: &str) -> (Vec<Unit>, Vec<Unit>) {
+    let mut units = Vec::new();
+    let mut foreign_units = Vec::new();
+    for r in raw_units {
+        let folded_name = fold(&r.unit_name);
+        let folded_type = fold(&r.unit_type);
+        let key = compact(strip_type(&folded_name, &folded_type));
+        let variants: Vec<String> = bare_keywords(&r.keywords)
+            .into_iter()
+            .filter(|k| *k != key)
+            .collect();
+        let unit = Unit {
+            code: r.unit_code,
+            name: r.unit_name,
+            unit_type: r.unit_type,
+            lat: r.lat,
+            lon: r.lon,
+            area_km2: r.area_km2.unwrap_or(0.0),
+            folded_name,
+            province_code: r.province_code,
+            province_name: r.province_name,
+            key,
+            variants,
+        };
+        if unit.province_code == province_code {
+            units.push(unit);
+        } else {
+            foreign_units.push(unit);
+        }
+    }
+    units.sort_by(|a, b| a.folded_name.cmp(&b.folded_name).then(a.name.cmp(&b.name)));
+    (units, foreign_units)
+}
+
+/// The legacy communes (the served province's sorted by code, and the others), with every
+/// district they name and their provinces added to `provinces`.
+struct LegacyTables {
+    legacy: Vec<LegacyUnit>,
+    foreign_legacy: Vec<LegacyUnit>,
+    districts: Vec<District>,
+}
+
+impl LegacyTables {
+    fn read(
+        raw_legacy: Vec<RawLegacy>,
+        province_code: &str,
+        path: &Path,
+        provinces: &mut Vec<Province>,
+    ) -> Result<LegacyTables, GazetteerError> {
+        let mut tables = LegacyTables {
+            legacy: Vec::new(),
+            foreign_legacy: Vec::new(),
+            districts: Vec::new(),
+        };
+        let mut district_seen: HashMap<(String, String), ()> = HashMap::new();
+        for (i, r) in raw_legacy.into_iter().enumerate() {
+            let served = r.province_code == province_code;
+            add_province(provinces, &r.province_name, served);
+            let district_folded = fold(&r.district_name);
+            let district_type = fold(&r.district_type);
+            let district_key = compact(strip_type(&district_folded, &district_type));
+            let province_key = province_key_of(&r.province_name);
+            if district_seen
+                .insert((province_key.clone(), r.district_name.clone()), ())
+                .is_none()
+            {
+                tables.districts.push(District {
+                    name: r.district_name.clone(),
+                    district_type: district_type.clone(),
+                    key: district_key.clone(),
+                    province_key,
+                    province_name: r.province_name.clone(),
+                    served,
+                });
+            }
+            if r.commune_code.is_empty() {
+                continue; // island districts without communes
+            }
+            let commune = legacy_unit(r, served, district_type, district_key, path, i + 1)?;
+            if served {
+                tables.legacy.push(commune);
+            } else {
+                tables.foreign_legacy.push(commune);
+            }
+        }
+        tables.legacy.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(tables)
+    }
+}
+
+/// One legacy commune of `units_legacy.csv` (`record` counts from 1, for errors).
+fn legacy_unit(
+    r: RawLegacy,
+    served: bool,
+    district_type: String,
+    district_key: String,
+    path: &Path,
+    record: usize,
+) -> Result<LegacyUnit, GazetteerError> {
+    let folded_name = fold(&r.commune_name);
+    let folded_type = fold(&r.commune_type);
+    let key = compact(strip_type(&folded_name, &folded_type));
+    let bounds = if r.bounds.is_empty() {
+        None
+    } else {
+        Some(
+            BBox::parse(&r.bounds).ok_or_else(|| GazetteerError::Invalid {
+                path: path.to_owned(),
+                record,
+                message: format!("bad bounds {:?}", r.bounds),
+            })?,
+        )
+    };
+    // Former names only matter where the names are matched with districts: served.
+    let former_keys = if served {
+        bare_keywords(&r.keywords)
+            .into_iter()
+            .filter(|k| *k != key)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(LegacyUnit {
+        code: r.commune_code,
+        name: r.commune_name,
+        district_name: r.district_name,
+        district_type,
+        unit_type: r.commune_type,
+        province_code: r.province_code,
+        province_name: r.province_name,
+        lat: r.lat,
+        lon: r.lon,
+        bounds,
+        folded_name,
+        key,
+        district_key,
+        former_keys,
+    })
+}
+
+/// The served province's legacy -> 2025 rows (both codes known).
+fn successions(
+    raw_succ: Vec<RawSuccession>,
+    legacy_index: &HashMap<String, usize>,
+    unit_index: &HashMap<String, usize>,
+) -> Vec<Succession> {
+    raw_succ
+        .into_iter()
+        .filter(|r| {
+            legacy_index.contains_key(&r.legacy_code) && unit_index.contains_key(&r.new_code)
+        })
+        .map(|r| Succession {
+            legacy_code: r.legacy_code,
+            new_code: r.new_code,
+            share_whole: r.share == "whole",
+            is_default: r.is_default == "1",
+        })
+        .collect()
+}
+
+/// Type word (folded) and compact key of an older name or district: written out
+/// ("Xã Thạch Đài") or as an ascii key ("xathachdai").
+fn older_type_and_key(name: &str, types: [&'static str; 4]) -> (String, String) {
+    if name.contains(' ') {
+        let folded = fold(name);
+        let type_word = types
+            .into_iter()
+            .find(|t| folded.starts_with(&format!("{t} ")))
+            .unwrap_or("");
+        (
+            type_word.to_owned(),
+            compact(strip_type(&folded, type_word)),
+        )
+    } else {
+        let (type_word, rest) = split_key(name);
+        (type_word.to_owned(), rest.to_owned())
+    }
+}
+
+/// The older names whose 2025 unit is one of the served province's.
+fn older_names(raw_older: Vec<RawOlder>, unit_index: &HashMap<String, usize>) -> Vec<OlderName> {
+    let mut older = Vec::new();
+    for r in raw_older {
+        if !unit_index.contains_key(&r.new_codes) {
+            continue; // another province's rows, or a code we cannot place
+        }
+        let (unit_type, key) =
+            older_type_and_key(&r.alias_name, ["thi tran", "phuong", "xa", "dac khu"]);
+        let (district_type, district_key) =
+            older_type_and_key(&r.alias_district, ["thanh pho", "thi xa", "huyen", "quan"]);
+        if key.is_empty() {
+            continue;
+        }
+        older.push(OlderName {
+            name: r.alias_name,
+            district_name: r.alias_district,
+            unit_type,
+            key,
+            district_key,
+            district_type,
+            pre2025_code: r.pre2025_code,
+            pre2025_name: r.pre2025_name,
+            new_code: r.new_codes,
+        });
+    }
+    older
+}
+
+/// Code -> position in `items`.
+fn index_by_code<T>(items: &[T], code: impl Fn(&T) -> &String) -> HashMap<String, usize> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (code(item).clone(), i))
+        .collect()
+}
+
 impl Gazetteer {
     /// Loads the national gazetteer from `dir` and serves `province_code` (e.g. "42").
     pub fn load(dir: &Path, province_code: &str) -> Result<Gazetteer, GazetteerError> {
@@ -310,168 +555,31 @@ impl Gazetteer {
                     .map(|l| l.province_name.clone())
             })
             .ok_or_else(|| GazetteerError::UnknownProvince(province_code.to_owned()))?;
-        let province_folded = fold(&province_name);
-        let province_key = compact(strip_type(
-            strip_type(&province_folded, "tinh"),
-            "thanh pho",
-        ));
+        let province_key = province_key_of(&province_name);
 
-        let mut units = Vec::new();
-        let mut foreign_units = Vec::new();
-        for r in raw_units {
-            let folded_name = fold(&r.unit_name);
-            let folded_type = fold(&r.unit_type);
-            let key = compact(strip_type(&folded_name, &folded_type));
-            let variants: Vec<String> = bare_keywords(&r.keywords)
-                .into_iter()
-                .filter(|k| *k != key)
-                .collect();
-            let u = Unit {
-                code: r.unit_code,
-                name: r.unit_name,
-                unit_type: r.unit_type,
-                lat: r.lat,
-                lon: r.lon,
-                area_km2: r.area_km2.unwrap_or(0.0),
-                folded_name,
-                province_code: r.province_code,
-                province_name: r.province_name,
-                key,
-                variants,
-            };
-            if u.province_code == province_code {
-                units.push(u);
-            } else {
-                foreign_units.push(u);
-            }
-        }
-        units.sort_by(|a, b| a.folded_name.cmp(&b.folded_name).then(a.name.cmp(&b.name)));
-
-        let mut legacy = Vec::new();
-        let mut foreign_legacy = Vec::new();
-        let mut districts: Vec<District> = Vec::new();
-        let mut district_seen: HashMap<(String, String), ()> = HashMap::new();
+        let (units, foreign_units) = units_2025(raw_units, province_code);
         let mut provinces: Vec<Province> = Vec::new();
-        let add_province = |name: &str, served: bool, provinces: &mut Vec<Province>| {
-            if provinces.iter().any(|p| p.name == name) {
-                return;
-            }
-            let folded = fold(name);
-            let (ptype, rest) = if let Some(r) = folded.strip_prefix("thanh pho ") {
-                ("thanh pho", r)
-            } else if let Some(r) = folded.strip_prefix("tinh ") {
-                ("tinh", r)
-            } else {
-                ("", folded.as_str())
-            };
-            provinces.push(Province {
-                name: name.to_owned(),
-                province_type: ptype.to_owned(),
-                key: compact(rest),
-                served,
-            });
-        };
         for u in units.iter().chain(foreign_units.iter()) {
             add_province(
+                &mut provinces,
                 &u.province_name,
                 u.province_code == province_code,
-                &mut provinces,
             );
         }
+        let LegacyTables {
+            legacy,
+            foreign_legacy,
+            districts,
+        } = LegacyTables::read(
+            raw_legacy,
+            province_code,
+            &dir.join("units_legacy.csv"),
+            &mut provinces,
+        )?;
+        let legacy_index = index_by_code(&legacy, |l| &l.code);
+        let unit_index = index_by_code(&units, |u| &u.code);
 
-        for (i, r) in raw_legacy.into_iter().enumerate() {
-            let served = r.province_code == province_code;
-            add_province(&r.province_name, served, &mut provinces);
-            let d_folded = fold(&r.district_name);
-            let d_type = fold(&r.district_type);
-            let district_key = compact(strip_type(&d_folded, &d_type));
-            let pkey = {
-                let pf = fold(&r.province_name);
-                compact(strip_type(strip_type(&pf, "tinh"), "thanh pho"))
-            };
-            if district_seen
-                .insert((pkey.clone(), r.district_name.clone()), ())
-                .is_none()
-            {
-                districts.push(District {
-                    name: r.district_name.clone(),
-                    district_type: d_type.clone(),
-                    key: district_key.clone(),
-                    province_key: pkey,
-                    province_name: r.province_name.clone(),
-                    served,
-                });
-            }
-            if r.commune_code.is_empty() {
-                continue; // island districts without communes
-            }
-            let folded_name = fold(&r.commune_name);
-            let folded_type = fold(&r.commune_type);
-            let key = compact(strip_type(&folded_name, &folded_type));
-            let bounds = if r.bounds.is_empty() {
-                None
-            } else {
-                Some(
-                    BBox::parse(&r.bounds).ok_or_else(|| GazetteerError::Invalid {
-                        path: dir.join("units_legacy.csv"),
-                        record: i + 1,
-                        message: format!("bad bounds {:?}", r.bounds),
-                    })?,
-                )
-            };
-            let former_keys = if served {
-                bare_keywords(&r.keywords)
-                    .into_iter()
-                    .filter(|k| *k != key)
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            let l = LegacyUnit {
-                code: r.commune_code,
-                name: r.commune_name,
-                district_name: r.district_name,
-                district_type: d_type,
-                unit_type: r.commune_type,
-                province_code: r.province_code,
-                province_name: r.province_name,
-                lat: r.lat,
-                lon: r.lon,
-                bounds,
-                folded_name,
-                key,
-                district_key,
-                former_keys,
-            };
-            if served {
-                legacy.push(l);
-            } else {
-                foreign_legacy.push(l);
-            }
-        }
-        legacy.sort_by(|a, b| a.code.cmp(&b.code));
-        let legacy_index: HashMap<String, usize> = legacy
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.code.clone(), i))
-            .collect();
-        let unit_index: HashMap<String, usize> = units
-            .iter()
-            .enumerate()
-            .map(|(i, u)| (u.code.clone(), i))
-            .collect();
-
-        let mut successions = Vec::new();
-        for r in raw_succ {
-            if legacy_index.contains_key(&r.legacy_code) && unit_index.contains_key(&r.new_code) {
-                successions.push(Succession {
-                    legacy_code: r.legacy_code,
-                    new_code: r.new_code,
-                    share_whole: r.share == "whole",
-                    is_default: r.is_default == "1",
-                });
-            }
-        }
+        let successions = successions(raw_succ, &legacy_index, &unit_index);
         let mut succession_index: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, s) in successions.iter().enumerate() {
             succession_index
@@ -479,49 +587,7 @@ impl Gazetteer {
                 .or_default()
                 .push(i);
         }
-
-        let mut older = Vec::new();
-        for r in raw_older {
-            if !unit_index.contains_key(&r.new_codes) {
-                continue; // another province's rows, or a code we cannot place
-            }
-            let (unit_type, key) = if r.alias_name.contains(' ') {
-                let f = fold(&r.alias_name);
-                let t = ["thi tran", "phuong", "xa", "dac khu"]
-                    .into_iter()
-                    .find(|t| f.starts_with(&format!("{t} ")))
-                    .unwrap_or("");
-                (t.to_owned(), compact(strip_type(&f, t)))
-            } else {
-                let (t, rest) = split_key(&r.alias_name);
-                (t.to_owned(), rest.to_owned())
-            };
-            let (district_type, district_key) = if r.alias_district.contains(' ') {
-                let f = fold(&r.alias_district);
-                let t = ["thanh pho", "thi xa", "huyen", "quan"]
-                    .into_iter()
-                    .find(|t| f.starts_with(&format!("{t} ")))
-                    .unwrap_or("");
-                (t.to_owned(), compact(strip_type(&f, t)))
-            } else {
-                let (t, rest) = split_key(&r.alias_district);
-                (t.to_owned(), rest.to_owned())
-            };
-            if key.is_empty() {
-                continue;
-            }
-            older.push(OlderName {
-                name: r.alias_name,
-                district_name: r.alias_district,
-                unit_type,
-                key,
-                district_key,
-                district_type,
-                pre2025_code: r.pre2025_code,
-                pre2025_name: r.pre2025_name,
-                new_code: r.new_codes,
-            });
-        }
+        let older = older_names(raw_older, &unit_index);
 
         Ok(Gazetteer {
             province_code: province_code.to_owned(),

@@ -2,7 +2,8 @@
 //! (2025 units), or to the triage queue when unsure, with readable reasons.
 //!
 //! - [`Gazetteer`]: the bundled national units (2025 and legacy), mapping and older names.
-//! - [`fold`]: Vietnamese folding used for all matching.
+//! - [`fold`], [`fold_char`]: the workspace's one Vietnamese folding, used for all matching
+//!   (and by the main crate's language detection).
 //! - [`Router`]: place mentions + unit hint + location + previous tickets -> [`Decision`].
 //! - [`classify`]: topic, legal track and urgency.
 
@@ -22,4 +23,4 @@ pub use gazetteer::{
 };
 pub use location::LatLon;
 pub use reasons::Reason;
-pub use text::fold;
+pub use text::{fold, fold_char};

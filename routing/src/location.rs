@@ -49,13 +49,13 @@ pub fn distance_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
 }
 
 /// Ratio a runner-up must exceed (score_second / score_best) for the best unit to win.
-const MARGIN: f64 = 1.35;
+pub(crate) const MARGIN: f64 = 1.35;
 /// A point farther than this many equivalent radii from every unit is not in the province.
-const NEAR: f64 = 1.6;
+pub(crate) const NEAR: f64 = 1.6;
 
 impl LocationIndex {
-    pub fn new(g: &Gazetteer) -> LocationIndex {
-        let units: Vec<(f64, f64, f64)> = g
+    pub fn new(gazetteer: &Gazetteer) -> LocationIndex {
+        let units: Vec<(f64, f64, f64)> = gazetteer
             .units()
             .iter()
             .map(|u| {
@@ -67,7 +67,7 @@ impl LocationIndex {
             })
             .collect();
         let mut cells = Vec::new();
-        for l in g.legacy_units() {
+        for l in gazetteer.legacy_units() {
             let (Some(bbox), Some(lat), Some(lon)) = (l.bounds, l.lat, l.lon) else {
                 continue;
             };
@@ -75,9 +75,9 @@ impl LocationIndex {
             let w = distance_km(lat, bbox.min_lon, lat, bbox.max_lon);
             // A commune fills roughly 60% of its bounding box.
             let radius_km = ((w * h * 0.6).max(0.3) / std::f64::consts::PI).sqrt();
-            let successors = g
+            let successors = gazetteer
                 .successors_of(&l.code)
-                .filter_map(|s| g.unit_idx(&s.new_code).map(|u| (u, s.share_whole)))
+                .filter_map(|s| gazetteer.unit_idx(&s.new_code).map(|u| (u, s.share_whole)))
                 .collect();
             cells.push(LegacyCell {
                 bbox,
@@ -89,7 +89,7 @@ impl LocationIndex {
         }
         let mut foreign_names: Vec<String> = Vec::new();
         let mut foreign = Vec::new();
-        for l in &g.foreign_legacy {
+        for l in &gazetteer.foreign_legacy {
             let (Some(bbox), Some(lat), Some(lon)) = (l.bounds, l.lat, l.lon) else {
                 continue;
             };

@@ -71,7 +71,7 @@ pub struct Matcher {
 const MIN_FUZZY_LEN: usize = 6;
 
 impl Matcher {
-    pub fn new(g: &Gazetteer) -> Matcher {
+    pub fn new(gazetteer: &Gazetteer) -> Matcher {
         let mut index: HashMap<String, u32> = HashMap::new();
         let mut keys: Vec<String> = Vec::new();
         let mut targets: Vec<Vec<Target>> = Vec::new();
@@ -94,31 +94,31 @@ impl Matcher {
                 served_pids.push(pid);
             }
         };
-        for (i, u) in g.units().iter().enumerate() {
+        for (i, u) in gazetteer.units().iter().enumerate() {
             add(&u.key, Target::Unit(i as u32), true);
             for v in &u.variants {
                 add(v, Target::Unit(i as u32), true);
             }
         }
-        for (i, u) in g.foreign_units.iter().enumerate() {
+        for (i, u) in gazetteer.foreign_units.iter().enumerate() {
             add(&u.key, Target::ForeignUnit(i as u32), false);
         }
-        for (i, l) in g.legacy_units().iter().enumerate() {
+        for (i, l) in gazetteer.legacy_units().iter().enumerate() {
             add(&l.key, Target::Legacy(i as u32), true);
             for k in &l.former_keys {
                 add(k, Target::LegacyFormer(i as u32), true);
             }
         }
-        for (i, l) in g.foreign_legacy.iter().enumerate() {
+        for (i, l) in gazetteer.foreign_legacy.iter().enumerate() {
             add(&l.key, Target::ForeignLegacy(i as u32), false);
         }
-        for (i, o) in g.older.iter().enumerate() {
+        for (i, o) in gazetteer.older.iter().enumerate() {
             add(&o.key, Target::Older(i as u32), true);
         }
-        for (i, d) in g.districts.iter().enumerate() {
+        for (i, d) in gazetteer.districts.iter().enumerate() {
             add(&d.key, Target::District(i as u32), d.served);
         }
-        for (i, p) in g.provinces.iter().enumerate() {
+        for (i, p) in gazetteer.provinces.iter().enumerate() {
             add(&p.key, Target::Province(i as u32), p.served);
             // Everyday names of the largest cities.
             if p.key == "hochiminh" {
@@ -169,133 +169,22 @@ impl Matcher {
 
     /// All place mentions of a message, non-overlapping, in text order.
     pub fn find(&self, p: &Prepared) -> Vec<Mention> {
-        let mut cands: Vec<(Mention, usize)> = Vec::new();
         let Some(ac) = &self.ac else {
             return Vec::new();
         };
-        for m in ac.find_overlapping_iter(p.norm.as_str()) {
-            let (s, e) = (m.start(), m.end());
-            let Some(end_tok) = p.token_ending_at(e) else {
-                continue;
-            };
-            let (name_start, glued) = match p.token_starting_at(s) {
-                Some(t) => (t, PlaceWord::None),
-                None => {
-                    let Some(t) = p.token_containing(s) else {
-                        continue;
-                    };
-                    let pw = glued_place_word(&p.norm[p.tokens[t].start..s]);
-                    if pw == PlaceWord::None || e - s < 4 {
-                        continue;
-                    }
-                    (t, pw)
-                }
-            };
-            if (name_start + 1..=end_tok).any(|k| p.tokens[k].sep != Sep::Space) {
-                continue; // a name never spans a comma or a sentence break
-            }
-            let (word, start) = if glued != PlaceWord::None {
-                if glued == PlaceWord::Xa && name_start > 0 && p.tok(name_start - 1) == "thi" {
-                    (PlaceWord::ThiXa, name_start - 1)
-                } else {
-                    (glued, name_start)
-                }
-            } else {
-                word_before(p, name_start)
-            };
-            let len = e - s;
-            let ntok = end_tok + 1 - name_start;
-            // Commune names have two syllables or more; a lone short word after "xã" is
-            // usually not a name ("công an xã làm...").
-            let ok = match word {
-                PlaceWord::None => (ntok >= 2 && len >= 5) || len >= 7,
-                _ => {
-                    ntok >= 2
-                        || len >= 6
-                        || glued != PlaceWord::None
-                        || self.targets[m.pattern().as_usize()].iter().any(|t| {
-                            matches!(
-                                t,
-                                Target::Province(_)
-                                    | Target::Unit(_)
-                                    | Target::Legacy(_)
-                                    | Target::Older(_)
-                            )
-                        })
-                }
-            };
-            if !ok {
-                continue;
-            }
-            let capitalized = (name_start..=end_tok).all(|k| {
-                let t = &p.tokens[k];
-                p.original[t.orig_start..t.orig_end]
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
-            });
-            cands.push((
-                Mention {
-                    pid: m.pattern().as_u32(),
-                    start,
-                    name_start,
-                    end: end_tok + 1,
-                    word,
-                    fuzzy: false,
-                    capitalized,
-                    old_marker: false,
-                    new_marker: false,
-                },
-                len,
-            ));
-        }
+        let mut candidates: Vec<(Mention, usize)> = ac
+            .find_overlapping_iter(p.norm.as_str())
+            .filter_map(|m| self.candidate(p, &m))
+            .collect();
         // Typed mentions first, then longer, then earlier.
-        cands.sort_by(|(a, la), (b, lb)| {
+        candidates.sort_by(|(a, la), (b, lb)| {
             (b.word != PlaceWord::None)
                 .cmp(&(a.word != PlaceWord::None))
                 .then(lb.cmp(la))
                 .then(a.name_start.cmp(&b.name_start))
         });
-        let mut taken = vec![false; p.tokens.len()];
-        let mut out: Vec<(Mention, usize)> = Vec::new();
-        // Type words of typed mentions are reserved against bare names ("Công an phường
-        // Thành Sen" is not the bare name "An Phường"); between two typed mentions the name
-        // wins and the other loses its type word below.
-        let mut type_taken = vec![false; p.tokens.len()];
-        for (m, len) in cands {
-            if (m.name_start..m.end).any(|k| taken[k]) {
-                continue;
-            }
-            if m.word == PlaceWord::None && (m.name_start..m.end).any(|k| type_taken[k]) {
-                continue;
-            }
-            for t in &mut taken[m.name_start..m.end] {
-                *t = true;
-            }
-            for t in &mut type_taken[m.start..m.name_start] {
-                *t = true;
-            }
-            out.push((m, len));
-        }
-        // A type word that is part of another chosen name is not a type word
-        // ("xã Cẩm Quan Cẩm Xuyên": "quan" belongs to Cẩm Quan, not "quận Cẩm Xuyên").
-        let names: Vec<(usize, usize)> = out.iter().map(|(m, _)| (m.name_start, m.end)).collect();
-        let mut out: Vec<Mention> = out
-            .into_iter()
-            .filter_map(|(mut m, len)| {
-                if m.start < m.name_start
-                    && names.iter().any(|&(s, e)| s < m.name_start && e > m.start)
-                {
-                    m.word = PlaceWord::None;
-                    m.start = m.name_start;
-                    let ntok = m.end - m.name_start;
-                    if !((ntok >= 2 && len >= 5) || len >= 7) {
-                        return None;
-                    }
-                }
-                Some(m)
-            })
-            .collect();
+        let (chosen, mut taken) = choose_non_overlapping(candidates, p.tokens.len());
+        let mut out = drop_type_words_inside_names(chosen);
         for m in &out {
             for t in &mut taken[m.start..m.end] {
                 *t = true;
@@ -313,6 +202,79 @@ impl Matcher {
             }
         }
         out
+    }
+
+    /// A match of the automaton as a candidate mention, with its length in bytes: only if it
+    /// lies on token boundaries (or behind a glued type word) and looks like a name.
+    fn candidate(&self, p: &Prepared, m: &aho_corasick::Match) -> Option<(Mention, usize)> {
+        let (s, e) = (m.start(), m.end());
+        let end_tok = p.token_ending_at(e)?;
+        let (name_start, glued) = match p.token_starting_at(s) {
+            Some(t) => (t, PlaceWord::None),
+            None => {
+                let t = p.token_containing(s)?;
+                let pw = glued_place_word(&p.norm[p.tokens[t].start..s]);
+                if pw == PlaceWord::None || e - s < 4 {
+                    return None;
+                }
+                (t, pw)
+            }
+        };
+        if (name_start + 1..=end_tok).any(|k| p.tokens[k].sep != Sep::Space) {
+            return None; // a name never spans a comma or a sentence break
+        }
+        let (word, start) = if glued != PlaceWord::None {
+            if glued == PlaceWord::Xa && name_start > 0 && p.tok(name_start - 1) == "thi" {
+                (PlaceWord::ThiXa, name_start - 1)
+            } else {
+                (glued, name_start)
+            }
+        } else {
+            word_before(p, name_start)
+        };
+        let len = e - s;
+        let ntok = end_tok + 1 - name_start;
+        // Commune names have two syllables or more; a lone short word after "xã" is
+        // usually not a name ("công an xã làm...").
+        let ok = match word {
+            PlaceWord::None => bare_name_long_enough(ntok, len),
+            _ => {
+                ntok >= 2
+                    || len >= 6
+                    || glued != PlaceWord::None
+                    || self.targets[m.pattern().as_usize()].iter().any(|t| {
+                        matches!(
+                            t,
+                            Target::Province(_)
+                                | Target::Unit(_)
+                                | Target::Legacy(_)
+                                | Target::Older(_)
+                        )
+                    })
+            }
+        };
+        if !ok {
+            return None;
+        }
+        let capitalized = (name_start..=end_tok).all(|k| {
+            let t = &p.tokens[k];
+            p.original[t.orig_start..t.orig_end]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+        });
+        let mention = Mention {
+            pid: m.pattern().as_u32(),
+            start,
+            name_start,
+            end: end_tok + 1,
+            word,
+            fuzzy: false,
+            capitalized,
+            old_marker: false,
+            new_marker: false,
+        };
+        Some((mention, len))
     }
 
     /// After an administrative type word with no known name behind it, tries the next one to
@@ -417,6 +379,63 @@ fn deletions(s: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// A bare name (no type word in front) of `ntok` tokens and `len` bytes long enough to be
+/// taken for a place: short single words are too often ordinary words.
+fn bare_name_long_enough(ntok: usize, len: usize) -> bool {
+    (ntok >= 2 && len >= 5) || len >= 7
+}
+
+/// Takes candidates in order of preference, skipping any whose name overlaps one already
+/// taken; returns them with the tokens their names cover.
+fn choose_non_overlapping(
+    candidates: Vec<(Mention, usize)>,
+    n_tokens: usize,
+) -> (Vec<(Mention, usize)>, Vec<bool>) {
+    let mut taken = vec![false; n_tokens];
+    let mut out: Vec<(Mention, usize)> = Vec::new();
+    // Type words of typed mentions are reserved against bare names ("Công an phường
+    // Thành Sen" is not the bare name "An Phường"); between two typed mentions the name
+    // wins and the other loses its type word below.
+    let mut type_taken = vec![false; n_tokens];
+    for (m, len) in candidates {
+        if (m.name_start..m.end).any(|k| taken[k]) {
+            continue;
+        }
+        if m.word == PlaceWord::None && (m.name_start..m.end).any(|k| type_taken[k]) {
+            continue;
+        }
+        for t in &mut taken[m.name_start..m.end] {
+            *t = true;
+        }
+        for t in &mut type_taken[m.start..m.name_start] {
+            *t = true;
+        }
+        out.push((m, len));
+    }
+    (out, taken)
+}
+
+/// A type word that is part of another chosen name is not a type word ("xã Cẩm Quan Cẩm
+/// Xuyên": "quan" belongs to Cẩm Quan, not "quận Cẩm Xuyên"); the mention is then a bare
+/// name, kept only if long enough to be one.
+fn drop_type_words_inside_names(chosen: Vec<(Mention, usize)>) -> Vec<Mention> {
+    let names: Vec<(usize, usize)> = chosen.iter().map(|(m, _)| (m.name_start, m.end)).collect();
+    chosen
+        .into_iter()
+        .filter_map(|(mut m, len)| {
+            if m.start < m.name_start && names.iter().any(|&(s, e)| s < m.name_start && e > m.start)
+            {
+                m.word = PlaceWord::None;
+                m.start = m.name_start;
+                if !bare_name_long_enough(m.end - m.name_start, len) {
+                    return None;
+                }
+            }
+            Some(m)
+        })
+        .collect()
 }
 
 /// The type word in front of a name starting at token `t`, and the token where it starts.

@@ -184,106 +184,103 @@ fn sep_of(gap: &str, prev_tok_len: usize) -> Sep {
 /// ("xom3" -> "xom", "3") so that house numbers and village numbers do not glue to names.
 pub fn prepare(text: &str) -> Prepared {
     let original: String = text.nfc().collect();
-    let mut norm = String::with_capacity(original.len());
-    let mut tokens: Vec<Token> = Vec::with_capacity(original.len() / 4);
-    let mut word = String::new();
-    let mut word_start = 0usize;
-    let mut word_end = 0usize;
-    let mut last_end = 0usize; // end of the previous token in `original`
-    let mut prev_len = 0usize;
-    let mut word_is_digit = false;
-
-    let flush = |word: &mut String,
-                 ws: usize,
-                 we: usize,
-                 last_end: &mut usize,
-                 prev_len: &mut usize,
-                 norm: &mut String,
-                 tokens: &mut Vec<Token>,
-                 original: &str| {
-        if word.is_empty() {
-            return;
-        }
-        let sep = if tokens.is_empty() {
-            Sep::Space
-        } else {
-            sep_of(&original[*last_end..ws], *prev_len)
-        };
-        let start = norm.len();
-        if let Some(rep) = chat_word(word) {
-            norm.push_str(rep);
-        } else if let Some(rep) = teencode(word) {
-            norm.push_str(&rep);
-        } else {
-            norm.push_str(word);
-        }
-        tokens.push(Token {
-            start,
-            end: norm.len(),
-            orig_start: ws,
-            orig_end: we,
-            sep,
-        });
-        *prev_len = word.len();
-        *last_end = we;
-        word.clear();
-    };
-
-    for (i, c) in original.char_indices() {
-        let f = fold_char(c);
-        let alnum = matches!(f, Some(fc) if fc.is_alphanumeric());
-        match f {
-            Some(fc) if alnum => {
-                let is_digit = fc.is_ascii_digit();
-                if !word.is_empty() && is_digit != word_is_digit {
-                    flush(
-                        &mut word,
-                        word_start,
-                        word_end,
-                        &mut last_end,
-                        &mut prev_len,
-                        &mut norm,
-                        &mut tokens,
-                        &original,
-                    );
-                }
-                if word.is_empty() {
-                    word_start = i;
-                    word_is_digit = is_digit;
-                }
-                word.push(fc);
-                word_end = i + c.len_utf8();
-            }
-            None if !word.is_empty() => {
-                // A stray combining mark inside a word: part of the word.
-                word_end = i + c.len_utf8();
-            }
-            _ => flush(
-                &mut word,
-                word_start,
-                word_end,
-                &mut last_end,
-                &mut prev_len,
-                &mut norm,
-                &mut tokens,
-                &original,
-            ),
-        }
+    let mut tokenizer = Tokenizer::new(&original);
+    for (at, c) in original.char_indices() {
+        tokenizer.push(at, c);
     }
-    flush(
-        &mut word,
-        word_start,
-        word_end,
-        &mut last_end,
-        &mut prev_len,
-        &mut norm,
-        &mut tokens,
-        &original,
-    );
+    tokenizer.end_word();
+    let Tokenizer { norm, tokens, .. } = tokenizer;
     Prepared {
         original,
         norm,
         tokens,
+    }
+}
+
+/// Reads the NFC text one character at a time into `Prepared::norm` and its tokens.
+struct Tokenizer<'a> {
+    original: &'a str,
+    norm: String,
+    tokens: Vec<Token>,
+    /// The word being read, folded; its byte range in `original`; digits or letters.
+    word: String,
+    word_start: usize,
+    word_end: usize,
+    word_is_digit: bool,
+    /// End (in `original`) and folded length of the previous token.
+    last_end: usize,
+    prev_len: usize,
+}
+
+impl<'a> Tokenizer<'a> {
+    fn new(original: &'a str) -> Tokenizer<'a> {
+        Tokenizer {
+            original,
+            norm: String::with_capacity(original.len()),
+            tokens: Vec::with_capacity(original.len() / 4),
+            word: String::new(),
+            word_start: 0,
+            word_end: 0,
+            word_is_digit: false,
+            last_end: 0,
+            prev_len: 0,
+        }
+    }
+
+    /// One character at byte `at` of `original`.
+    fn push(&mut self, at: usize, c: char) {
+        match fold_char(c) {
+            Some(folded) if folded.is_alphanumeric() => {
+                let is_digit = folded.is_ascii_digit();
+                if !self.word.is_empty() && is_digit != self.word_is_digit {
+                    self.end_word();
+                }
+                if self.word.is_empty() {
+                    self.word_start = at;
+                    self.word_is_digit = is_digit;
+                }
+                self.word.push(folded);
+                self.word_end = at + c.len_utf8();
+            }
+            None if !self.word.is_empty() => {
+                // A stray combining mark inside a word: part of the word.
+                self.word_end = at + c.len_utf8();
+            }
+            _ => self.end_word(),
+        }
+    }
+
+    /// Ends the word being read, if any: a token, its chat spelling or teencode expanded.
+    fn end_word(&mut self) {
+        if self.word.is_empty() {
+            return;
+        }
+        let sep = if self.tokens.is_empty() {
+            Sep::Space
+        } else {
+            sep_of(
+                &self.original[self.last_end..self.word_start],
+                self.prev_len,
+            )
+        };
+        let start = self.norm.len();
+        if let Some(expanded) = chat_word(&self.word) {
+            self.norm.push_str(expanded);
+        } else if let Some(expanded) = teencode(&self.word) {
+            self.norm.push_str(&expanded);
+        } else {
+            self.norm.push_str(&self.word);
+        }
+        self.tokens.push(Token {
+            start,
+            end: self.norm.len(),
+            orig_start: self.word_start,
+            orig_end: self.word_end,
+            sep,
+        });
+        self.prev_len = self.word.len();
+        self.last_end = self.word_end;
+        self.word.clear();
     }
 }
 

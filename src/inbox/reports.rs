@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 use serde_json::json;
@@ -12,6 +12,7 @@ use serde_json::json;
 use entity::{routing_decisions, tickets};
 
 use super::session::Officer;
+use crate::deadlines::calendar::VIETNAM;
 use crate::web::{ApiError, AppState};
 
 #[derive(Deserialize)]
@@ -22,8 +23,7 @@ pub struct Period {
 
 /// Days are Vietnam's (UTC+7); `to` is inclusive. Default: the last 30 days.
 pub fn period_bounds(period: &Period) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
-    let vietnam = FixedOffset::east_opt(7 * 3600).expect("a valid offset");
-    let today = Utc::now().with_timezone(&vietnam).date_naive();
+    let today = Utc::now().with_timezone(&VIETNAM).date_naive();
     let parse = |value: &Option<String>, default: NaiveDate| -> Result<NaiveDate, ApiError> {
         match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
             None => Ok(default),
@@ -37,7 +37,7 @@ pub fn period_bounds(period: &Period) -> Result<(DateTime<Utc>, DateTime<Utc>), 
         return Err(ApiError::BadRequest("'to' is before 'from'".into()));
     }
     let start = |day: NaiveDate| {
-        vietnam
+        VIETNAM
             .from_local_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight"))
             .single()
             .expect("a fixed offset has no gaps")

@@ -268,28 +268,23 @@ fn is_foreign_only_letter(c: char) -> bool {
 
 /// Lower-case ASCII letter for a Latin letter, diacritics dropped
 /// (Vietnamese and Latin-1 letters); `None` for anything else.
+/// The routing crate's folding, kept to the letters this detector weighs.
 fn fold_char(c: char) -> Option<char> {
-    if c.is_ascii_alphabetic() {
-        return Some(c.to_ascii_lowercase());
+    if !is_vietnamese_or_latin1_letter(c) {
+        return None;
     }
-    const TABLE: [(&str, char); 7] = [
-        ("àáâãäåāăạảấầẩẫậắằẳẵặÀÁÂÃÄÅĀĂẠẢẤẦẨẪẬẮẰẲẴẶ", 'a'),
-        ("èéêëẹẻẽếềểễệÈÉÊËẸẺẼẾỀỂỄỆ", 'e'),
-        ("ìíîïĩỉịÌÍÎÏĨỈỊ", 'i'),
-        ("òóôõöơọỏốồổỗộớờởỡợÒÓÔÕÖƠỌỎỐỒỔỖỘỚỜỞỠỢ", 'o'),
-        ("ùúûüũưụủứừửữựÙÚÛÜŨƯỤỦỨỪỬỮỰ", 'u'),
-        ("ýÿỳỵỷỹÝŸỲỴỶỸ", 'y'),
-        ("đĐ", 'd'),
-    ];
-    TABLE
-        .iter()
-        .find(|(set, _)| set.contains(c))
-        .map(|&(_, base)| base)
-        .or(match c {
-            'ç' | 'Ç' => Some('c'),
-            'ñ' | 'Ñ' => Some('n'),
-            _ => None,
-        })
+    // Latin-1 also holds æ ø þ ð ß × ÷, which fold to no ASCII letter.
+    phananh_routing::fold_char(c).filter(char::is_ascii_lowercase)
+}
+
+/// ASCII and Latin-1 letters and the Vietnamese ones: ă đ ĩ ũ ơ ư and the Latin Extended
+/// Additional block U+1EA0..U+1EF9 (plus ā and Ÿ). Not other Latin letters (ś, ē, ǎ...): a
+/// word holding one is no Vietnamese syllable.
+fn is_vietnamese_or_latin1_letter(c: char) -> bool {
+    c.is_ascii_alphabetic()
+        || ('\u{C0}'..='\u{FF}').contains(&c)
+        || ('\u{1EA0}'..='\u{1EF9}').contains(&c)
+        || "ĂăĐđĨĩŨũƠơƯưĀāŸ".contains(c)
 }
 
 const INITIALS: [&str; 27] = [

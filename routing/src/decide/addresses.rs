@@ -1,0 +1,211 @@
+//! Mentions -> candidate claims. Administrative mentions are grouped into addresses: a name
+//! followed by the larger units it belongs to ("x. Kỳ Thư h. Kỳ Anh", "Sơn Tây, Hà Nội").
+//! The address's head names the place; the rest only narrows where to look for it.
+
+use super::claim::{Claim, ClaimKind};
+use super::{ROUTE_MIN, Router};
+use crate::mentions::{Mention, Target};
+use crate::reasons::{self, Reason};
+use crate::text::{PlaceWord, Prepared, Sep, is_chain_filler};
+
+/// Lowered confidence of a name matched with one letter of difference.
+const TYPO_PENALTY: f64 = 0.1;
+
+/// Words that put a place after them ("ở", "tại", "thuộc", "in", "at"...).
+fn is_locative(word: &str) -> bool {
+    matches!(
+        word,
+        "o" | "tai" | "thuoc" | "ve" | "vuc" | "ban" | "in" | "at" | "from" | "tu" | "den" | "qua"
+    )
+}
+
+/// The districts and provinces named after an address's head (gazetteer indexes).
+pub(super) struct AddressContext {
+    pub provinces: Vec<usize>,
+    pub districts: Vec<usize>,
+}
+
+impl Router {
+    /// Streets and villages named like a unit ("đường Hà Huy Tập", "thôn Thạch Khê"):
+    /// said, so that an officer sees why they were not taken for the unit.
+    pub(super) fn streets_and_villages_named_like_units(
+        &self,
+        message: &Prepared,
+        mentions: &[Mention],
+    ) -> Vec<Reason> {
+        mentions
+            .iter()
+            .filter(|mention| {
+                matches!(mention.word, PlaceWord::Street | PlaceWord::Village)
+                    && self
+                        .matcher
+                        .targets(mention.pid)
+                        .iter()
+                        .any(|target| matches!(target, Target::Unit(_) | Target::Legacy(_)))
+            })
+            .map(|mention| {
+                reasons::not_a_unit(
+                    message.span_text(mention.start, mention.end),
+                    mention.word == PlaceWord::Street,
+                )
+            })
+            .collect()
+    }
+
+    /// Groups administrative mentions into addresses, in text order.
+    pub(super) fn addresses<'m>(
+        &self,
+        message: &Prepared,
+        mentions: &'m [Mention],
+    ) -> Vec<Vec<&'m Mention>> {
+        let mut addresses: Vec<Vec<&Mention>> = Vec::new();
+        for mention in mentions.iter().filter(|mention| !mention.word.is_ignored()) {
+            if let Some(address) = addresses.last_mut()
+                && let Some(last) = address.last()
+                && self.continues_address(message, last, mention)
+            {
+                address.push(mention);
+                continue;
+            }
+            addresses.push(vec![mention]);
+        }
+        addresses
+    }
+
+    /// Does `next` name a larger unit of the address ending with `last`? Only filler words
+    /// may stand between them, and never a sentence break.
+    fn continues_address(&self, message: &Prepared, last: &Mention, next: &Mention) -> bool {
+        if next.start < last.end || next.word.is_commune() {
+            return false;
+        }
+        if (last.end..next.start).any(|token| !is_chain_filler(message.tok(token))) {
+            return false;
+        }
+        if (last.end..=next.start).any(|token| message.tokens[token].sep == Sep::Sentence) {
+            return false;
+        }
+        next.word.is_district()
+            || next.word == PlaceWord::Tinh
+            || self
+                .matcher
+                .targets(next.pid)
+                .iter()
+                .any(|target| !target.is_commune())
+    }
+
+    /// The candidate claim of one address, if it names a place at all.
+    pub(super) fn address_claim(&self, message: &Prepared, address: &[&Mention]) -> Option<Claim> {
+        let head = address[0];
+        let last = address[address.len() - 1];
+        let span = message.span_text(head.start, last.end).to_owned();
+        // A bare name opening an address must look like a proper noun: "đăng ký thường
+        // trú" holds "Kỳ Thượng" in lowercase, "Tôi ở Thạch Khê" names a commune.
+        if head.word == PlaceWord::None && !head.capitalized {
+            return None;
+        }
+        let context = self.address_context(&address[1..]);
+        // Without "ở/tại" in front, a bare proper noun may be a person or a school: suggest
+        // it, do not route on it.
+        let locative = head.word != PlaceWord::None
+            || (head.start > 0 && is_locative(message.tok(head.start - 1)));
+        let mut claim = self.head_claim(head, address.len() == 1, &context, &span)?;
+        if head.fuzzy {
+            claim.confidence -= TYPO_PENALTY;
+        }
+        if !locative {
+            claim.confidence = claim.confidence.min(ROUTE_MIN - 0.1);
+        }
+        if head.fuzzy {
+            claim
+                .reasons
+                .push(reasons::typo(&span, self.matcher.key(head.pid)));
+        }
+        Some(claim)
+    }
+
+    /// The provinces and districts named after the head; districts of another province
+    /// than the one named are dropped ("Sơn Tây, Hà Nội" is not Hà Tĩnh's Sơn Tây).
+    fn address_context(&self, after_head: &[&Mention]) -> AddressContext {
+        let gazetteer = &*self.gazetteer;
+        let mut provinces: Vec<usize> = Vec::new();
+        let mut districts: Vec<usize> = Vec::new();
+        for mention in after_head {
+            for &target in self.matcher.targets(mention.pid) {
+                match target {
+                    Target::Province(index)
+                        if matches!(mention.word, PlaceWord::None | PlaceWord::Tinh)
+                            || (mention.word == PlaceWord::ThanhPho
+                                && gazetteer.provinces[index as usize].province_type
+                                    == "thanh pho") =>
+                    {
+                        provinces.push(index as usize)
+                    }
+                    Target::District(index)
+                        if mention.word == PlaceWord::None
+                            || (mention.word.is_district()
+                                && self.type_compatible(mention.word, target)) =>
+                    {
+                        districts.push(index as usize)
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if !provinces.is_empty() && !districts.is_empty() {
+            let province_keys: Vec<&str> = provinces
+                .iter()
+                .map(|&province| gazetteer.provinces[province].key.as_str())
+                .collect();
+            let kept: Vec<usize> = districts
+                .iter()
+                .copied()
+                .filter(|&district| {
+                    province_keys.contains(&gazetteer.districts[district].province_key.as_str())
+                })
+                .collect();
+            if !kept.is_empty() {
+                districts = kept;
+            }
+        }
+        AddressContext {
+            provinces,
+            districts,
+        }
+    }
+
+    /// What the head names: a commune after a commune type word, a larger unit after a
+    /// district or province type word; a bare name is a commune if it can be one.
+    fn head_claim(
+        &self,
+        head: &Mention,
+        alone: bool,
+        context: &AddressContext,
+        span: &str,
+    ) -> Option<Claim> {
+        let targets = self.matcher.targets(head.pid);
+        if head.word.is_commune() {
+            return self.commune_claim(head, targets, context, span);
+        }
+        if head.word.is_district() || head.word == PlaceWord::Tinh {
+            return self.larger_unit_claim(head, targets, &context.provinces, span);
+        }
+        // "Hà Tĩnh" alone is the province, not the former city.
+        if alone
+            && targets
+                .iter()
+                .any(|target| matches!(target, Target::Province(_)) && self.target_served(*target))
+        {
+            return None;
+        }
+        let names_larger_unit = targets
+            .iter()
+            .any(|target| !target.is_commune() && self.target_served(*target));
+        if alone && names_larger_unit {
+            return self.larger_unit_claim(head, targets, &context.provinces, span);
+        }
+        match self.commune_claim(head, targets, context, span) {
+            Some(claim) if !matches!(claim.kind, ClaimKind::Unknown) => Some(claim),
+            _ => self.larger_unit_claim(head, targets, &context.provinces, span),
+        }
+    }
+}

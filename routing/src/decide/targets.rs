@@ -1,0 +1,115 @@
+//! What the gazetteer says about a matched name's target: its province, whether the served
+//! province holds it, its type word and (for legacy communes) its former district.
+
+use super::Router;
+use crate::mentions::Target;
+use crate::text::{PlaceWord, fold};
+
+impl Router {
+    pub(super) fn unit_name(&self, unit: usize) -> &str {
+        &self.gazetteer.units()[unit].name
+    }
+
+    /// "Xã A, Phường B" for the reasons.
+    pub(super) fn unit_names(&self, units: &[usize]) -> String {
+        units
+            .iter()
+            .map(|&unit| self.unit_name(unit))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn target_province_key(&self, target: Target) -> &str {
+        let gazetteer = &*self.gazetteer;
+        match target {
+            Target::Unit(_) | Target::Legacy(_) | Target::LegacyFormer(_) | Target::Older(_) => {
+                gazetteer.province_key()
+            }
+            Target::ForeignUnit(index) => &gazetteer.foreign_units[index as usize].province_name,
+            Target::ForeignLegacy(index) => &gazetteer.foreign_legacy[index as usize].province_name,
+            Target::District(index) => &gazetteer.districts[index as usize].province_key,
+            Target::Province(index) => &gazetteer.provinces[index as usize].key,
+        }
+    }
+
+    pub(super) fn province_matches(&self, target: Target, province: usize) -> bool {
+        let gazetteer = &*self.gazetteer;
+        let wanted = &gazetteer.provinces[province];
+        match target {
+            Target::ForeignUnit(index) => {
+                gazetteer.foreign_units[index as usize].province_name == wanted.name
+            }
+            Target::ForeignLegacy(index) => {
+                gazetteer.foreign_legacy[index as usize].province_name == wanted.name
+            }
+            _ => self.target_province_key(target) == wanted.key,
+        }
+    }
+
+    pub(super) fn target_served(&self, target: Target) -> bool {
+        match target {
+            Target::Unit(_) | Target::Legacy(_) | Target::LegacyFormer(_) | Target::Older(_) => {
+                true
+            }
+            Target::ForeignUnit(_) | Target::ForeignLegacy(_) => false,
+            Target::District(index) => self.gazetteer.districts[index as usize].served,
+            Target::Province(index) => self.gazetteer.provinces[index as usize].served,
+        }
+    }
+
+    pub(super) fn target_province_name(&self, target: Target) -> &str {
+        let gazetteer = &*self.gazetteer;
+        match target {
+            Target::ForeignUnit(index) => &gazetteer.foreign_units[index as usize].province_name,
+            Target::ForeignLegacy(index) => &gazetteer.foreign_legacy[index as usize].province_name,
+            Target::District(index) => &gazetteer.districts[index as usize].province_name,
+            Target::Province(index) => &gazetteer.provinces[index as usize].name,
+            _ => gazetteer.province_name(),
+        }
+    }
+
+    /// Folded type word of a target.
+    fn target_type(&self, target: Target) -> PlaceWord {
+        let gazetteer = &*self.gazetteer;
+        let folded_type = match target {
+            Target::Unit(index) => fold(&gazetteer.units()[index as usize].unit_type),
+            Target::ForeignUnit(index) => fold(&gazetteer.foreign_units[index as usize].unit_type),
+            Target::Legacy(index) | Target::LegacyFormer(index) => {
+                fold(&gazetteer.legacy_units()[index as usize].unit_type)
+            }
+            Target::ForeignLegacy(index) => {
+                fold(&gazetteer.foreign_legacy[index as usize].unit_type)
+            }
+            Target::Older(index) => gazetteer.older[index as usize].unit_type.clone(),
+            Target::District(index) => gazetteer.districts[index as usize].district_type.clone(),
+            Target::Province(index) => gazetteer.provinces[index as usize].province_type.clone(),
+        };
+        PlaceWord::from_unit_type(&folded_type)
+    }
+
+    /// Does the type word written in front of a name fit the target ("phường" before a xã
+    /// does not)? No type word fits anything.
+    pub(super) fn type_compatible(&self, word: PlaceWord, target: Target) -> bool {
+        if word == PlaceWord::None {
+            return true;
+        }
+        let target_type = self.target_type(target);
+        // Older ascii keys sometimes carry no type: accept them.
+        target_type == PlaceWord::None || target_type == word
+    }
+
+    /// District (key, folded type) of a legacy-era target of the served province.
+    pub(super) fn target_district(&self, target: Target) -> Option<(&str, &str)> {
+        match target {
+            Target::Legacy(index) | Target::LegacyFormer(index) => {
+                let legacy = &self.gazetteer.legacy_units()[index as usize];
+                Some((&legacy.district_key, &legacy.district_type))
+            }
+            Target::Older(index) => {
+                let older = &self.gazetteer.older[index as usize];
+                Some((&older.district_key, &older.district_type))
+            }
+            _ => None,
+        }
+    }
+}
