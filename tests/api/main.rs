@@ -7,6 +7,7 @@ mod deadlines;
 mod feedback_api;
 mod feedback_form;
 mod inbox;
+mod intake;
 mod outbound;
 mod service;
 mod settings;
