@@ -11,6 +11,7 @@ mod intake;
 mod outbound;
 mod service;
 mod settings;
+mod signatures;
 mod storage;
 mod tracking;
 mod webhooks_facebook;
