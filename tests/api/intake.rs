@@ -539,8 +539,8 @@ on_both_backends! {
     }
 }
 
-/// PostgreSQL: two instances on one database split the events (SKIP LOCKED); batches longer than a run (256)
-/// are applied in several runs. Every message lands once, every acknowledgement reaches the fake once.
+/// PostgreSQL: two instances on one database split the events (SKIP LOCKED), each applying a batch longer than
+/// a run (256) in several runs. Every message lands once; every acknowledgement reaches the fake once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_batches_over_a_run_on_two_instances_land_each_message_once() {
     let Some(test_db) = crate::helpers::TestDb::fresh(Backend::Postgres).await else {
@@ -552,7 +552,7 @@ async fn postgres_batches_over_a_run_on_two_instances_land_each_message_once() {
         start_channel_app(test_db.clone(), Backend::Postgres, fakes.clone(), &[]),
         start_channel_app(test_db.clone(), Backend::Postgres, fakes.clone(), &[]),
     );
-    const BODIES: usize = 3;
+    const BODIES: usize = 2;
     const PER_BODY: usize = 300;
     let bodies: Vec<String> = (0..BODIES)
         .map(|body| {
@@ -570,18 +570,28 @@ async fn postgres_batches_over_a_run_on_two_instances_land_each_message_once() {
             )
         })
         .collect();
-    // Each body is stored in one statement and so taken as one batch of 300 (unless the two instances split
-    // it); the bodies go to both instances at once.
-    let posts = bodies.iter().enumerate().map(|(i, body)| {
-        if i % 2 == 0 {
-            a.post_facebook(body)
-        } else {
-            b.post_facebook(body)
-        }
-    });
-    for response in futures_util::future::join_all(posts).await {
-        assert_eq!(response.status(), 200);
+    // Each body is stored by one statement. Instance A takes the first as one batch; while A holds it
+    // (locked for its transaction) the second arrives and B, released then, skips A's rows and takes it.
+    let held_b = b.hold_intake().await;
+    {
+        let _held_a = a.hold_intake().await;
+        assert_eq!(a.post_facebook(&bodies[0]).await.status(), 200);
     }
+    eventually("instance A holds its batch", || async {
+        let locks =
+            a.db.query_one_raw(sea_orm::Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT COUNT(*) AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
+                 WHERE c.relname = 'inbound_events' AND l.mode = 'RowShareLock'",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        locks.try_get::<i64>("", "n").unwrap() > 0 || a.pending_events().await == 0
+    })
+    .await;
+    assert_eq!(b.post_facebook(&bodies[1]).await.status(), 200);
+    drop(held_b);
     a.processed().await;
 
     let total = BODIES * PER_BODY;
