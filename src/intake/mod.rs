@@ -96,6 +96,11 @@ impl Intake {
 }
 
 impl Intake {
+    /// Holds off intake passes while the guard lives (the worker waits; events gather): maintenance and tests.
+    pub async fn hold(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.pass.lock().await
+    }
+
     /// Webhook events not yet turned into tickets: spooled ones and stored unprocessed ones.
     pub async fn pending(&self) -> Result<u64, sea_orm::DbErr> {
         crate::spool::inbound::pending(&self.db.read, self.db.spool.is_some()).await

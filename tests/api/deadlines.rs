@@ -1,8 +1,7 @@
 //! Deadlines: every new ticket is due when its legal track says, on Vietnam's working-day calendar; the tracks'
 //! clocks are settings checked at start-up.
-use chrono::{DateTime, Duration, FixedOffset, NaiveTime, Utc};
+use chrono::{Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, Utc, Weekday};
 use phananh::config::Settings;
-use phananh::deadlines::Calendar;
 use phananh::http::Application;
 use sea_orm::EntityTrait;
 use serde_json::json;
@@ -14,14 +13,6 @@ fn vietnam() -> FixedOffset {
     FixedOffset::east_opt(7 * 3600).unwrap()
 }
 
-fn bundled_calendar() -> Calendar {
-    Calendar::load(
-        &repo_path("config/calendar/days.csv"),
-        NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
-    )
-    .unwrap()
-}
-
 impl TestApp {
     async fn only_ticket(&self) -> entity::tickets::Model {
         let mut tickets = entity::tickets::Entity::find().all(&self.db).await.unwrap();
@@ -30,16 +21,72 @@ impl TestApp {
     }
 }
 
-/// Working days strictly after the local day of `from`, up to and including the local day of `to`.
-fn working_days_between(calendar: &Calendar, from: DateTime<Utc>, to: DateTime<Utc>) -> usize {
-    let first = from.with_timezone(&vietnam()).date_naive();
-    let last = to.with_timezone(&vietnam()).date_naive();
-    first
-        .iter_days()
-        .skip(1)
-        .take_while(|d| *d <= last)
-        .filter(|d| calendar.is_working_day(*d))
-        .count()
+/// A calendar of the test's own, around today: the next three weekdays are days off and the next Saturday is a
+/// make-up working day. Written where `deadlines.calendar_file` reads it at start-up.
+struct TestCalendar {
+    days_off: Vec<NaiveDate>,
+    make_up: NaiveDate,
+}
+
+impl TestCalendar {
+    fn around(today: NaiveDate) -> TestCalendar {
+        let days_off: Vec<NaiveDate> = today
+            .iter_days()
+            .skip(1)
+            .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
+            .take(3)
+            .collect();
+        let make_up = today
+            .iter_days()
+            .skip(1)
+            .find(|d| d.weekday() == Weekday::Sat)
+            .unwrap();
+        TestCalendar { days_off, make_up }
+    }
+
+    fn csv(&self) -> String {
+        let mut csv = String::from("date,kind,name,source\n");
+        for day in &self.days_off {
+            csv.push_str(&format!("{day},holiday,test day off,this test\n"));
+        }
+        csv.push_str(&format!(
+            "{},workday,test make-up Saturday,this test\n",
+            self.make_up
+        ));
+        csv
+    }
+
+    /// The `n`th working day after `received` (not counted): Monday to Friday except the days off, and the
+    /// make-up Saturday. Counted here, independently of the app's calendar code.
+    fn nth_working_day_after(&self, received: NaiveDate, n: usize) -> NaiveDate {
+        received
+            .iter_days()
+            .skip(1)
+            .filter(|d| {
+                *d == self.make_up
+                    || (!matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+                        && !self.days_off.contains(d))
+            })
+            .nth(n - 1)
+            .unwrap()
+    }
+}
+
+/// An app that counts working days on `TestCalendar` (the app reads the file when it starts).
+async fn app_on_a_test_calendar(backend: Backend) -> Option<TestApp> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("days.csv");
+    let today = Utc::now().with_timezone(&vietnam()).date_naive();
+    std::fs::write(&file, TestCalendar::around(today).csv()).unwrap();
+    let file = file.display().to_string();
+    crate::helpers::spawn_app_with(
+        backend,
+        crate::helpers::AppOptions {
+            env: &[("DEADLINES__CALENDAR_FILE", file.as_str())],
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 on_both_backends! {
@@ -75,6 +122,7 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    spawn = app_on_a_test_calendar;
     async fn a_citizen_request_is_due_at_office_close_on_the_tenth_working_day(app) {
         let response = app
             .post_feedback_json(json!({"text": "Xin hỏi thủ tục đăng ký thường trú ở xã Toàn Lưu"}))
@@ -82,12 +130,14 @@ on_both_backends! {
         assert_eq!(response.status(), 201);
         let ticket = app.only_ticket().await;
         assert_eq!(ticket.legal_track.as_deref(), Some("citizen_request"));
-        let due = ticket.due_at.unwrap();
-        let calendar = bundled_calendar();
-        let local_due = due.with_timezone(&vietnam());
-        assert_eq!(local_due.time(), NaiveTime::from_hms_opt(17, 0, 0).unwrap());
-        assert!(calendar.is_working_day(local_due.date_naive()), "due on a working day: {local_due}");
-        assert_eq!(working_days_between(&calendar, ticket.created_at, due), 10);
+        let received = ticket.created_at.with_timezone(&vietnam()).date_naive();
+        let calendar = TestCalendar::around(received);
+        let expected = calendar.nth_working_day_after(received, 10);
+        let weekdays_only = TestCalendar { days_off: Vec::new(), make_up: received }.nth_working_day_after(received, 10);
+        assert_ne!(expected, weekdays_only, "the calendar's days off and make-up day change the deadline");
+        let local_due = ticket.due_at.unwrap().with_timezone(&vietnam());
+        assert_eq!(local_due.date_naive(), expected, "the tenth working day on the configured calendar");
+        assert_eq!(local_due.time(), NaiveTime::from_hms_opt(17, 0, 0).unwrap(), "at office close");
     }
 }
 

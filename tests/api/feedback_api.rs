@@ -118,12 +118,68 @@ on_both_backends! {
 on_both_backends! {
     async fn injection_in_text_is_stored_as_text_and_escaped_on_pages(app) {
         let nasty = "'); DROP TABLE tickets; -- <script>alert(1)</script>";
+        let raw_tag = "<script>alert(1)</script>";
         let response = app.post_feedback_json(json!({"text": nasty})).await;
         assert_eq!(response.status(), 201);
+        let created: Value = response.json().await.unwrap();
+        let code = created["tracking_code"].as_str().unwrap().to_owned();
         assert_eq!(app.ticket_count().await, 1);
-        use sea_orm::EntityTrait;
+        use sea_orm::{ActiveModelTrait, EntityTrait, Set};
         let message = entity::ticket_messages::Entity::find().one(&app.db).await.unwrap().unwrap();
         assert_eq!(message.body, nasty);
+
+        // The form shows a citizen's text again when another field is refused: as text, not as markup.
+        let (token, _) = app.open_form("").await;
+        let refused = app
+            .submit_form(&[("csrf_token", token.as_str()), ("text", nasty), ("phone", "abc")])
+            .await;
+        assert_eq!(refused.status(), 422);
+        let html = refused.text().await.unwrap();
+        assert!(!html.contains(raw_tag), "the text is escaped on the form page:\n{html}");
+        let shown = {
+            let doc = scraper::Html::parse_document(&html);
+            let textarea = scraper::Selector::parse("textarea#text").unwrap();
+            doc.select(&textarea).next().expect("the text field").text().collect::<String>()
+        };
+        assert_eq!(shown, nasty, "and shown back whole");
+
+        // The public tracking page shows the ticket's public replies: a reply carrying such text is text too.
+        let ticket = entity::tickets::Entity::find().one(&app.db).await.unwrap().unwrap();
+        entity::ticket_messages::ActiveModel {
+            ticket_id: Set(ticket.id),
+            direction: Set("out".into()),
+            channel: Set("form".into()),
+            provider_message_id: Set(None),
+            body: Set(nasty.into()),
+            original_body: Set(None),
+            attachments: Set(None),
+            lat: Set(None),
+            lon: Set(None),
+            language: Set(Some("vi".into())),
+            language_confidence: Set(None),
+            language_method: Set(None),
+            officer_id: Set(None),
+            public: Set(true),
+            removed: Set(false),
+            hidden: Set(false),
+            edited_at: Set(None),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        let page = app.client.get(app.url(&format!("/track/{code}"))).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(!html.contains(raw_tag), "the reply is escaped on the tracking page:\n{html}");
+        let replies: Vec<String> = {
+            let doc = scraper::Html::parse_document(&html);
+            let reply = scraper::Selector::parse("ol.replies li p").unwrap();
+            doc.select(&reply).map(|p| p.text().collect()).collect()
+        };
+        assert_eq!(replies, [nasty]);
+        assert_eq!(app.ticket_count().await, 1, "the refused form made no ticket");
     }
 }
 

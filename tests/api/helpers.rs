@@ -7,9 +7,41 @@ use phananh::domain::TrackingCode;
 use phananh::http::{Application, Overrides};
 use phananh::intake::CodeSource;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub fn repo_path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// Whether this run is CI's: `CI` set to anything but empty, `0` or `false` (`CI=true`, `CI=1`). There a missing
+/// PostgreSQL fails the PostgreSQL tests instead of skipping them.
+pub fn in_ci() -> bool {
+    std::env::var("CI")
+        .is_ok_and(|v| !matches!(v.trim().to_ascii_lowercase().as_str(), "" | "0" | "false"))
+}
+
+/// Appends `line` to the run's test summary (`target/tmp/test-summary.log`), which `.ci/run` clears before
+/// `cargo test` and counts after it: `cargo test` hides what passing tests print, so a skip would go unseen.
+pub fn record_in_summary(line: &str) {
+    use std::io::Write;
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-summary.log");
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut file| file.write_all(format!("{line}\n").as_bytes()));
+    if let Err(err) = written {
+        eprintln!("cannot write the test summary {}: {err}", path.display());
+    }
+}
+
+/// The running test's name as libtest gives it (its thread's name), for the summary.
+fn current_test() -> String {
+    std::thread::current()
+        .name()
+        .unwrap_or("unnamed test")
+        .to_owned()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,14 +77,15 @@ impl TestDb {
                     .sqlx_logging(false);
                 let admin = match Database::connect(options).await {
                     Ok(conn) => conn,
-                    Err(err) if std::env::var("CI").as_deref() != Ok("true") => {
+                    Err(err) if !in_ci() => {
                         eprintln!(
-                            "SKIPPED (PostgreSQL unreachable at {admin_url}: {err}); set PHANANH_TEST_POSTGRES_URL or CI=true"
+                            "SKIPPED (PostgreSQL unreachable at {admin_url}: {err}); set PHANANH_TEST_POSTGRES_URL, or CI=1 to fail instead"
                         );
+                        record_in_summary(&format!("postgres skipped {}", current_test()));
                         return None;
                     }
                     Err(err) => {
-                        panic!("CI=true and PostgreSQL is unreachable at {admin_url}: {err}")
+                        panic!("CI is set and PostgreSQL is unreachable at {admin_url}: {err}")
                     }
                 };
                 let name = format!(
@@ -63,6 +96,7 @@ impl TestDb {
                     .execute_unprepared(&format!("CREATE DATABASE {name}"))
                     .await
                     .expect("create test database");
+                record_in_summary(&format!("postgres ran {}", current_test()));
                 let mut url = url::Url::parse(&admin_url).expect("postgres url");
                 url.set_path(&name);
                 Some(TestDb {
@@ -74,8 +108,15 @@ impl TestDb {
     }
 }
 
-/// The settings a test app runs with: the bundled defaults, a free port, the test's database, and `extra`
-/// environment overrides (`("FORM__RATE_LIMIT_PER_MINUTE", "3")`).
+/// The settings keys of every outside API the app may call.
+pub const OUTSIDE_APIS: [&str; 3] = ["ZALO__API_BASE", "ZALO__OAUTH_BASE", "FACEBOOK__GRAPH_BASE"];
+
+/// Where settings built outside `start_on` send outside calls: a closed local port, never the real platforms.
+const NOWHERE: &str = "http://127.0.0.1:9";
+
+/// The settings a test app runs with: the bundled defaults, a free port, the test's database, every outside API
+/// on this machine (`extra` names the test's own fakes; else a closed port), and `extra` environment overrides
+/// (`("FORM__RATE_LIMIT_PER_MINUTE", "3")`).
 pub fn test_settings(db_url: &str, extra: &[(&str, &str)]) -> Settings {
     let mut env = vec![
         ("PHANANH__SERVER__BIND".to_owned(), "127.0.0.1:0".to_owned()),
@@ -94,12 +135,75 @@ pub fn test_settings(db_url: &str, extra: &[(&str, &str)]) -> Settings {
             "1000".to_owned(),
         ),
     ];
+    for key in OUTSIDE_APIS {
+        if !extra.iter().any(|(k, _)| *k == key) {
+            env.push((format!("PHANANH__{key}"), NOWHERE.to_owned()));
+        }
+    }
     env.extend(
         extra
             .iter()
             .map(|(k, v)| (format!("PHANANH__{k}"), (*v).to_owned())),
     );
-    Settings::load_from(&repo_path("config/default.toml"), env).expect("test settings")
+    let settings =
+        Settings::load_from(&repo_path("config/default.toml"), env).expect("test settings");
+    for base in [
+        &settings.zalo.api_base,
+        &settings.zalo.oauth_base,
+        &settings.facebook.graph_base,
+    ] {
+        assert!(
+            base.starts_with("http://127.0.0.1:"),
+            "a test app would call {base}: point it at a local fake"
+        );
+    }
+    settings
+}
+
+/// Local fakes of Zalo (API and OAuth) and of the Graph API that a test app calls instead of the platforms.
+/// Each has a tripwire: any call no test mounted a mock for is answered 500, and when the last handle of the
+/// fake goes (the app stops or the test ends) the test fails, listing every call received with its path.
+#[derive(Clone)]
+pub struct Fakes {
+    pub zalo: Arc<MockServer>,
+    pub graph: Arc<MockServer>,
+}
+
+impl Fakes {
+    /// Fakes with nothing but the tripwire: the app may call neither platform.
+    pub async fn tripwires() -> Fakes {
+        let fakes = Fakes {
+            zalo: Arc::new(fake_server().await),
+            graph: Arc::new(fake_server().await),
+        };
+        for (server, platform) in [(&fakes.zalo, "Zalo"), (&fakes.graph, "the Graph API")] {
+            Mock::given(any())
+                .respond_with(ResponseTemplate::new(500).set_body_string("tripwire"))
+                .with_priority(u8::MAX)
+                .expect(0)
+                .named(format!(
+                    "TRIPWIRE: the app called {platform} and this test fakes no such call (requests below)"
+                ))
+                .mount(server)
+                .await;
+        }
+        fakes
+    }
+
+    /// The settings that send the app's outside calls here.
+    pub fn env(&self) -> Vec<(String, String)> {
+        vec![
+            ("ZALO__API_BASE".into(), self.zalo.uri()),
+            ("ZALO__OAUTH_BASE".into(), self.zalo.uri()),
+            ("FACEBOOK__GRAPH_BASE".into(), self.graph.uri()),
+        ]
+    }
+}
+
+/// A fake server of this test's own (not from wiremock's pool, which hands a server to the next test while an
+/// app that ended may still be calling it).
+pub async fn fake_server() -> MockServer {
+    MockServer::builder().start().await
 }
 
 pub struct TestApp {
@@ -107,7 +211,11 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub client: reqwest::Client,
     pub state: actix_web::web::Data<phananh::web::AppState>,
+    /// What the app calls instead of Zalo and the Graph API.
+    pub fakes: Fakes,
     server: actix_web::dev::ServerHandle,
+    /// The app's run until stopped: its end means the outbox worker finished what it had in flight.
+    running: tokio::sync::Mutex<Option<tokio::task::JoinHandle<std::io::Result<()>>>>,
     _test_db: Arc<TestDb>,
 }
 
@@ -115,6 +223,8 @@ pub struct TestApp {
 pub struct AppOptions<'a> {
     pub env: &'a [(&'a str, &'a str)],
     pub tracking_codes: Option<CodeSource>,
+    /// The test's own fakes of the platforms; by default, tripwires only.
+    pub fakes: Option<Fakes>,
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
@@ -128,7 +238,18 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions<'_>) -> Option
 
 /// Starts an app on an existing test database (a restart, or a second instance).
 pub async fn start_on(test_db: Arc<TestDb>, _backend: Backend, options: AppOptions<'_>) -> TestApp {
-    let settings = test_settings(&test_db.url, options.env);
+    let fakes = match options.fakes {
+        Some(fakes) => fakes,
+        None => Fakes::tripwires().await,
+    };
+    let mut env = fakes.env();
+    env.retain(|(key, _)| !options.env.iter().any(|(k, _)| k == key));
+    let env: Vec<(&str, &str)> = env
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .chain(options.env.iter().copied())
+        .collect();
+    let settings = test_settings(&test_db.url, &env);
     let app = Application::build_with(
         settings,
         Overrides {
@@ -140,7 +261,7 @@ pub async fn start_on(test_db: Arc<TestDb>, _backend: Backend, options: AppOptio
     let address = format!("http://127.0.0.1:{}", app.port());
     let server = app.server_handle();
     let state = app.state.clone();
-    tokio::spawn(app.run_until_stopped());
+    let running = tokio::spawn(app.run_until_stopped());
     let db = Database::connect(test_db.url.clone())
         .await
         .expect("test db connection");
@@ -149,7 +270,9 @@ pub async fn start_on(test_db: Arc<TestDb>, _backend: Backend, options: AppOptio
         db,
         client: client(),
         state,
+        fakes,
         server,
+        running: tokio::sync::Mutex::new(Some(running)),
         _test_db: test_db,
     }
 }
@@ -168,9 +291,41 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
-    pub async fn stop(self) -> Arc<TestDb> {
+    /// Stops the app as a signal would, and waits until its outbox worker has finished the sends in flight.
+    /// The test's database connection stays usable.
+    pub async fn shut_down(&self) {
         self.server.stop(true).await;
+        if let Some(running) = self.running.lock().await.take() {
+            running
+                .await
+                .expect("the app's run")
+                .expect("the app stopped cleanly");
+        }
+    }
+
+    /// Stops the app (see `shut_down`) and hands back its database for a restart. Its fakes' tripwires are
+    /// checked now unless the test holds the fakes for the next start.
+    pub async fn stop(self) -> Arc<TestDb> {
+        self.shut_down().await;
         self._test_db
+    }
+
+    /// Holds the intake worker off until the guard is dropped: events acknowledged meanwhile are applied
+    /// together, in one batch, as after a burst.
+    pub async fn hold_intake(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.state.intake.hold().await
+    }
+
+    /// The app's `/metrics` text.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text")
     }
 
     pub async fn ticket_count(&self) -> u64 {
@@ -221,10 +376,24 @@ impl TestApp {
     }
 }
 
-/// Runs the test body on SQLite and, in its own test, on PostgreSQL. `spawn = path;` picks another app builder.
+/// Runs the test body on SQLite and, in its own test, on PostgreSQL. `spawn = path;` picks another app builder;
+/// `own_process;` first runs each test again alone in a process of its own (see `in_own_process`), for tests
+/// that read the app's metrics.
 #[macro_export]
 macro_rules! on_both_backends {
+    (own_process; spawn = $spawn:path; async fn $name:ident($app:ident) $body:block) => {
+        $crate::on_both_backends! { @tests [own] $spawn; $name($app) $body }
+    };
+    (own_process; async fn $name:ident($app:ident) $body:block) => {
+        $crate::on_both_backends! { @tests [own] $crate::helpers::spawn_app; $name($app) $body }
+    };
     (spawn = $spawn:path; async fn $name:ident($app:ident) $body:block) => {
+        $crate::on_both_backends! { @tests [] $spawn; $name($app) $body }
+    };
+    (async fn $name:ident($app:ident) $body:block) => {
+        $crate::on_both_backends! { @tests [] $crate::helpers::spawn_app; $name($app) $body }
+    };
+    (@tests [$($own:ident)?] $spawn:path; $name:ident($app:ident) $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -234,20 +403,77 @@ macro_rules! on_both_backends {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
+                $( $crate::on_both_backends!(@$own "sqlite"); )?
                 body($spawn(Backend::Sqlite).await.expect("sqlite app")).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
+                $( $crate::on_both_backends!(@$own "postgres"); )?
                 if let Some(app) = $spawn(Backend::Postgres).await {
                     body(app).await;
                 }
             }
         }
     };
-    (async fn $name:ident($app:ident) $body:block) => {
-        $crate::on_both_backends! { spawn = $crate::helpers::spawn_app; async fn $name($app) $body }
+    (@own $test:literal) => {
+        if !$crate::helpers::in_own_process(concat!(module_path!(), "::", $test)).await {
+            return;
+        }
     };
+}
+
+/// The metrics recorder is one per process, shared by every test running in it: counts read there may be
+/// another test's. So a test that reads metrics runs again alone in a child process of this test binary, where
+/// every count is its own. `path` is the test's path (`module_path!()` and its name). Returns `true` in the
+/// child, which runs the test; `false` in the parent, which has asserted that the child ran it and passed.
+pub async fn in_own_process(path: &str) -> bool {
+    const CHILD: &str = "PHANANH_TEST_OWN_PROCESS";
+    // libtest names tests without the crate: `api::storage::x` is `storage::x`.
+    let name = path
+        .split_once("::")
+        .map_or(path, |(_, rest)| rest)
+        .to_owned();
+    if std::env::var(CHILD).is_ok_and(|running| running == name) {
+        return true;
+    }
+    let output = tokio::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args([name.as_str(), "--exact", "--test-threads=1"])
+        .env(CHILD, &name)
+        .output()
+        .await
+        .expect("the test in its own process");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains("test result: ok. 1 passed"),
+        "{name} in a process of its own did not pass alone:\n{stdout}\n{stderr}"
+    );
+    false
+}
+
+/// The value of the metric `name` whose labels include `labels`, summed over the matching series, from the
+/// Prometheus text; 0 when there is none.
+pub fn metric(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| {
+            let (series, value) = line.rsplit_once(' ')?;
+            let (metric_name, label_text) = match series.split_once('{') {
+                Some((n, rest)) => (n, rest.strip_suffix('}')?),
+                None => (series, ""),
+            };
+            if metric_name != name {
+                return None;
+            }
+            let all = labels.iter().all(|(k, v)| {
+                label_text
+                    .split(',')
+                    .any(|pair| pair == format!("{k}=\"{v}\""))
+            });
+            all.then(|| value.parse::<f64>().ok()).flatten()
+        })
+        .sum()
 }
 
 /// The display form (`XXXX-XXXX-XXXX`) of a stored tracking code.

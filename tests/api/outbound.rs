@@ -11,7 +11,7 @@ use sea_orm::{
     TransactionTrait,
 };
 use serde_json::{Value, json};
-use wiremock::matchers::{any, body_json, body_partial_json, header, method, path, query_param};
+use wiremock::matchers::{body_json, body_partial_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use entity::{channel_accounts, contact_identities, contacts, outbox, ticket_messages, tickets};
@@ -19,7 +19,7 @@ use phananh::domain::{Channel, TrackingCode};
 use phananh::outbound::receipts::{self, Echo};
 use phananh::outbound::{self, NewOutbound, OutboundKind, Payload, state};
 
-use crate::helpers::{AppOptions, Backend, TestApp, TestDb, start_on};
+use crate::helpers::{AppOptions, Backend, Fakes, TestApp, TestDb, start_on};
 
 const ZALO_APP_ID: &str = "4143457341523540060";
 const ZALO_APP_SECRET: &str = "zalo-app-secret";
@@ -30,8 +30,15 @@ const PAGE_ID: &str = "1122334455";
 const PAGE_TOKEN: &str = "page-token-1";
 
 /// Runs the body on SQLite and, when PostgreSQL answers, on PostgreSQL (the body returns early when it does not).
+/// `own_process;`: each in a process of its own, for tests that read metrics (`helpers::in_own_process`).
 macro_rules! on_both {
+    (own_process; async fn $name:ident($backend:ident) $body:block) => {
+        on_both! { @tests [own] $name($backend) $body }
+    };
     (async fn $name:ident($backend:ident) $body:block) => {
+        on_both! { @tests [] $name($backend) $body }
+    };
+    (@tests [$($own:ident)?] $name:ident($backend:ident) $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -40,13 +47,20 @@ macro_rules! on_both {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
+                $( on_both!(@$own "sqlite"); )?
                 body(Backend::Sqlite).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
+                $( on_both!(@$own "postgres"); )?
                 body(Backend::Postgres).await;
             }
+        }
+    };
+    (@own $test:literal) => {
+        if !crate::helpers::in_own_process(concat!(module_path!(), "::", $test)).await {
+            return;
         }
     };
 }
@@ -55,38 +69,30 @@ macro_rules! on_both {
 struct World {
     app: TestApp,
     db_url: String,
-    zalo: MockServer,
-    graph: MockServer,
+    zalo: Arc<MockServer>,
+    graph: Arc<MockServer>,
+    fakes: Fakes,
     backend: Backend,
     extra: Vec<(String, String)>,
 }
 
 impl World {
     async fn start(backend: Backend, extra: &[(&str, &str)]) -> Option<World> {
-        let zalo = MockServer::start().await;
-        let graph = MockServer::start().await;
-        for server in [&zalo, &graph] {
-            // Anything no test announced: counted, and a failure at the end.
-            Mock::given(any())
-                .respond_with(ResponseTemplate::new(500))
-                .with_priority(u8::MAX)
-                .expect(0)
-                .named("an unexpected call")
-                .mount(server)
-                .await;
-        }
+        // Anything no test announced hits the fakes' tripwires: counted, and a failure at the end.
+        let fakes = Fakes::tripwires().await;
         let test_db = Arc::new(TestDb::fresh(backend).await?);
         let extra: Vec<(String, String)> = extra
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         let db_url = test_db.url.clone();
-        let app = start_app(test_db, backend, &zalo, &graph, &extra).await;
+        let app = start_app(test_db, backend, &fakes, &extra).await;
         Some(World {
             app,
             db_url,
-            zalo,
-            graph,
+            zalo: fakes.zalo.clone(),
+            graph: fakes.graph.clone(),
+            fakes,
             backend,
             extra,
         })
@@ -99,16 +105,18 @@ impl World {
             db_url,
             zalo,
             graph,
+            fakes,
             backend,
             extra,
         } = self;
         let test_db = app.stop().await;
-        let app = start_app(test_db, backend, &zalo, &graph, &extra).await;
+        let app = start_app(test_db, backend, &fakes, &extra).await;
         World {
             app,
             db_url,
             zalo,
             graph,
+            fakes,
             backend,
             extra,
         }
@@ -122,22 +130,39 @@ impl World {
         self.zalo.verify().await;
         self.graph.verify().await;
     }
+
+    /// Checks the fakes' counts once nothing more can reach them: no row is left `pending` or `sending`, and the
+    /// app has stopped, its outbox worker having finished any pass in flight. A worker that sent anything twice
+    /// has done so by then.
+    async fn finish(&self) {
+        let open: Vec<(i32, String)> = outbox::Entity::find()
+            .all(self.db())
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|row| row.state == state::PENDING || row.state == state::SENDING)
+            .map(|row| (row.id, row.state))
+            .collect();
+        assert!(open.is_empty(), "rows still to be sent: {open:?}");
+        self.app.shut_down().await;
+        self.verify().await;
+    }
 }
 
 async fn start_app(
     test_db: Arc<TestDb>,
     backend: Backend,
-    zalo: &MockServer,
-    graph: &MockServer,
+    fakes: &Fakes,
     extra: &[(String, String)],
 ) -> TestApp {
-    let env = fakes_env(zalo, graph, extra);
+    let env = fakes_env(fakes, extra);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     start_on(
         test_db,
         backend,
         AppOptions {
             env: &env,
+            fakes: Some(fakes.clone()),
             ..Default::default()
         },
     )
@@ -145,23 +170,17 @@ async fn start_app(
 }
 
 /// Settings overrides that point the outbound worker at the fakes, with short backoff and polling.
-fn fakes_env(
-    zalo: &MockServer,
-    graph: &MockServer,
-    extra: &[(String, String)],
-) -> Vec<(String, String)> {
-    let mut env: Vec<(String, String)> = vec![
-        ("ZALO__API_BASE".into(), zalo.uri()),
-        ("ZALO__OAUTH_BASE".into(), zalo.uri()),
+fn fakes_env(fakes: &Fakes, extra: &[(String, String)]) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = fakes.env();
+    env.extend([
         ("ZALO__APP_ID".into(), ZALO_APP_ID.into()),
         ("ZALO__APP_SECRET".into(), ZALO_APP_SECRET.into()),
-        ("FACEBOOK__GRAPH_BASE".into(), graph.uri()),
         ("FACEBOOK__GRAPH_VERSION".into(), "v25.0".into()),
         ("OUTBOUND__BACKOFF_BASE_MS".into(), "20".into()),
         ("OUTBOUND__BACKOFF_MAX_SECS".into(), "1".into()),
         ("OUTBOUND__POLL_INTERVAL_MS".into(), "25".into()),
         ("OUTBOUND__HTTP_TIMEOUT_SECS".into(), "5".into()),
-    ];
+    ]);
     env.extend(extra.iter().cloned());
     env
 }
@@ -343,11 +362,6 @@ async fn settled(db: &DatabaseConnection, id: i32, want: &str) -> outbox::Model 
     panic!("outbox #{id} never became {want}: {last:?}");
 }
 
-/// Gives a wrongly-retrying worker the time to call again before the fakes count.
-async fn quiet_period() {
-    tokio::time::sleep(Duration::from_millis(400)).await;
-}
-
 fn zalo_ok(message_id: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(
         json!({"error": 0, "message": "Success", "data": {"message_id": message_id}}),
@@ -396,8 +410,7 @@ on_both! {
         assert_eq!(row.provider_message_id.as_deref(), Some("zmsg-out-1"));
         assert_eq!(row.attempts, 1);
         assert!(row.sent_at.is_some() && row.last_error.is_none());
-        quiet_period().await;
-        world.verify().await;
+        world.finish().await;
     }
 }
 
@@ -444,8 +457,7 @@ on_both! {
         let row = settled(db, id, state::SENT).await;
         assert_eq!(row.attempts, 3);
         assert_eq!(row.provider_message_id.as_deref(), Some("zmsg-out-3"));
-        quiet_period().await;
-        world.verify().await;
+        world.finish().await;
     }
 }
 
@@ -464,8 +476,7 @@ on_both! {
         let row = settled(db, id, state::UNDELIVERABLE).await;
         assert_eq!(row.last_error.as_deref(), Some("Zalo -230: the citizen has not interacted with the OA in 7 days"));
         assert_eq!(row.attempts, 1);
-        quiet_period().await;
-        world.verify().await;
+        world.finish().await;
     }
 }
 
@@ -548,8 +559,7 @@ on_both! {
         let stored = channel_accounts::Entity::find_by_id(oa).one(db).await.unwrap().unwrap();
         let expires = stored.token_expires_at.unwrap() - Utc::now();
         assert!(expires > chrono::Duration::hours(24) && expires <= chrono::Duration::hours(25), "{expires}");
-        quiet_period().await;
-        world.verify().await;
+        world.finish().await;
     }
 }
 
@@ -580,8 +590,7 @@ on_both! {
         settled(db, second, state::SENT).await;
         let stored = channel_accounts::Entity::find_by_id(oa).one(db).await.unwrap().unwrap();
         assert_eq!(stored.refresh_token.as_deref(), Some("zalo-refresh-2"));
-        quiet_period().await;
-        world.verify().await;
+        world.finish().await;
     }
 }
 
@@ -620,10 +629,9 @@ on_both! {
 
         let row = settled(world.db(), id, state::UNKNOWN).await;
         assert!(row.last_error.unwrap().contains("not resent"));
-        quiet_period().await;
+        // The app stopped, its worker done: the row stayed unknown and the fakes' tripwires saw no call at all.
+        world.finish().await;
         assert_eq!(outbox::Entity::find_by_id(id).one(world.db()).await.unwrap().unwrap().state, state::UNKNOWN);
-        // The catch-all of each fake expects no call at all.
-        world.verify().await;
     }
 }
 
@@ -757,8 +765,7 @@ on_both! {
             "message": {"text": "Bạn đánh giá thế nào?", "quick_replies": quick},
             "metadata": id.to_string(),
         }));
-        quiet_period().await;
-        world.verify().await;
+        world.finish().await;
     }
 }
 
@@ -774,9 +781,8 @@ on_both! {
         let row = settled(db, id, state::UNDELIVERABLE).await;
         let reason = row.last_error.unwrap();
         assert!(reason.contains("30 hours ago") && reason.contains("24-hour") && reason.contains("HUMAN_AGENT"), "{reason}");
-        quiet_period().await;
-        // The catch-all saw nothing.
-        world.verify().await;
+        // The tripwires saw nothing.
+        world.finish().await;
     }
 }
 
@@ -794,8 +800,7 @@ on_both! {
         let id = queue(db, message(&lan, Channel::Facebook, OutboundKind::Messenger, &lan.user_id, "Trả lời sau 3 ngày")).await;
 
         settled(db, id, state::SENT).await;
-        quiet_period().await;
-        world.verify().await;
+        world.finish().await;
     }
 }
 
@@ -821,8 +826,7 @@ on_both! {
         assert_eq!(row.attempts, 1);
         let row = settled(db, unavailable, state::UNDELIVERABLE).await;
         assert!(row.last_error.as_deref().unwrap().starts_with("Facebook 551/1545041: the citizen is not available"), "{:?}", row.last_error);
-        quiet_period().await;
-        world.verify().await;
+        world.finish().await;
     }
 }
 
@@ -843,12 +847,12 @@ on_both! {
 
         let row = settled(db, id, state::SENT).await;
         assert_eq!((row.attempts, row.provider_message_id.as_deref()), (2, Some("m_after_limit")));
-        quiet_period().await;
-        world.verify().await;
+        world.finish().await;
     }
 }
 
 on_both! {
+    own_process;
     async fn an_expired_page_token_stops_the_message_and_alerts(backend) {
         let Some(world) = World::start(backend, &[]).await else { return };
         let db = world.db();
@@ -862,10 +866,11 @@ on_both! {
 
         let row = settled(db, id, state::UNDELIVERABLE).await;
         assert!(row.last_error.as_deref().unwrap().starts_with("Facebook 190/463: the Page's access token has expired"), "{:?}", row.last_error);
-        let metrics = world.app.client.get(world.app.url("/metrics")).send().await.unwrap().text().await.unwrap();
-        assert!(metrics.contains("outbound_token_invalid_total{channel=\"facebook\"}"), "{metrics}");
-        quiet_period().await;
-        world.verify().await;
+        // This test's process counts only this app's work: one alert, one undeliverable message.
+        let metrics = world.app.metrics().await;
+        assert_eq!(crate::helpers::metric(&metrics, "outbound_token_invalid_total", &[("channel", "facebook")]), 1.0, "{metrics}");
+        assert_eq!(crate::helpers::metric(&metrics, "outbound_messages_total", &[("channel", "facebook")]), 1.0, "{metrics}");
+        world.finish().await;
     }
 }
 
@@ -896,8 +901,7 @@ on_both! {
         let duplicate = outbox_row(db, &Citizen { user_id: comment.into(), ..lan }, OutboundKind::PrivateReply, "Lần ba", state::PENDING, None).await;
         let row = settled(db, duplicate, state::UNDELIVERABLE).await;
         assert!(row.last_error.unwrap().contains("already sent"));
-        quiet_period().await;
-        world.verify().await;
+        world.finish().await;
     }
 }
 
@@ -912,8 +916,7 @@ on_both! {
 
         let row = settled(db, id, state::SENT).await;
         assert!(row.provider_message_id.is_none());
-        quiet_period().await;
-        world.verify().await;
+        world.finish().await;
     }
 }
 
@@ -936,15 +939,15 @@ on_both! {
         let Some(world) = World::start(backend, &[]).await else { return };
         let db = world.db();
         // Two more instances' workers on the same database, beside the app's own.
-        let env = fakes_env(&world.zalo, &world.graph, &[]);
+        let env = fakes_env(&world.fakes, &[]);
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let settings = crate::helpers::test_settings(&world.db_url, &env);
         let mut others = Vec::new();
         for _ in 0..2 {
             let instance = phananh::db::Db::connect(&settings.database).await.unwrap();
             let worker = outbound::Outbound::new(&settings, instance).unwrap();
-            worker.spawn();
-            others.push(worker);
+            let running = worker.spawn();
+            others.push((worker, running));
         }
         let oa = account(db, Channel::Zalo, "oa-1", "zalo-token-1", None).await;
         let hoa = citizen(db, Channel::Zalo, oa, "zalo-user-1", Utc::now(), "zmsg-in-1").await;
@@ -958,7 +961,7 @@ on_both! {
             ids.push(outbound::enqueue(&txn, item).await.unwrap().id);
         }
         txn.commit().await.unwrap();
-        for worker in &others {
+        for (worker, _) in &others {
             worker.wake();
         }
 
@@ -966,14 +969,15 @@ on_both! {
             let row = settled(db, *id, state::SENT).await;
             assert_eq!(row.provider_message_id, Some(format!("zmsg-reply {n}")));
         }
-        quiet_period().await;
+        // Every worker stopped, its pass in flight finished: only then are the sends counted.
+        for (worker, running) in others {
+            worker.shutdown();
+            running.await.unwrap();
+        }
+        world.finish().await;
         let counts = counts.0.lock().unwrap().clone();
         assert_eq!(counts.len(), 40);
         assert!(counts.values().all(|&c| c == 1), "{counts:?}");
-        for worker in &others {
-            worker.shutdown();
-        }
-        world.verify().await;
     }
 }
 
@@ -1012,7 +1016,6 @@ on_both! {
         assert!(refused.last_error.unwrap().contains("-230"));
         let retried = settled(db, ids[2], state::SENT).await;
         assert_eq!((retried.attempts, retried.provider_message_id.as_deref()), (2, Some("zmsg-out-minh")));
-        quiet_period().await;
-        world.verify().await;
+        world.finish().await;
     }
 }

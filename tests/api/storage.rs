@@ -134,19 +134,56 @@ async fn instances_starting_together(backend: Backend) {
         start_on(test_db.clone(), backend, AppOptions::default()),
         start_on(test_db.clone(), backend, AppOptions::default()),
     );
+    let mut codes = Vec::new();
     for app in [&a, &b, &c] {
         let response = app
             .post_feedback_json(json!({"text": format!("Hỏi về căn cước ở cổng {}", app.address)}))
             .await;
         assert_eq!(response.status(), 201);
+        let body: Value = response.json().await.unwrap();
+        codes.push(body["tracking_code"].as_str().unwrap().to_owned());
+    }
+    // One schema: each instance finds every ticket, whichever instance took it.
+    for app in [&a, &b, &c] {
+        for code in &codes {
+            let tracked = app
+                .client
+                .get(app.url(&format!("/api/v1/track/{code}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(tracked.status(), 200, "{code} at {}", app.address);
+        }
     }
     assert_eq!(a.ticket_count().await, 3);
-    let applied = Migrator::get_applied_migrations(&a.db).await.unwrap();
-    assert_eq!(
-        applied.len(),
-        Migrator::migrations().len(),
-        "each migration applied once"
+    // Every migration applied, in order, by one of them; none left for a later start.
+    let applied: Vec<String> = Migrator::get_applied_migrations(&a.db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let known: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    assert_eq!(applied, known, "each migration applied once");
+    assert!(
+        Migrator::get_pending_migrations(&a.db)
+            .await
+            .unwrap()
+            .is_empty()
     );
+    // What each start writes besides the schema was written once, not once per instance.
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    for (generation, count) in [("2025", 69), ("legacy", 209)] {
+        let stored = entity::units::Entity::find()
+            .filter(entity::units::Column::Generation.eq(generation))
+            .count(&a.db)
+            .await
+            .unwrap();
+        assert_eq!(stored, count, "{generation} units");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,8 @@
 //! `GET`/`POST /webhooks/facebook` with the shared fixtures: Messenger and Page feed.
 use serde_json::{Value, json};
 
-use crate::channels::{FB_PAGE, FB_VERIFY, fb_fixture, fb_signature, fixture};
+use crate::channels::{FB_PAGE, FB_VERIFY, as_if_now, fb_fixture, fb_signature, fixture};
+use crate::helpers::metric;
 use crate::on_both_backends;
 
 /// Wraps one `messaging[]` event or one `changes[]` item in the documented envelope for our Page.
@@ -48,11 +49,12 @@ on_both_backends! {
 on_both_backends! {
     spawn = crate::channels::channel_app;
     async fn messenger_text_image_postback_and_quick_reply_become_citizen_messages(app) {
+        // As if written now: an answer goes out only within 24 hours of the citizen's message.
         for name in ["fb_messaging_text.json", "fb_messaging_image.json", "fb_messaging_postback.json"] {
-            assert_eq!(app.post_facebook(&fb_fixture(name)).await.status(), 200, "{name}");
+            assert_eq!(app.post_facebook(&as_if_now(&fb_fixture(name))).await.status(), 200, "{name}");
         }
         let quick: Value = serde_json::from_str(&fixture("fb_messaging_text_quick_reply_event_DOC.json").replace("<PAGE_ID>", FB_PAGE)).unwrap();
-        assert_eq!(app.post_facebook(&envelope(Some(quick), None)).await.status(), 200);
+        assert_eq!(app.post_facebook(&as_if_now(&envelope(Some(quick), None))).await.status(), 200);
         app.processed().await;
         let messages = app.messages().await;
         assert_eq!(messages.len(), 4);
@@ -65,16 +67,24 @@ on_both_backends! {
         assert!(quick.attachments.as_deref().unwrap().contains("<DEVELOPER_DEFINED_PAYLOAD>"));
         let outbox = app.outbox().await;
         assert!(outbox.iter().all(|o| o.kind == "messenger"));
-        assert_eq!(outbox.len(), app.tickets().await.len(), "one acknowledgement per new ticket");
+        let tickets = app.tickets().await;
+        assert_eq!(outbox.len(), tickets.len(), "one acknowledgement per new ticket");
+        // Each reached the Send API, to the citizen who wrote.
+        for ticket in &tickets {
+            let psid = outbox.iter().find(|o| o.ticket_id == ticket.id).unwrap().recipient.clone();
+            app.acknowledged(ticket, "messenger", &psid).await;
+        }
+        assert_eq!(app.delivered().await.len(), tickets.len(), "nothing else was sent");
     }
 }
 
 on_both_backends! {
     spawn = crate::channels::channel_app;
     async fn a_page_comment_is_one_ticket_acknowledged_privately(app) {
-        for name in ["fb_feed_comment_add.json", "fb_feed_comment_add_on_post.json"] {
-            assert_eq!(app.post_facebook(&fb_fixture(name)).await.status(), 200, "{name}");
-        }
+        // One comment as if written now; the other as the sample has it, years ago.
+        let fresh = as_if_now(&fb_fixture("fb_feed_comment_add.json"));
+        assert_eq!(app.post_facebook(&fresh).await.status(), 200);
+        assert_eq!(app.post_facebook(&fb_fixture("fb_feed_comment_add_on_post.json")).await.status(), 200);
         app.processed().await;
         let tickets = app.tickets().await;
         assert_eq!(tickets.len(), 2);
@@ -83,6 +93,13 @@ on_both_backends! {
         assert_eq!(outbox.len(), 2);
         assert!(outbox.iter().all(|o| o.kind == "private_reply"), "never a public reply with a tracking code");
         assert_eq!(outbox[0].recipient, "690891113073877_759878495960329");
+        // The fresh comment's private reply reached the Graph API, addressed to the comment.
+        app.acknowledged(&tickets[0], "private_reply", "690891113073877_759878495960329").await;
+        // The old one is past Facebook's 7 days: not attempted, and the officer sees why.
+        assert_eq!(app.delivered().await.len(), 1);
+        let old = app.outbox().await.into_iter().find(|o| o.ticket_id == tickets[1].id).unwrap();
+        assert_eq!(old.state, "undeliverable");
+        assert!(old.last_error.as_deref().unwrap().contains("7 days"), "{:?}", old.last_error);
     }
 }
 
@@ -159,6 +176,7 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    own_process;
     spawn = crate::channels::channel_app;
     async fn a_batch_of_entries_counts_every_event_and_unknown_pages_are_not_stored(app) {
         let event = |mid: &str, psid: &str, text: &str| json!({"sender": {"id": psid}, "recipient": {"id": FB_PAGE}, "timestamp": 1_700_000_000_000u64, "message": {"mid": mid, "text": text}});
@@ -173,8 +191,11 @@ on_both_backends! {
         assert_eq!(app.event_count().await, 4, "the unknown Page's event is stored nowhere");
         assert_eq!(app.messages().await.len(), 4);
         assert_eq!(app.tickets().await.len(), 3);
-        let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
-        assert!(metrics.contains("reason=\"unknown_account\""));
+        // This test's process counts only this app's work: the one entry of an unknown Page, the four events.
+        let metrics = app.metrics().await;
+        assert_eq!(metric(&metrics, "webhook_events_ignored_total", &[("channel", "facebook"), ("reason", "unknown_account")]), 1.0, "{metrics}");
+        assert_eq!(metric(&metrics, "webhook_events_total", &[("channel", "facebook")]), 4.0, "{metrics}");
+        assert_eq!(metric(&metrics, "tickets_created_total", &[("channel", "facebook")]), 3.0, "{metrics}");
     }
 }
 

@@ -1,8 +1,8 @@
 //! `POST /webhooks/zalo` with the shared fixtures: each has the outcome SOURCES.md gives.
 use serde_json::{Value, json};
 
-use crate::channels::{ZALO_APP_ID, zalo_fixture, zalo_signature};
-use crate::helpers::{Backend, eventually};
+use crate::channels::{ZALO_APP_ID, zalo_event, zalo_fixture, zalo_signature};
+use crate::helpers::{Backend, eventually, metric};
 use crate::on_both_backends;
 
 on_both_backends! {
@@ -26,6 +26,12 @@ on_both_backends! {
         let payload: Value = serde_json::from_str(&outbox[0].payload).unwrap();
         let code = crate::helpers::display_code(&tickets[0].tracking_code);
         assert!(payload["text"].as_str().unwrap().contains(&code), "the acknowledgement carries the tracking code");
+        // And it reached Zalo: to the citizen, with the code, once; Zalo's message id kept.
+        let sent = app.acknowledged(&tickets[0], "zalo_cs", "246845883529197922").await;
+        assert_eq!(sent.text, payload["text"].as_str().unwrap());
+        let row = &app.outbox().await[0];
+        assert_eq!(row.state, "sent");
+        assert_eq!(row.provider_message_id.as_deref(), Some("zmsg-out-1"));
     }
 }
 
@@ -112,17 +118,14 @@ on_both_backends! {
 on_both_backends! {
     spawn = crate::channels::channel_app;
     async fn a_receipt_marks_our_outbound_message_delivered(app) {
-        // A citizen writes; we answer (outbox row); Zalo reports it received.
+        // A citizen writes; we answer (sent to the fake Zalo, which gives its message id); Zalo reports it received.
         assert_eq!(app.post_zalo(&zalo_fixture("zalo_user_send_text.json")).await.status(), 200);
         app.processed().await;
+        assert_eq!(app.delivered().await.len(), 1);
         let outbox = app.outbox().await;
-        use sea_orm::{ActiveModelTrait, Set};
-        let mut row: entity::outbox::ActiveModel = outbox[0].clone().into();
-        row.state = Set("sent".into());
-        row.provider_message_id = Set(Some("our-msg-1".into()));
-        row.sent_at = Set(Some(chrono::Utc::now()));
-        row.update(&app.db).await.unwrap();
-        let receipt = zalo_fixture("zalo_user_received_message_ASSEMBLED.json").replace("96d3cdf3af150460909", "our-msg-1");
+        assert_eq!(outbox[0].state, "sent");
+        let ours = outbox[0].provider_message_id.clone().unwrap();
+        let receipt = zalo_fixture("zalo_user_received_message_ASSEMBLED.json").replace("96d3cdf3af150460909", &ours);
         assert_eq!(app.post_zalo(&receipt).await.status(), 200);
         app.processed().await;
         let outbox = app.outbox().await;
@@ -176,6 +179,7 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    own_process;
     spawn = crate::channels::channel_app;
     async fn an_unknown_event_is_accepted_kept_raw_and_counted(app) {
         let body = json!({"app_id": ZALO_APP_ID, "event_name": "user_reacted_message_future", "timestamp": "1700000000000", "sender": {"id": "1"}, "recipient": {"id": "2"}, "message": {"msg_id": "r-1", "react_icon": "/-heart"}}).to_string();
@@ -187,8 +191,11 @@ on_both_backends! {
         assert_eq!(events[0].raw_body, body, "kept raw, byte for byte");
         assert_eq!(events[0].event_kind, "user_reacted_message_future");
         assert_eq!(app.tickets().await.len(), 0);
-        let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
-        assert!(metrics.contains("webhook_events_unknown_total"), "{metrics}");
+        // This test's process counts only this app's work.
+        let metrics = app.metrics().await;
+        assert_eq!(metric(&metrics, "webhook_events_unknown_total", &[("channel", "zalo")]), 1.0, "{metrics}");
+        assert_eq!(metric(&metrics, "intake_events_total", &[("channel", "zalo"), ("outcome", "unknown")]), 1.0, "{metrics}");
+        assert_eq!(metric(&metrics, "webhook_events_total", &[("channel", "zalo")]), 1.0, "{metrics}");
     }
 }
 
@@ -300,20 +307,13 @@ fn spool_event(spool: &rusqlite::Connection, msg_id: &str, body: &str) {
         .unwrap();
 }
 
-/// Starts the app on `test_db` again; its acknowledgements go nowhere (a closed port).
+/// Starts the app on `test_db` again, its acknowledgements going to a fake Zalo.
 async fn restart(test_db: std::sync::Arc<crate::helpers::TestDb>) -> crate::helpers::TestApp {
-    let env: Vec<(&str, &str)> = crate::channels::CHANNEL_ENV
-        .iter()
-        .copied()
-        .chain([("ZALO__API_BASE", "http://127.0.0.1:9")])
-        .collect();
-    crate::helpers::start_on(
+    crate::channels::start_channel_app(
         test_db,
         Backend::Sqlite,
-        crate::helpers::AppOptions {
-            env: &env,
-            ..Default::default()
-        },
+        crate::channels::platform_fakes().await,
+        &[],
     )
     .await
 }
@@ -447,21 +447,6 @@ async fn a_batch_longer_than_a_run_threads_and_dedupes_across_its_runs() {
         1199,
         "one acknowledgement per ticket"
     );
-}
-
-/// A Zalo event from `sender` as the platform sends it (the shape of zalo_user_send_text.json).
-fn zalo_event(kind: &str, sender: &str, msg_id: &str, message: Value) -> String {
-    let mut message = message;
-    message["msg_id"] = json!(msg_id);
-    json!({
-        "app_id": ZALO_APP_ID,
-        "sender": {"id": sender},
-        "recipient": {"id": "388613280878808645"},
-        "event_name": kind,
-        "message": message,
-        "timestamp": "1764000000000",
-    })
-    .to_string()
 }
 
 on_both_backends! {
