@@ -4,12 +4,13 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
 };
 
 use entity::channel_accounts;
 
 use crate::config::Settings;
+use crate::db::Db;
 use crate::domain::Channel;
 
 /// One configured account.
@@ -108,11 +109,36 @@ pub fn served(settings: &Settings) -> ServedAccounts {
 }
 
 /// Inserts configured accounts that are missing and refreshes their owning unit; never overwrites stored tokens.
-pub async fn sync(conn: &impl ConnectionTrait, settings: &Settings) -> Result<(), DbErr> {
-    for account in configured(settings) {
-        find_or_create(conn, settings, account.channel, &account.external_id).await?;
+/// In one write transaction, so instances starting together take turns (SQLite's write lock); on PostgreSQL an
+/// instance that lost the race to insert a row starts over and finds it.
+pub async fn sync(db: &Db, settings: &Settings) -> Result<(), DbErr> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let txn = db.begin_write().await?;
+        let mut synced = Ok(());
+        for account in configured(settings) {
+            synced = find_or_create(&txn, settings, account.channel, &account.external_id)
+                .await
+                .map(drop);
+            if synced.is_err() {
+                break;
+            }
+        }
+        match synced {
+            Ok(()) => return txn.commit().await,
+            Err(err)
+                if attempt < 3
+                    && matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+            {
+                txn.rollback().await?;
+            }
+            Err(err) => {
+                txn.rollback().await?;
+                return Err(err);
+            }
+        }
     }
-    Ok(())
 }
 
 /// The account row for an OA or Page; an OA of our app seen for the first time gets the default Zalo tokens.

@@ -71,7 +71,7 @@ impl Application {
             crate::deadlines::Deadlines::load(&settings.deadlines)
                 .context("cannot load the working-day calendar")?,
         );
-        accounts::sync(&db.write, &settings)
+        accounts::sync(&db, &settings)
             .await
             .context("cannot store the configured Zalo OAs and Facebook Pages")?;
         let wake = Arc::new(Notify::new());

@@ -1,12 +1,14 @@
 //! The first answer to a new ticket, on the citizen's own channel and in their language: the tracking code and
-//! link, and the emergency numbers when the wording is urgent. A Page comment gets it as the private reply:
-//! a tracking code is never posted publicly.
+//! link, and the emergency numbers when the wording is urgent. Where it goes is outbound's rule for reaching a
+//! ticket's citizen (`outbound::reach`): a Page comment gets it as the private reply, so a tracking code is never
+//! posted publicly.
 use entity::{channel_accounts, tickets};
 
 use super::Intake;
 use super::language::{Detection, Language};
-use crate::domain::{Channel, TrackingCode};
-use crate::outbound::{NewOutbound, OutboundKind, Payload};
+use crate::domain::TrackingCode;
+use crate::outbound::reach::{self, Comment, Facts, Purpose};
+use crate::outbound::{NewOutbound, Payload};
 use crate::platforms::event::{CitizenMessage, Thread};
 
 /// The acknowledgement to queue for a new ticket, if its channel takes one (the form answers on the page).
@@ -18,17 +20,25 @@ pub fn build(
     detection: Option<Detection>,
     urgent: bool,
 ) -> Option<NewOutbound> {
-    let (kind, recipient) = match (&message.identity.channel, &message.thread) {
-        (Channel::Zalo, _) => (OutboundKind::ZaloCs, message.identity.external_id.clone()),
-        (Channel::Facebook, Thread::Comment { comment_id, .. }) => {
-            (OutboundKind::PrivateReply, comment_id.clone())
-        }
-        (Channel::Facebook, Thread::Direct) => (
-            OutboundKind::Messenger,
-            message.identity.external_id.clone(),
-        ),
-        (Channel::Form, _) => return None,
+    // What outbound would read for the stored ticket, known here without asking: the citizen wrote just now (we
+    // received it now; the platform's own time is checked again when the message is sent).
+    let facts = Facts {
+        channel: message.identity.channel,
+        channel_account_id: Some(account.id),
+        external_id: message.identity.external_id.clone(),
+        comment: match &message.thread {
+            Thread::Comment { comment_id, .. } => Some(Comment {
+                id: comment_id.clone(),
+                at: ticket.created_at,
+                // Once per comment: `outbound::enqueue` keeps a second one from being queued.
+                private_reply_sent: false,
+            }),
+            Thread::Direct => None,
+        },
+        last_inbound_at: Some(ticket.created_at),
     };
+    let human_agent_tag = intake.settings.facebook.human_agent_tag;
+    let route = reach::route(&facts, Purpose::Acknowledgement, human_agent_tag, ticket.created_at).ok()?;
     let english = detection.is_some_and(|d| d.language == Language::En);
     let unit = ticket
         .unit_code
@@ -49,10 +59,10 @@ pub fn build(
     Some(NewOutbound {
         ticket_id: ticket.id,
         message_id: None,
-        channel: message.identity.channel,
-        channel_account_id: Some(account.id),
-        kind,
-        recipient,
+        channel: route.channel,
+        channel_account_id: route.channel_account_id,
+        kind: route.kind,
+        recipient: route.recipient,
         payload: Payload {
             text,
             quick_replies: Vec::new(),

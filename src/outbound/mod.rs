@@ -8,6 +8,7 @@
 mod accounts;
 mod delivery;
 mod error;
+pub mod reach;
 pub mod receipts;
 pub mod text;
 mod window;
@@ -183,17 +184,35 @@ pub async fn enqueue(
     item: NewOutbound,
 ) -> Result<outbox::Model, DbErr> {
     if item.kind == OutboundKind::PrivateReply
-        && let Some(first) = outbox::Entity::find()
-            .filter(outbox::Column::Kind.eq(OutboundKind::PrivateReply.as_str()))
-            .filter(outbox::Column::Channel.eq(item.channel.as_str()))
-            .filter(outbox::Column::Recipient.eq(item.recipient.as_str()))
-            .filter(outbox::Column::State.ne(state::UNDELIVERABLE))
-            .one(conn)
-            .await?
+        && let Some(first) = private_reply_of(conn, item.channel, &item.recipient).await?
     {
         return Ok(first);
     }
     outbox_row(item)?.insert(conn).await
+}
+
+/// The private reply queued or sent for a comment (one that proved undeliverable does not count).
+async fn private_reply_of(
+    conn: &impl ConnectionTrait,
+    channel: Channel,
+    comment_id: &str,
+) -> Result<Option<outbox::Model>, DbErr> {
+    outbox::Entity::find()
+        .filter(outbox::Column::Kind.eq(OutboundKind::PrivateReply.as_str()))
+        .filter(outbox::Column::Channel.eq(channel.as_str()))
+        .filter(outbox::Column::Recipient.eq(comment_id))
+        .filter(outbox::Column::State.ne(state::UNDELIVERABLE))
+        .one(conn)
+        .await
+}
+
+/// Whether a comment already has its one private reply, queued or sent.
+pub(crate) async fn private_reply_queued(
+    conn: &impl ConnectionTrait,
+    channel: Channel,
+    comment_id: &str,
+) -> Result<bool, DbErr> {
+    Ok(private_reply_of(conn, channel, comment_id).await?.is_some())
 }
 
 /// Queues several messages with one statement. Private replies (once per comment) go through `enqueue`.

@@ -129,10 +129,16 @@ async fn instances_starting_together(backend: Backend) {
         return;
     };
     let test_db = Arc::new(test_db);
+    // Configured accounts are stored at start-up too: by one of them, once.
+    let accounts = [("ZALO__OA_ID", "1122334455"), ("FACEBOOK__PAGE_ID", "998877")];
+    let options = || AppOptions {
+        env: &accounts,
+        ..Default::default()
+    };
     let (a, b, c) = tokio::join!(
-        start_on(test_db.clone(), backend, AppOptions::default()),
-        start_on(test_db.clone(), backend, AppOptions::default()),
-        start_on(test_db.clone(), backend, AppOptions::default()),
+        start_on(test_db.clone(), backend, options()),
+        start_on(test_db.clone(), backend, options()),
+        start_on(test_db.clone(), backend, options()),
     );
     let mut codes = Vec::new();
     for app in [&a, &b, &c] {
@@ -184,6 +190,11 @@ async fn instances_starting_together(backend: Backend) {
             .unwrap();
         assert_eq!(stored, count, "{generation} units");
     }
+    let stored_accounts = entity::channel_accounts::Entity::find()
+        .count(&a.db)
+        .await
+        .unwrap();
+    assert_eq!(stored_accounts, 2, "the configured OA and Page, once each");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

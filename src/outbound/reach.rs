@@ -1,0 +1,275 @@
+//! How a ticket's citizen can be reached: recipient, account, thread, and whether the channel's window is open
+//! for what we want to send. One rule for every sender: the acknowledgement of a new ticket, an officer's
+//! reply, a satisfaction survey.
+//!
+//! `route` decides from `Facts` alone (no database), so intake can use it in its batches with what it holds in
+//! memory; `facts_of` reads them for a stored ticket. The delivery worker checks the window again at send time
+//! (`window`), since time passes between queuing and sending.
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+use entity::{contact_identities, ticket_messages, tickets};
+
+use super::OutboundKind;
+use crate::domain::Channel;
+
+/// Zalo: customer-service messages only within 7 days of the user's last interaction.
+const ZALO_DAYS: i64 = 7;
+/// Messenger: anything within 24 hours of the citizen's last message.
+const MESSENGER_STANDARD_HOURS: i64 = 24;
+/// Messenger with the HUMAN_AGENT tag: a person's answer up to 7 days after it (never an automatic message).
+const MESSENGER_HUMAN_AGENT_DAYS: i64 = 7;
+/// A private reply to a Page comment: once per comment, within 7 days of it.
+const PRIVATE_REPLY_DAYS: i64 = 7;
+
+/// What we want to send; the windows differ for automatic messages and a person's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Acknowledgement,
+    OfficerReply,
+    Survey,
+}
+
+impl Purpose {
+    /// Written by a person (Messenger's HUMAN_AGENT tag covers only these).
+    fn human(self) -> bool {
+        self == Purpose::OfficerReply
+    }
+}
+
+/// What `route` needs to know about a ticket and its citizen.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    pub channel: Channel,
+    pub channel_account_id: Option<i32>,
+    /// The citizen's id on the account (Zalo user id, Messenger PSID, commenter id).
+    pub external_id: String,
+    /// The citizen's latest comment on the ticket's thread, for a comment ticket: (comment id, when), and
+    /// whether it already had its private reply.
+    pub comment: Option<Comment>,
+    /// When the citizen last wrote to the account (any ticket of the identity).
+    pub last_inbound_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Comment {
+    pub id: String,
+    pub at: DateTime<Utc>,
+    pub private_reply_sent: bool,
+}
+
+/// Where and how a message goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub channel: Channel,
+    pub channel_account_id: Option<i32>,
+    pub kind: OutboundKind,
+    pub recipient: String,
+}
+
+/// Why a message cannot go on the citizen's channel now; shown to the officer as it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unreachable {
+    #[error("the citizen wrote on the web form: the answer is on the tracking page")]
+    WebForm,
+    #[error("{0}")]
+    WindowClosed(String),
+}
+
+/// How `facts` can be reached for `purpose` at `now`; `human_agent_tag` is `facebook.human_agent_tag`.
+pub fn route(
+    facts: &Facts,
+    purpose: Purpose,
+    human_agent_tag: bool,
+    now: DateTime<Utc>,
+) -> Result<Route, Unreachable> {
+    let to = |kind, recipient: &str| Route {
+        channel: facts.channel,
+        channel_account_id: facts.channel_account_id,
+        kind,
+        recipient: recipient.to_owned(),
+    };
+    match (facts.channel, &facts.comment) {
+        (Channel::Form, _) => Err(Unreachable::WebForm),
+        (Channel::Zalo, _) => match facts.last_inbound_at {
+            Some(at) if now - at <= Duration::days(ZALO_DAYS) => {
+                Ok(to(OutboundKind::ZaloCs, &facts.external_id))
+            }
+            at => Err(Unreachable::WindowClosed(format!(
+                "Zalo: the citizen {}; the OA may write only within 7 days of it",
+                at.map_or_else(
+                    || "has not written to the OA".to_owned(),
+                    |at| format!("last wrote {} days ago", (now - at).num_days())
+                )
+            ))),
+        },
+        (Channel::Facebook, Some(comment)) => {
+            if comment.private_reply_sent {
+                return Err(Unreachable::WindowClosed(
+                    "Facebook: the citizen's comment already had its one private reply".into(),
+                ));
+            }
+            if now - comment.at > Duration::days(PRIVATE_REPLY_DAYS) {
+                return Err(Unreachable::WindowClosed(format!(
+                    "Facebook: the comment is {} days old; a private reply is possible for 7 days only",
+                    (now - comment.at).num_days()
+                )));
+            }
+            Ok(to(OutboundKind::PrivateReply, &comment.id))
+        }
+        (Channel::Facebook, None) => {
+            let age = age(facts.last_inbound_at, now);
+            let open = age <= Duration::hours(MESSENGER_STANDARD_HOURS)
+                || (purpose.human()
+                    && human_agent_tag
+                    && age <= Duration::days(MESSENGER_HUMAN_AGENT_DAYS));
+            if !open {
+                return Err(Unreachable::WindowClosed(format!(
+                    "Messenger: the citizen last wrote {} hours ago, outside the window for {}",
+                    age.num_hours(),
+                    match purpose {
+                        Purpose::OfficerReply if human_agent_tag => "a person's answer (7 days)",
+                        Purpose::OfficerReply => {
+                            "a person's answer (24 hours; facebook.human_agent_tag is off)"
+                        }
+                        Purpose::Acknowledgement | Purpose::Survey => "an automatic message (24 hours)",
+                    }
+                )));
+            }
+            Ok(to(OutboundKind::Messenger, &facts.external_id))
+        }
+    }
+}
+
+/// How long ago `at` was; never written is "forever".
+fn age(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Duration {
+    at.map_or(Duration::MAX, |at| now - at)
+}
+
+/// The facts of a stored ticket: its identity, its thread's latest citizen comment, the citizen's last message.
+pub async fn facts_of(
+    conn: &impl ConnectionTrait,
+    ticket: &tickets::Model,
+) -> Result<Facts, DbErr> {
+    let external_id = contact_identities::Entity::find_by_id(ticket.contact_identity_id)
+        .one(conn)
+        .await?
+        .map(|identity| identity.external_id)
+        .unwrap_or_default();
+    let channel = Channel::parse(&ticket.channel).unwrap_or(Channel::Form);
+    let inbound = |query: sea_orm::Select<ticket_messages::Entity>| {
+        query
+            .filter(ticket_messages::Column::Direction.eq("in"))
+            .order_by_desc(ticket_messages::Column::CreatedAt)
+    };
+    let latest = inbound(
+        ticket_messages::Entity::find().filter(ticket_messages::Column::TicketId.eq(ticket.id)),
+    )
+    .one(conn)
+    .await?;
+    let comment = match (&ticket.thread_key, &latest) {
+        (Some(_), Some(message)) => match &message.provider_message_id {
+            Some(id) => Some(Comment {
+                id: id.clone(),
+                at: message.created_at,
+                private_reply_sent: super::private_reply_queued(conn, channel, id).await?,
+            }),
+            None => None,
+        },
+        _ => None,
+    };
+    // The window runs from the citizen's last message to the account, on any of the identity's tickets.
+    let identity_tickets: Vec<i32> = tickets::Entity::find()
+        .filter(tickets::Column::ContactIdentityId.eq(ticket.contact_identity_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    let last_inbound_at = inbound(
+        ticket_messages::Entity::find()
+            .filter(ticket_messages::Column::TicketId.is_in(identity_tickets)),
+    )
+    .one(conn)
+    .await?
+    .map(|m| m.created_at);
+    Ok(Facts {
+        channel,
+        channel_account_id: ticket.channel_account_id,
+        external_id,
+        comment,
+        last_inbound_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(channel: Channel, hours_ago: i64, now: DateTime<Utc>) -> Facts {
+        Facts {
+            channel,
+            channel_account_id: Some(1),
+            external_id: "citizen".into(),
+            comment: None,
+            last_inbound_at: Some(now - Duration::hours(hours_ago)),
+        }
+    }
+
+    #[test]
+    fn messenger_human_agent_covers_only_a_persons_answer() {
+        let now = Utc::now();
+        let two_days = facts(Channel::Facebook, 48, now);
+        let reply = route(&two_days, Purpose::OfficerReply, true, now).unwrap();
+        assert_eq!(
+            (reply.kind, reply.recipient.as_str()),
+            (OutboundKind::Messenger, "citizen")
+        );
+        for purpose in [Purpose::Survey, Purpose::Acknowledgement] {
+            assert!(matches!(
+                route(&two_days, purpose, true, now),
+                Err(Unreachable::WindowClosed(_))
+            ));
+        }
+        assert!(route(&two_days, Purpose::OfficerReply, false, now).is_err());
+        let fresh = facts(Channel::Facebook, 2, now);
+        assert!(route(&fresh, Purpose::Survey, false, now).is_ok());
+        let eight_days = facts(Channel::Facebook, 8 * 24, now);
+        assert!(route(&eight_days, Purpose::OfficerReply, true, now).is_err());
+    }
+
+    #[test]
+    fn zalo_within_seven_days_for_any_purpose() {
+        let now = Utc::now();
+        let six_days = facts(Channel::Zalo, 6 * 24, now);
+        assert_eq!(
+            route(&six_days, Purpose::Survey, false, now).unwrap().kind,
+            OutboundKind::ZaloCs
+        );
+        let eight_days = facts(Channel::Zalo, 8 * 24, now);
+        assert!(route(&eight_days, Purpose::OfficerReply, true, now).is_err());
+    }
+
+    #[test]
+    fn a_comment_gets_one_private_reply_within_seven_days() {
+        let now = Utc::now();
+        let mut on_comment = facts(Channel::Facebook, 1, now);
+        on_comment.comment = Some(Comment {
+            id: "post_comment".into(),
+            at: now - Duration::hours(1),
+            private_reply_sent: false,
+        });
+        let first = route(&on_comment, Purpose::Acknowledgement, false, now).unwrap();
+        assert_eq!(
+            (first.kind, first.recipient.as_str()),
+            (OutboundKind::PrivateReply, "post_comment")
+        );
+        on_comment.comment.as_mut().unwrap().private_reply_sent = true;
+        assert!(route(&on_comment, Purpose::OfficerReply, true, now).is_err());
+        let form = facts(Channel::Form, 0, now);
+        assert_eq!(
+            route(&form, Purpose::OfficerReply, true, now),
+            Err(Unreachable::WebForm)
+        );
+    }
+}
