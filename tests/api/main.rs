@@ -8,6 +8,7 @@ mod feedback_api;
 mod feedback_form;
 mod inbox;
 mod outbound;
+mod pg_nodelay;
 mod service;
 mod settings;
 mod storage;
