@@ -158,20 +158,105 @@ pub struct DeadlinesSettings {
     pub crime_report: TrackSettings,
 }
 
-/// One track's clock: `days` with `working_days`, or `hours`; checked at start-up.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One track's clock, read once: `days` with `working_days`, or `hours`. A track that does not describe exactly
+/// one clock, or does not name its legal basis, stops start-up naming the track.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "TrackFields")]
 pub struct TrackSettings {
-    #[serde(default)]
-    pub days: Option<u32>,
-    #[serde(default)]
-    pub working_days: Option<bool>,
-    #[serde(default)]
-    pub hours: Option<u32>,
+    pub clock: Clock,
     /// A later clock on the same track (complaints: resolve after acceptance); not used for `due_at`.
-    #[serde(default)]
     pub resolve_days: Option<u32>,
+    /// The law that sets the clock.
     pub basis: String,
+}
+
+/// How long a track gives the unit, counted from receipt (what it means on the calendar: `crate::deadlines`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// Ends at 23:59:59 local on the nth day after the day of receipt.
+    CalendarDays(u32),
+    /// Ends at office close on the nth working day after the day of receipt.
+    WorkingDays(u32),
+    /// Ends exactly this many hours after receipt, nights and days off included (urgent tracks).
+    Hours(u32),
+}
+
+/// `[deadlines.<track>]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrackFields {
+    #[serde(default)]
+    days: Option<u32>,
+    #[serde(default)]
+    working_days: Option<bool>,
+    #[serde(default)]
+    hours: Option<u32>,
+    #[serde(default)]
+    resolve_days: Option<u32>,
+    basis: String,
+}
+
+/// What is wrong with a track's clock; start-up stops with `invalid setting deadlines.<track>: <this>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TrackError {
+    #[error("`basis` must name the legal basis")]
+    NoBasis,
+    #[error("set `days` or `hours`, not both")]
+    DaysAndHours,
+    #[error("a clock of 0 leaves no time")]
+    Zero,
+    #[error("`days` needs `working_days` (true: working days, false: calendar days)")]
+    DaysWithoutWorkingDays,
+    #[error("`working_days` applies to `days`, not `hours`")]
+    WorkingDaysWithHours,
+    #[error("no clock: set `days` (with `working_days`) or `hours`")]
+    NoClock,
+}
+
+impl TrackError {
+    const ALL: [TrackError; 6] = [
+        TrackError::NoBasis,
+        TrackError::DaysAndHours,
+        TrackError::Zero,
+        TrackError::DaysWithoutWorkingDays,
+        TrackError::WorkingDaysWithHours,
+        TrackError::NoClock,
+    ];
+}
+
+/// The tracks' keys, as a wrong clock is reported at.
+const TRACKS: [&str; 5] = [
+    "deadlines.feedback",
+    "deadlines.citizen_request",
+    "deadlines.complaint",
+    "deadlines.denunciation",
+    "deadlines.crime_report",
+];
+
+impl TryFrom<TrackFields> for TrackSettings {
+    type Error = TrackError;
+
+    fn try_from(fields: TrackFields) -> Result<TrackSettings, TrackError> {
+        if fields.basis.trim().is_empty() {
+            // Laws change: a clock nobody can trace to its article cannot be reviewed.
+            return Err(TrackError::NoBasis);
+        }
+        let clock = match (fields.days, fields.working_days, fields.hours) {
+            (Some(_), _, Some(_)) => return Err(TrackError::DaysAndHours),
+            (Some(0), _, _) | (_, _, Some(0)) => return Err(TrackError::Zero),
+            (Some(days), Some(true), None) => Clock::WorkingDays(days),
+            (Some(days), Some(false), None) => Clock::CalendarDays(days),
+            (Some(_), None, None) => return Err(TrackError::DaysWithoutWorkingDays),
+            (None, Some(_), Some(_)) => return Err(TrackError::WorkingDaysWithHours),
+            (None, _, Some(hours)) => Clock::Hours(hours),
+            (None, _, None) => return Err(TrackError::NoClock),
+        };
+        Ok(TrackSettings {
+            clock,
+            resolve_days: fields.resolve_days,
+            basis: fields.basis,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -202,6 +287,31 @@ pub enum SettingsError {
     Value { key: &'static str, message: String },
 }
 
+impl SettingsError {
+    /// A track's wrong clock, which serde reports at the track's key, read as a wrong value like the checks'.
+    fn of_track(error: &config::ConfigError) -> Option<SettingsError> {
+        let config::ConfigError::At {
+            error,
+            key: Some(key),
+            ..
+        } = error
+        else {
+            return None;
+        };
+        let config::ConfigError::Message(message) = error.as_ref() else {
+            return None;
+        };
+        let key = TRACKS.into_iter().find(|track| track == key)?;
+        TrackError::ALL
+            .iter()
+            .any(|wrong| wrong.to_string() == *message)
+            .then(|| SettingsError::Value {
+                key,
+                message: message.clone(),
+            })
+    }
+}
+
 impl Settings {
     /// Loads `file` (default `config/default.toml`), then `local.toml` in the same folder if present, then the
     /// environment. Environment variables are read from `env` so tests need not touch the process environment.
@@ -227,17 +337,16 @@ impl Settings {
                 path: file.display().to_string(),
                 source,
             })?;
-        let settings: Settings =
-            built
-                .try_deserialize()
-                .map_err(|source| SettingsError::Invalid {
-                    files: format!(
-                        "{}, {} and PHANANH__* environment variables",
-                        file.display(),
-                        local.display()
-                    ),
-                    source,
-                })?;
+        let settings: Settings = built.try_deserialize().map_err(|source| {
+            SettingsError::of_track(&source).unwrap_or_else(|| SettingsError::Invalid {
+                files: format!(
+                    "{}, {} and PHANANH__* environment variables",
+                    file.display(),
+                    local.display()
+                ),
+                source,
+            })
+        })?;
         settings.check()?;
         Ok(settings)
     }
@@ -277,8 +386,6 @@ impl Settings {
             key: "server.public_url",
             message: e.to_string(),
         })?;
-        crate::deadlines::Clocks::from_settings(&self.deadlines)
-            .map_err(|(key, message)| SettingsError::Value { key, message })?;
         Ok(())
     }
 
@@ -324,4 +431,70 @@ fn addresses<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<Ip
                 .map_err(|_| serde::de::Error::custom(format!("{item:?} is not an IP address")))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn track(
+        days: Option<u32>,
+        working_days: Option<bool>,
+        hours: Option<u32>,
+    ) -> Result<Clock, TrackError> {
+        TrackSettings::try_from(TrackFields {
+            days,
+            working_days,
+            hours,
+            resolve_days: None,
+            basis: "a law".into(),
+        })
+        .map(|track| track.clock)
+    }
+
+    #[test]
+    fn a_track_has_exactly_one_clock() {
+        assert_eq!(
+            track(Some(10), Some(true), None),
+            Ok(Clock::WorkingDays(10))
+        );
+        assert_eq!(
+            track(Some(20), Some(false), None),
+            Ok(Clock::CalendarDays(20))
+        );
+        assert_eq!(track(None, None, Some(24)), Ok(Clock::Hours(24)));
+        for (days, working_days, hours, wrong) in [
+            (None, None, None, TrackError::NoClock),
+            (None, Some(true), None, TrackError::NoClock),
+            (Some(10), None, None, TrackError::DaysWithoutWorkingDays),
+            (Some(10), Some(true), Some(24), TrackError::DaysAndHours),
+            (
+                None,
+                Some(false),
+                Some(24),
+                TrackError::WorkingDaysWithHours,
+            ),
+            (Some(0), Some(true), None, TrackError::Zero),
+            (None, None, Some(0), TrackError::Zero),
+        ] {
+            assert_eq!(
+                track(days, working_days, hours),
+                Err(wrong),
+                "{days:?} {working_days:?} {hours:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_track_names_its_legal_basis() {
+        let err = TrackSettings::try_from(TrackFields {
+            days: Some(10),
+            working_days: Some(true),
+            hours: None,
+            resolve_days: None,
+            basis: " ".into(),
+        })
+        .unwrap_err();
+        assert_eq!(err, TrackError::NoBasis);
+    }
 }

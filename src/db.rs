@@ -94,13 +94,9 @@ impl Db {
             let options = PgConnectOptions::from_str(&settings.url)?.disable_statement_logging();
             let pool = PgPoolOptions::new()
                 .max_connections(settings.max_connections.max(2))
-                .acquire_timeout(timeout)
-                .after_connect(|_, _| {
-                    Box::pin(async {
-                        nodelay::on_every_tcp_socket();
-                        Ok(())
-                    })
-                })
+                .acquire_timeout(timeout);
+            // TCP_NODELAY, which sqlx 0.9.0 forgets: see `pg_nodelay`.
+            let pool = crate::pg_nodelay::install(pool, &options)
                 .connect_with(options)
                 .await?;
             let pool = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
@@ -245,43 +241,4 @@ pub async fn reserve_ids(
             Ok((1..=n as i64).map(|i| (last + i) as i32).collect())
         }
     }
-}
-
-/// sqlx 0.9.0 no longer sets TCP_NODELAY on its sockets (sqlx issue #4335, fixed upstream after 0.9.0): with
-/// Nagle's algorithm on, a statement sent in several writes waits for the server's delayed ACK, about 40 ms, and
-/// the intake worker's multi-row statements did so on every batch (5,000 events: 12.4 s over TCP, 2.9 s over a
-/// Unix socket). Until a release has the fix, every new PostgreSQL connection sets it on the process's TCP
-/// sockets: harmless on the others (HTTP sockets already have it), and failing quietly on non-TCP ones.
-mod nodelay {
-    #[cfg(target_os = "linux")]
-    #[allow(unsafe_code)] // the one place: a socket option on a descriptor sqlx does not expose
-    pub fn on_every_tcp_socket() {
-        let Ok(fds) = std::fs::read_dir("/proc/self/fd") else {
-            return;
-        };
-        for entry in fds.flatten() {
-            let is_socket = std::fs::read_link(entry.path())
-                .is_ok_and(|target| target.to_string_lossy().starts_with("socket:"));
-            let Ok(fd) = entry.file_name().to_string_lossy().parse::<libc::c_int>() else {
-                continue;
-            };
-            if is_socket {
-                let one: libc::c_int = 1;
-                // SAFETY: setsockopt only reads `one`; an fd that is not a TCP socket (or was closed meanwhile)
-                // makes the call fail, which changes nothing.
-                unsafe {
-                    libc::setsockopt(
-                        fd,
-                        libc::IPPROTO_TCP,
-                        libc::TCP_NODELAY,
-                        (&one as *const libc::c_int).cast(),
-                        std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-                    );
-                }
-            }
-        }
-    }
-
-    #[cfg(not(target_os = "linux"))]
-    pub fn on_every_tcp_socket() {}
 }

@@ -17,6 +17,8 @@ pub mod i18n;
 pub mod inbox;
 pub mod intake;
 pub mod outbound;
+/// A workaround for sqlx 0.9.0, to delete once sqlx is fixed; the one module with unsafe code (one line).
+pub mod pg_nodelay;
 pub mod platforms;
 pub mod priority;
 pub mod routing;

@@ -23,13 +23,11 @@ impl Deadlines {
         Deadlines { calendar, clocks }
     }
 
-    /// Reads `deadlines.calendar_file` and the tracks' clocks.
+    /// Reads `deadlines.calendar_file`; the tracks' clocks were read and checked with the settings.
     pub fn load(settings: &DeadlinesSettings) -> anyhow::Result<Deadlines> {
-        let clocks = Clocks::from_settings(settings)
-            .map_err(|(key, message)| anyhow::anyhow!("invalid setting {key}: {message}"))?;
         let calendar = Calendar::load(&settings.calendar_file, settings.office_close)
             .context("deadlines.calendar_file")?;
-        Ok(Deadlines::new(calendar, clocks))
+        Ok(Deadlines::new(calendar, Clocks::from_settings(settings)))
     }
 
     /// When a ticket on `track` received at `received` is due.

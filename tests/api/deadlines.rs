@@ -165,7 +165,7 @@ fn the_bundled_tracks_carry_their_clocks_and_legal_basis() {
         deadlines.office_close,
         NaiveTime::from_hms_opt(17, 0, 0).unwrap()
     );
-    let clocks = Clocks::from_settings(deadlines).unwrap();
+    let clocks = Clocks::from_settings(deadlines);
     assert_eq!(clocks.of(LegalTrack::Feedback), Clock::CalendarDays(20));
     assert_eq!(
         clocks.of(LegalTrack::CitizenRequest),
@@ -204,8 +204,10 @@ fn a_track_clock_can_be_overridden_from_the_environment() {
         ),
     ];
     let settings = Settings::load_from(&repo_path("config/default.toml"), env).unwrap();
-    assert_eq!(settings.deadlines.feedback.days, Some(15));
-    assert_eq!(settings.deadlines.feedback.working_days, Some(true));
+    assert_eq!(
+        settings.deadlines.feedback.clock,
+        phananh::deadlines::Clock::WorkingDays(15)
+    );
     assert_eq!(
         settings.deadlines.office_close,
         NaiveTime::from_hms_opt(17, 30, 0).unwrap()
@@ -247,8 +249,10 @@ fn an_unknown_key_in_a_track_stops_start_up_naming_it() {
 #[test]
 fn a_track_without_a_clock_stops_start_up_naming_the_track() {
     let err = load_error(|d| d.replace("hours = 24\n", ""));
-    assert!(err.contains("deadlines.crime_report"), "{err}");
-    assert!(err.contains("no clock"), "{err}");
+    assert_eq!(
+        err,
+        "invalid setting deadlines.crime_report: no clock: set `days` (with `working_days`) or `hours`"
+    );
 
     let err = load_error(|d| d.replace("days = 7\nworking_days = true\n", "working_days = true\n"));
     assert!(err.contains("deadlines.denunciation"), "{err}");
@@ -268,6 +272,20 @@ fn an_ambiguous_clock_stops_start_up_naming_the_track() {
     );
     let err = load_error(|d| d.replace("office_close = \"17:00\"", "office_close = \"5pm\""));
     assert!(err.contains("5pm"), "{err}");
+}
+
+#[test]
+fn a_track_without_its_legal_basis_stops_start_up_naming_the_track() {
+    let err = load_error(|d| {
+        d.replace(
+            "basis = \"Law on Denunciations 25/2018/QH14 Art 24\"",
+            "basis = \"\"",
+        )
+    });
+    assert!(
+        err.contains("deadlines.denunciation") && err.contains("legal basis"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ mod feedback_form;
 mod inbox;
 mod intake;
 mod outbound;
+mod pg_nodelay;
 mod service;
 mod settings;
 mod signatures;
