@@ -38,7 +38,13 @@ pub fn build(
         last_inbound_at: Some(ticket.created_at),
     };
     let human_agent_tag = intake.settings.facebook.human_agent_tag;
-    let route = reach::route(&facts, Purpose::Acknowledgement, human_agent_tag, ticket.created_at).ok()?;
+    let route = reach::route(
+        &facts,
+        Purpose::Acknowledgement,
+        human_agent_tag,
+        ticket.created_at,
+    )
+    .ok()?;
     let english = detection.is_some_and(|d| d.language == Language::En);
     let unit = ticket
         .unit_code

@@ -132,7 +132,8 @@ pub fn route(
                         Purpose::OfficerReply => {
                             "a person's answer (24 hours; facebook.human_agent_tag is off)"
                         }
-                        Purpose::Acknowledgement | Purpose::Survey => "an automatic message (24 hours)",
+                        Purpose::Acknowledgement | Purpose::Survey =>
+                            "an automatic message (24 hours)",
                     }
                 )));
             }

@@ -130,7 +130,10 @@ async fn instances_starting_together(backend: Backend) {
     };
     let test_db = Arc::new(test_db);
     // Configured accounts are stored at start-up too: by one of them, once.
-    let accounts = [("ZALO__OA_ID", "1122334455"), ("FACEBOOK__PAGE_ID", "998877")];
+    let accounts = [
+        ("ZALO__OA_ID", "1122334455"),
+        ("FACEBOOK__PAGE_ID", "998877"),
+    ];
     let options = || AppOptions {
         env: &accounts,
         ..Default::default()
