@@ -3,12 +3,13 @@
 //! are waiting, writes them in one transaction (a few statements per table: intake::form_batch) and answers each
 //! only after that commit. If anything in a batch fails (a tracking-code collision, say), the batch is rolled
 //! back and each submission is written alone, so one bad row cannot fail others.
+use sea_orm::SqlErr;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 use super::Intake;
 use super::form_batch;
-use super::tickets::{Opened, PreparedFeedback, open_alone};
+use super::tickets::{Opened, PreparedFeedback};
 
 const MAX_BATCH: usize = 128;
 
@@ -85,6 +86,38 @@ async fn write_batch(intake: &Intake, batch: &[Job]) -> anyhow::Result<Vec<Opene
         Err(err) => {
             txn.rollback().await?;
             Err(err.into())
+        }
+    }
+}
+
+/// Tracking-code draws before giving up: a collision is about one in 2^58 per pair.
+const MAX_CODE_DRAWS: usize = 8;
+
+/// One submission in its own transaction (a batch of one: the same writes as any batch); a tracking-code or
+/// identity race with another instance starts over.
+pub async fn open_alone(intake: &Intake, prepared: &PreparedFeedback) -> anyhow::Result<Opened> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let txn = intake.db.begin_write().await?;
+        match form_batch::write_batch(intake, &txn, &[prepared]).await {
+            Ok(mut opened) => {
+                txn.commit().await?;
+                return opened
+                    .pop()
+                    .ok_or_else(|| anyhow::anyhow!("a batch of one opened nothing"));
+            }
+            Err(err)
+                if attempt < MAX_CODE_DRAWS
+                    && matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+            {
+                txn.rollback().await?;
+                continue;
+            }
+            Err(err) => {
+                txn.rollback().await?;
+                return Err(err.into());
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Opening tickets: contact and identity, tracking code, routing decision, first message, audit, in one transaction.
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseTransaction, DbErr, Set, SqlErr};
+use sea_orm::{DatabaseTransaction, DbErr, Set};
 use sha2::{Digest, Sha256};
 
 use entity::{contact_identities, routing_decisions, ticket_messages, tickets};
@@ -33,8 +33,6 @@ pub struct Opened {
     /// An identical text from the same sender was already open: this is that ticket.
     pub joined_existing: bool,
 }
-
-const MAX_CODE_DRAWS: usize = 8;
 
 /// A form submission with everything decided that needs no database: the writer batches the rest.
 pub struct PreparedFeedback {
@@ -114,35 +112,6 @@ pub fn prepare(intake: &Intake, feedback: NewFeedback) -> PreparedFeedback {
 pub async fn open_form_ticket(intake: &Intake, feedback: NewFeedback) -> anyhow::Result<Opened> {
     let prepared = prepare(intake, feedback);
     intake.form_writer.submit(prepared).await
-}
-
-/// One submission in its own transaction (a batch of one: the same writes as any batch); a tracking-code or
-/// identity race with another instance starts over.
-pub async fn open_alone(intake: &Intake, prepared: &PreparedFeedback) -> anyhow::Result<Opened> {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let txn = intake.db.begin_write().await?;
-        match super::form_batch::write_batch(intake, &txn, &[prepared]).await {
-            Ok(mut opened) => {
-                txn.commit().await?;
-                return opened
-                    .pop()
-                    .ok_or_else(|| anyhow::anyhow!("a batch of one opened nothing"));
-            }
-            Err(err)
-                if attempt < MAX_CODE_DRAWS
-                    && matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
-            {
-                txn.rollback().await?;
-                continue;
-            }
-            Err(err) => {
-                txn.rollback().await?;
-                return Err(err.into());
-            }
-        }
-    }
 }
 
 /// A new ticket as intake found it, with the routing decision and classification already made.
