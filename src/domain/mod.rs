@@ -4,8 +4,9 @@ mod contact_details;
 mod feedback_text;
 mod tracking_code;
 
-pub use channel::{Channel, TicketStatus};
+pub use channel::{Channel, TicketStatus, status_label};
 pub use contact_details::{Email, PersonName, PhoneNumber};
+pub use entity::enums::{Direction, OutboxState};
 pub use feedback_text::{FeedbackText, MAX_FEEDBACK_CHARS};
 pub use tracking_code::TrackingCode;
 

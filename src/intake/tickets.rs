@@ -8,7 +8,7 @@ use entity::{contact_identities, routing_decisions, ticket_messages, tickets};
 use super::Intake;
 use crate::db::insert_all;
 use crate::domain::{
-    Channel, Email, FeedbackText, PersonName, PhoneNumber, TicketStatus, TrackingCode,
+    Channel, Direction, Email, FeedbackText, PersonName, PhoneNumber, TicketStatus, TrackingCode,
 };
 use crate::intake::language::Detection;
 use crate::routing::{
@@ -196,13 +196,13 @@ pub fn new_ticket(
     Ok(tickets::Model {
         id,
         tracking_code: code.as_str().to_owned(),
-        channel: draft.channel.as_str().into(),
+        channel: draft.channel,
         channel_account_id: draft.channel_account_id,
         contact_id: draft.contact_id,
         contact_identity_id: draft.contact_identity_id,
         thread_key: draft.thread_key.clone(),
         unit_code: draft.decision.unit_code.clone(),
-        status: TicketStatus::New.as_str().into(),
+        status: TicketStatus::New,
         summary: draft.summary.clone(),
         language: draft.language.clone(),
         topic: Some(draft.classification.topic.as_str().into()),
@@ -267,8 +267,8 @@ pub struct MessageDraft {
 fn message_row(draft: MessageDraft) -> ticket_messages::ActiveModel {
     ticket_messages::ActiveModel {
         ticket_id: Set(draft.ticket_id),
-        direction: Set("in".into()),
-        channel: Set(draft.channel.as_str().into()),
+        direction: Set(Direction::In),
+        channel: Set(draft.channel),
         provider_message_id: Set(draft.provider_message_id),
         body: Set(draft.body),
         original_body: Set(None),
