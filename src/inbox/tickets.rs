@@ -35,7 +35,8 @@ pub async fn list(
     let query = query.into_inner();
     let mut filter = Condition::all();
     if !officer.sees_all() {
-        filter = filter.add(tickets::Column::UnitCode.eq(officer.unit_code.clone()));
+        filter =
+            filter.add(tickets::Column::UnitCode.eq(officer.unit_code.clone().map(String::from)));
     }
     match query.queue.as_deref().filter(|q| !q.is_empty()) {
         None => {}

@@ -9,6 +9,7 @@ use super::Intake;
 use crate::db::insert_all;
 use crate::domain::{
     Channel, Direction, Email, FeedbackText, PersonName, PhoneNumber, TicketStatus, TrackingCode,
+    UnitCode,
 };
 use crate::intake::language::Detection;
 use crate::routing::{
@@ -22,7 +23,7 @@ pub struct NewFeedback {
     pub phone: Option<PhoneNumber>,
     pub email: Option<Email>,
     /// Checked against the gazetteer by the caller.
-    pub unit_code: Option<String>,
+    pub unit_code: Option<UnitCode>,
     pub location: Option<LatLon>,
     /// Identifies an anonymous sender for duplicate detection only (the client address); never stored.
     pub client_key: String,
@@ -62,7 +63,7 @@ impl PreparedFeedback {
             summary: self.feedback.text.summary(),
             language: Some(self.detection.language.code().to_owned()),
             location: self.feedback.location,
-            submitted_unit_code: self.feedback.unit_code.clone(),
+            submitted_unit_code: self.feedback.unit_code.clone().map(String::from),
             dedupe_hash: Some(self.dedupe_hash.clone()),
             decision: &self.decision,
             classification: &self.classification,
@@ -90,8 +91,8 @@ pub fn prepare(intake: &Intake, feedback: NewFeedback) -> PreparedFeedback {
     let decision = intake.router.decide(&RouteInput {
         text: feedback.text.as_str(),
         location: feedback.location,
-        unit_hint: feedback.unit_code.as_deref().map(|code| UnitHint {
-            code,
+        unit_hint: feedback.unit_code.as_ref().map(|code| UnitHint {
+            code: code.as_str(),
             source: HintSource::Form,
         }),
         previous_units: &[],
