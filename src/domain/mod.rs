@@ -2,6 +2,7 @@
 mod channel;
 mod contact_details;
 mod feedback_text;
+mod satisfaction;
 mod tracking_code;
 mod unit_code;
 
@@ -9,6 +10,7 @@ pub use channel::{Channel, TicketStatus, status_label};
 pub use contact_details::{Email, PersonName, PhoneNumber};
 pub use entity::enums::{Direction, OutboxState};
 pub use feedback_text::{FeedbackText, MAX_FEEDBACK_CHARS};
+pub use satisfaction::SatisfactionScore;
 pub use tracking_code::TrackingCode;
 pub use unit_code::UnitCode;
 
