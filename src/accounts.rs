@@ -152,7 +152,7 @@ pub async fn find_or_create(
         .into_iter()
         .find(|a| a.channel == channel && a.external_id == external_id);
     let existing = channel_accounts::Entity::find()
-        .filter(channel_accounts::Column::Channel.eq(channel.as_str()))
+        .filter(channel_accounts::Column::Channel.eq(channel))
         .filter(channel_accounts::Column::ExternalId.eq(external_id))
         .one(conn)
         .await?;
@@ -180,7 +180,7 @@ pub async fn find_or_create(
                 (None, _) => (String::new(), String::new(), None),
             };
             channel_accounts::ActiveModel {
-                channel: Set(channel.as_str().into()),
+                channel: Set(channel),
                 external_id: Set(external_id.to_owned()),
                 name: Set(None),
                 unit_code: Set(unit),

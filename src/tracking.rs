@@ -10,14 +10,14 @@ use serde_json::json;
 use entity::{ticket_messages, tickets};
 
 use crate::deadlines::calendar::VIETNAM;
-use crate::domain::{TicketStatus, TrackingCode};
+use crate::domain::{Direction, TicketStatus, TrackingCode, status_label};
 use crate::i18n::{Lang, texts};
 use crate::web::{ApiError, AppState};
 
 #[derive(Serialize)]
 pub struct PublicTicket {
     pub tracking_code: String,
-    pub status: String,
+    pub status: TicketStatus,
     pub unit: Option<PublicUnit>,
     pub created_at: DateTime<Utc>,
     pub replies: Vec<PublicReply>,
@@ -53,7 +53,7 @@ async fn find(state: &AppState, raw_code: &str) -> Result<Option<PublicTicket>, 
     };
     let replies = ticket_messages::Entity::find()
         .filter(ticket_messages::Column::TicketId.eq(ticket.id))
-        .filter(ticket_messages::Column::Direction.eq("out"))
+        .filter(ticket_messages::Column::Direction.eq(Direction::Out))
         .filter(ticket_messages::Column::Public.eq(true))
         .order_by_asc(ticket_messages::Column::CreatedAt)
         .all(&state.db.read)
@@ -108,7 +108,7 @@ pub async fn track_page(
             json!({"lang": lang.code(), "t": t, "lang_switch_url": switch, "title": t["not_found_title"], "message": t["not_found"]}),
         ));
     };
-    let status_label = TicketStatus::parse(&ticket.status).map_or("", |s| s.label(lang));
+    let status_label = status_label(ticket.status, lang);
     let replies: Vec<_> = ticket
         .replies
         .iter()

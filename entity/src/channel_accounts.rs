@@ -1,3 +1,4 @@
+use crate::enums::*;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -5,7 +6,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    pub channel: String,
+    pub channel: Channel,
     pub external_id: String,
     pub name: Option<String>,
     pub unit_code: Option<String>,

@@ -1,3 +1,4 @@
+use crate::enums::*;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -6,7 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub contact_id: i32,
-    pub channel: String,
+    pub channel: Channel,
     pub account_external_id: String,
     pub external_id: String,
     pub display_name: Option<String>,

@@ -3,6 +3,7 @@ pub mod audit_log;
 pub mod channel_accounts;
 pub mod contact_identities;
 pub mod contacts;
+pub mod enums;
 pub mod inbound_events;
 pub mod officers;
 pub mod outbox;

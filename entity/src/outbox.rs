@@ -1,3 +1,4 @@
+use crate::enums::*;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -7,13 +8,13 @@ pub struct Model {
     pub id: i32,
     pub ticket_id: i32,
     pub message_id: Option<i32>,
-    pub channel: String,
+    pub channel: Channel,
     pub channel_account_id: Option<i32>,
     pub kind: String,
     pub recipient: String,
     #[sea_orm(column_type = "Text")]
     pub payload: String,
-    pub state: String,
+    pub state: OutboxState,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub last_error: Option<String>,

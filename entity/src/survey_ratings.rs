@@ -1,3 +1,4 @@
+use crate::enums::*;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -9,7 +10,7 @@ pub struct Model {
     pub token: String,
     pub unit_code: Option<String>,
     pub officer_id: Option<i32>,
-    pub channel: String,
+    pub channel: Channel,
     pub score: Option<i16>,
     pub comment: Option<String>,
     pub sent_at: DateTimeUtc,

@@ -1,3 +1,4 @@
+use crate::enums::*;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -6,8 +7,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub ticket_id: i32,
-    pub direction: String,
-    pub channel: String,
+    pub direction: Direction,
+    pub channel: Channel,
     pub provider_message_id: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub body: String,

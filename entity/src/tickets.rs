@@ -1,3 +1,4 @@
+use crate::enums::*;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -6,13 +7,13 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub tracking_code: String,
-    pub channel: String,
+    pub channel: Channel,
     pub channel_account_id: Option<i32>,
     pub contact_id: i32,
     pub contact_identity_id: i32,
     pub thread_key: Option<String>,
     pub unit_code: Option<String>,
-    pub status: String,
+    pub status: TicketStatus,
     pub summary: String,
     pub language: Option<String>,
     pub topic: Option<String>,

@@ -2,12 +2,17 @@
 mod channel;
 mod contact_details;
 mod feedback_text;
+mod satisfaction;
 mod tracking_code;
+mod unit_code;
 
-pub use channel::{Channel, TicketStatus};
+pub use channel::{Channel, TicketStatus, status_label};
 pub use contact_details::{Email, PersonName, PhoneNumber};
+pub use entity::enums::{Direction, OutboxState};
 pub use feedback_text::{FeedbackText, MAX_FEEDBACK_CHARS};
+pub use satisfaction::SatisfactionScore;
 pub use tracking_code::TrackingCode;
+pub use unit_code::UnitCode;
 
 /// Why a citizen's input was refused, per field, in both languages the service speaks.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

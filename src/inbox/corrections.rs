@@ -15,7 +15,7 @@ use entity::{audit_log, routing_decisions, tickets};
 
 use super::session::Officer;
 use super::tickets::{unit_json, visible_ticket};
-use crate::domain::FieldError;
+use crate::domain::{FieldError, UnitCode};
 use crate::intake::tickets::automatic_decision;
 use crate::routing::{LegalTrack, Reason, Topic};
 use crate::web::{ApiError, AppState};
@@ -45,16 +45,22 @@ pub async fn route(
         .filter(|c| !c.is_empty());
     let unit = match unit_code.as_deref() {
         None => None,
-        Some(code) => Some(state.gazetteer.unit(code).ok_or_else(|| {
-            ApiError::Validation(vec![FieldError::new(
-                "unit_code",
-                "unknown_unit",
-                "Mã đơn vị không thuộc tỉnh này",
-                "not a unit of the served province",
-            )])
-        })?),
+        Some(raw) => Some(
+            UnitCode::parse(raw)
+                .and_then(|code| state.gazetteer.unit(code.as_str()).map(|unit| (code, unit)))
+                .ok_or_else(|| {
+                    ApiError::Validation(vec![FieldError::new(
+                        "unit_code",
+                        "unknown_unit",
+                        "Mã đơn vị không thuộc tỉnh này",
+                        "not a unit of the served province",
+                    )])
+                })?,
+        ),
     };
-    if ticket.unit_code == unit_code {
+    let (unit_code, unit): (Option<UnitCode>, _) = unit.unzip();
+    let stored = unit_code.as_ref().map(UnitCode::as_str);
+    if ticket.unit_code.as_deref() == stored {
         return Err(ApiError::Conflict("the ticket is already there"));
     }
     let reasons = vec![match unit {
@@ -86,7 +92,10 @@ pub async fn route(
     let txn = state.db.begin_write().await?;
     // Only from the unit the officer saw: two officers moving the same ticket at once do not both win.
     let moved = tickets::Entity::update_many()
-        .col_expr(tickets::Column::UnitCode, Expr::value(unit_code.clone()))
+        .col_expr(
+            tickets::Column::UnitCode,
+            Expr::value(stored.map(str::to_owned)),
+        )
         .col_expr(tickets::Column::RoutingConfidence, Expr::value(Some(1.0)))
         .col_expr(
             tickets::Column::RoutingReasons,
@@ -119,7 +128,7 @@ pub async fn route(
     }
     routing_decisions::ActiveModel {
         ticket_id: Set(ticket.id),
-        unit_code: Set(unit_code.clone()),
+        unit_code: Set(stored.map(str::to_owned)),
         confidence: Set(1.0),
         reasons: Set(reasons),
         decided_by: Set("officer".into()),
@@ -145,8 +154,8 @@ pub async fn route(
     .increment(1);
     Ok(HttpResponse::Ok().json(json!({
         "id": ticket.id,
-        "unit": unit_json(&state, unit_code.as_deref()),
-        "visible_to_you": officer.can_see(unit_code.as_deref()),
+        "unit": unit_json(&state, stored),
+        "visible_to_you": officer.can_see(stored),
     })))
 }
 

@@ -139,8 +139,8 @@ pub async fn me(officer: Officer, state: web::Data<AppState>) -> HttpResponse {
 fn me_json(officer: &Officer, state: &AppState) -> serde_json::Value {
     let unit = officer
         .unit_code
-        .as_deref()
-        .and_then(|c| state.gazetteer.unit(c))
+        .as_ref()
+        .and_then(|c| state.gazetteer.unit(c.as_str()))
         .map(|u| json!({"code": u.code, "name": u.name}));
     json!({"officer": {
         "id": officer.id,

@@ -8,6 +8,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, SqlE
 use entity::officers;
 
 use crate::db::Db;
+use crate::domain::UnitCode;
 use crate::routing::Gazetteer;
 
 #[derive(
@@ -102,11 +103,14 @@ pub async fn add_officer(
     if role == Role::Officer && unit.is_none() {
         return Err(OfficerError::UnitRequired);
     }
-    if let Some(code) = unit
-        && gazetteer.unit(code).is_none()
-    {
-        return Err(OfficerError::UnknownUnit(code.to_owned()));
-    }
+    let unit = match unit {
+        None => None,
+        Some(raw) => Some(
+            UnitCode::parse(raw)
+                .filter(|code| gazetteer.unit(code.as_str()).is_some())
+                .ok_or_else(|| OfficerError::UnknownUnit(raw.to_owned()))?,
+        ),
+    };
     let password_hash = hash_password(password)?;
     let username = username.to_lowercase();
     if officers::Entity::find()
@@ -122,7 +126,7 @@ pub async fn add_officer(
         username: Set(username.clone()),
         password_hash: Set(password_hash),
         role: Set(role.as_str().into()),
-        unit_code: Set(unit.map(str::to_owned)),
+        unit_code: Set(unit.map(String::from)),
         display_name: Set(None),
         active: Set(true),
         created_at: Set(now),

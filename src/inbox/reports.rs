@@ -13,6 +13,7 @@ use entity::{routing_decisions, tickets};
 
 use super::session::Officer;
 use crate::deadlines::calendar::VIETNAM;
+use crate::domain::UnitCode;
 use crate::web::{ApiError, AppState};
 
 #[derive(Deserialize)]
@@ -82,7 +83,7 @@ pub async fn routing(
             decisions.entry(d.ticket_id).or_default().push(d);
         }
     }
-    let mut per_unit: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut per_unit: BTreeMap<UnitCode, Tally> = BTreeMap::new();
     let (mut triaged, mut triage_routed_by_officer) = (0u64, 0u64);
     for (id, unit_code) in &routed {
         // A ticket never corrected has no decision rows: its unit is still the automatic one.
@@ -96,7 +97,7 @@ pub async fn routing(
         };
         match first_unit {
             Some(unit) => {
-                let tally = per_unit.entry(unit.clone()).or_default();
+                let tally = per_unit.entry(UnitCode::stored(unit.clone())).or_default();
                 tally.auto_routed += 1;
                 tally.moved_by_officer += u64::from(moved);
             }
@@ -115,7 +116,7 @@ pub async fn routing(
         .map(|(code, t)| {
             json!({
                 "unit_code": code,
-                "unit_name": state.gazetteer.unit(code).map(|u| u.name.clone()),
+                "unit_name": state.gazetteer.unit(code.as_str()).map(|u| u.name.clone()),
                 "auto_routed": t.auto_routed,
                 "moved_by_officer": t.moved_by_officer,
                 "precision": precision(t.auto_routed, t.moved_by_officer),

@@ -14,6 +14,7 @@ use entity::officers;
 
 use super::officers::Role;
 use crate::config::Settings;
+use crate::domain::UnitCode;
 use crate::web::{ApiError, AppState};
 
 const COOKIE: &str = "phananh_session";
@@ -50,7 +51,7 @@ pub struct Officer {
     pub id: i32,
     pub username: String,
     pub role: Role,
-    pub unit_code: Option<String>,
+    pub unit_code: Option<UnitCode>,
 }
 
 impl Officer {
@@ -61,7 +62,8 @@ impl Officer {
 
     /// Whether a ticket held by `unit_code` (None: triage) is this officer's to see.
     pub fn can_see(&self, unit_code: Option<&str>) -> bool {
-        self.sees_all() || (unit_code.is_some() && unit_code == self.unit_code.as_deref())
+        self.sees_all()
+            || (unit_code.is_some() && unit_code == self.unit_code.as_ref().map(UnitCode::as_str))
     }
 
     pub fn from_model(model: officers::Model) -> Option<Officer> {
@@ -69,7 +71,7 @@ impl Officer {
             id: model.id,
             username: model.username,
             role: Role::parse(&model.role)?,
-            unit_code: model.unit_code,
+            unit_code: model.unit_code.map(UnitCode::stored),
         })
     }
 }

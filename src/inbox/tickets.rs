@@ -35,7 +35,8 @@ pub async fn list(
     let query = query.into_inner();
     let mut filter = Condition::all();
     if !officer.sees_all() {
-        filter = filter.add(tickets::Column::UnitCode.eq(officer.unit_code.clone()));
+        filter =
+            filter.add(tickets::Column::UnitCode.eq(officer.unit_code.clone().map(String::from)));
     }
     match query.queue.as_deref().filter(|q| !q.is_empty()) {
         None => {}
@@ -62,7 +63,7 @@ pub async fn list(
                 "status must be one of new, in_progress, resolved, closed, rejected".into(),
             )
         })?;
-        filter = filter.add(tickets::Column::Status.eq(status.as_str()));
+        filter = filter.add(tickets::Column::Status.eq(status));
     }
     if let Some(unit) = non_empty(&query.unit_code) {
         filter = filter.add(tickets::Column::UnitCode.eq(unit));
@@ -71,7 +72,7 @@ pub async fn list(
         let channel = Channel::parse(channel).ok_or_else(|| {
             ApiError::BadRequest("channel must be one of form, zalo, facebook".into())
         })?;
-        filter = filter.add(tickets::Column::Channel.eq(channel.as_str()));
+        filter = filter.add(tickets::Column::Channel.eq(channel));
     }
     if let Some(q) = non_empty(&query.q) {
         // A tracking code as the citizen reads it out, or words of the summary.

@@ -52,7 +52,7 @@ pub fn new_rows(
     let identity = contact_identities::Model {
         id: identity_id,
         contact_id,
-        channel: new.channel.as_str().into(),
+        channel: new.channel,
         account_external_id: new.account,
         external_id: new.external_id,
         display_name: new.display_name,

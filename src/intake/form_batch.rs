@@ -117,7 +117,7 @@ async fn identities_for(
     let mut by_key: HashMap<String, contact_identities::Model> = HashMap::new();
     if !known_keys.is_empty() {
         for identity in contact_identities::Entity::find()
-            .filter(contact_identities::Column::Channel.eq(Channel::Form.as_str()))
+            .filter(contact_identities::Column::Channel.eq(Channel::Form))
             .filter(contact_identities::Column::AccountExternalId.eq(""))
             .filter(contact_identities::Column::ExternalId.is_in(known_keys))
             .all(txn)

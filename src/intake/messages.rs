@@ -424,7 +424,7 @@ async fn stored_message_ids(
         let found: Vec<Option<String>> = ticket_messages::Entity::find()
             .select_only()
             .column(ticket_messages::Column::ProviderMessageId)
-            .filter(ticket_messages::Column::Channel.eq(channel.as_str()))
+            .filter(ticket_messages::Column::Channel.eq(channel))
             .filter(ticket_messages::Column::ProviderMessageId.is_in(ids))
             .into_tuple()
             .all(txn)
@@ -449,7 +449,7 @@ async fn find_identities(
     let mut found = HashMap::new();
     for ((channel, account), external_ids) in groups {
         for identity in contact_identities::Entity::find()
-            .filter(contact_identities::Column::Channel.eq(channel.as_str()))
+            .filter(contact_identities::Column::Channel.eq(channel))
             .filter(contact_identities::Column::AccountExternalId.eq(account))
             .filter(contact_identities::Column::ExternalId.is_in(external_ids))
             .all(txn)
@@ -509,7 +509,7 @@ async fn open_tickets(
         return Ok(open);
     }
     let since = now - Duration::days(i64::from(intake.settings.intake.thread_window_days));
-    let statuses = TicketStatus::open_names();
+    let statuses = TicketStatus::open();
     let ids: Vec<i32> = identities.values().map(|i| i.id).collect();
     for ticket in tickets::Entity::find()
         .filter(tickets::Column::ContactIdentityId.is_in(ids))
@@ -622,7 +622,7 @@ async fn parent_tickets(
         .select_only()
         .column(ticket_messages::Column::ProviderMessageId)
         .column(ticket_messages::Column::TicketId)
-        .filter(ticket_messages::Column::Channel.eq(Channel::Facebook.as_str()))
+        .filter(ticket_messages::Column::Channel.eq(Channel::Facebook))
         .filter(ticket_messages::Column::ProviderMessageId.is_in(parents))
         .into_tuple()
         .all(txn)
@@ -631,7 +631,7 @@ async fn parent_tickets(
     let ids: Vec<i32> = messages.iter().map(|(_, ticket)| *ticket).collect();
     let open: HashMap<i32, tickets::Model> = tickets::Entity::find()
         .filter(tickets::Column::Id.is_in(ids))
-        .filter(tickets::Column::Status.is_in(TicketStatus::open_names()))
+        .filter(tickets::Column::Status.is_in(TicketStatus::open()))
         .filter(tickets::Column::LastActivityAt.gte(since))
         .all(txn)
         .await?

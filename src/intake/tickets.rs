@@ -8,7 +8,8 @@ use entity::{contact_identities, routing_decisions, ticket_messages, tickets};
 use super::Intake;
 use crate::db::insert_all;
 use crate::domain::{
-    Channel, Email, FeedbackText, PersonName, PhoneNumber, TicketStatus, TrackingCode,
+    Channel, Direction, Email, FeedbackText, PersonName, PhoneNumber, TicketStatus, TrackingCode,
+    UnitCode,
 };
 use crate::intake::language::Detection;
 use crate::routing::{
@@ -22,7 +23,7 @@ pub struct NewFeedback {
     pub phone: Option<PhoneNumber>,
     pub email: Option<Email>,
     /// Checked against the gazetteer by the caller.
-    pub unit_code: Option<String>,
+    pub unit_code: Option<UnitCode>,
     pub location: Option<LatLon>,
     /// Identifies an anonymous sender for duplicate detection only (the client address); never stored.
     pub client_key: String,
@@ -60,7 +61,7 @@ impl PreparedFeedback {
             summary: self.feedback.text.summary(),
             language: Some(self.detection.language.code().to_owned()),
             location: self.feedback.location,
-            submitted_unit_code: self.feedback.unit_code.clone(),
+            submitted_unit_code: self.feedback.unit_code.clone().map(String::from),
             dedupe_hash: Some(self.dedupe_hash.clone()),
             decision: &self.decision,
             classification: &self.classification,
@@ -88,8 +89,8 @@ pub fn prepare(intake: &Intake, feedback: NewFeedback) -> PreparedFeedback {
     let decision = intake.router.decide(&RouteInput {
         text: feedback.text.as_str(),
         location: feedback.location,
-        unit_hint: feedback.unit_code.as_deref().map(|code| UnitHint {
-            code,
+        unit_hint: feedback.unit_code.as_ref().map(|code| UnitHint {
+            code: code.as_str(),
             source: HintSource::Form,
         }),
         previous_units: &[],
@@ -165,13 +166,13 @@ pub fn new_ticket(
     Ok(tickets::Model {
         id,
         tracking_code: code.as_str().to_owned(),
-        channel: draft.channel.as_str().into(),
+        channel: draft.channel,
         channel_account_id: draft.channel_account_id,
         contact_id: draft.contact_id,
         contact_identity_id: draft.contact_identity_id,
         thread_key: draft.thread_key.clone(),
         unit_code: draft.decision.unit_code.clone(),
-        status: TicketStatus::New.as_str().into(),
+        status: TicketStatus::New,
         summary: draft.summary.clone(),
         language: draft.language.clone(),
         topic: Some(draft.classification.topic.as_str().into()),
@@ -236,8 +237,8 @@ pub struct MessageDraft {
 fn message_row(draft: MessageDraft) -> ticket_messages::ActiveModel {
     ticket_messages::ActiveModel {
         ticket_id: Set(draft.ticket_id),
-        direction: Set("in".into()),
-        channel: Set(draft.channel.as_str().into()),
+        direction: Set(Direction::In),
+        channel: Set(draft.channel),
         provider_message_id: Set(draft.provider_message_id),
         body: Set(draft.body),
         original_body: Set(None),

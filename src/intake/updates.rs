@@ -123,7 +123,7 @@ async fn comment_message(
     comment_id: &str,
 ) -> Result<Option<ticket_messages::Model>, DbErr> {
     ticket_messages::Entity::find()
-        .filter(ticket_messages::Column::Channel.eq(Channel::Facebook.as_str()))
+        .filter(ticket_messages::Column::Channel.eq(Channel::Facebook))
         .filter(ticket_messages::Column::ProviderMessageId.eq(comment_id))
         .one(txn)
         .await
@@ -136,7 +136,7 @@ async fn identity_for(
     display_name: Option<&str>,
 ) -> Result<contact_identities::Model, DbErr> {
     if let Some(found) = contact_identities::Entity::find()
-        .filter(contact_identities::Column::Channel.eq(key.channel.as_str()))
+        .filter(contact_identities::Column::Channel.eq(key.channel))
         .filter(contact_identities::Column::AccountExternalId.eq(key.account.as_str()))
         .filter(contact_identities::Column::ExternalId.eq(key.external_id.as_str()))
         .one(txn)

@@ -221,10 +221,10 @@ fn prepare(
     events
         .into_iter()
         .map(|event| {
-            let inbound = match Channel::parse(&event.channel) {
-                Some(Channel::Zalo) => platforms::zalo::parse(&event.raw_body),
-                Some(Channel::Facebook) => platforms::facebook::parse(&event.raw_body),
-                _ => Inbound::Unknown,
+            let inbound = match event.channel {
+                Channel::Zalo => platforms::zalo::parse(&event.raw_body),
+                Channel::Facebook => platforms::facebook::parse(&event.raw_body),
+                Channel::Form => Inbound::Unknown,
             };
             let work = match inbound {
                 Inbound::Message(message) => Work::Message(messages::prepare(intake, message)),
@@ -372,7 +372,7 @@ async fn apply_one(
             tracing::warn!(id = event.id, attempts, error = %err, "cannot apply event");
             let set_aside = attempts >= MAX_ATTEMPTS;
             if set_aside {
-                metrics::counter!("intake_events_failed_total", "channel" => event.channel.clone())
+                metrics::counter!("intake_events_failed_total", "channel" => event.channel.as_str())
                     .increment(1);
             }
             // A spooled event was stored as processed: back to the queue unless set aside.
@@ -396,10 +396,10 @@ async fn apply_one(
 
 fn count_outcome(event: &inbound_events::Model, outcome: Outcome) {
     if outcome == Outcome::Unknown {
-        metrics::counter!("webhook_events_unknown_total", "channel" => event.channel.clone())
+        metrics::counter!("webhook_events_unknown_total", "channel" => event.channel.as_str())
             .increment(1);
         tracing::info!(channel = %event.channel, kind = %event.event_kind, id = event.id, "unknown event kept raw");
     }
-    metrics::counter!("intake_events_total", "channel" => event.channel.clone(), "outcome" => outcome.as_str())
+    metrics::counter!("intake_events_total", "channel" => event.channel.as_str(), "outcome" => outcome.as_str())
         .increment(1);
 }

@@ -34,7 +34,7 @@ pub(crate) async fn account_of(
         }
         None => {
             let query = channel_accounts::Entity::find()
-                .filter(channel_accounts::Column::Channel.eq(channel.as_str()));
+                .filter(channel_accounts::Column::Channel.eq(channel));
             if query.clone().count(&db.read).await? == 1 {
                 query.one(&db.read).await?
             } else {

@@ -20,8 +20,7 @@ pub(crate) async fn deliver(
     shared: &Shared,
     row: &outbox::Model,
 ) -> Result<Delivered, OutboundError> {
-    let channel = Channel::parse(&row.channel)
-        .ok_or_else(|| OutboundError::Permanent(format!("unknown channel {:?}", row.channel)))?;
+    let channel = row.channel;
     let kind = OutboundKind::parse(&row.kind)
         .ok_or_else(|| OutboundError::Permanent(format!("unknown kind {:?}", row.kind)))?;
     let payload: Payload = serde_json::from_str(&row.payload)

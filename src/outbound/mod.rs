@@ -29,7 +29,7 @@ use entity::outbox;
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::Channel;
+use crate::domain::{Channel, OutboxState};
 
 pub use error::OutboundError;
 pub use receipts::Echo;
@@ -145,18 +145,6 @@ impl OutboundKind {
     }
 }
 
-/// Delivery states of an outbox row.
-pub mod state {
-    pub const PENDING: &str = "pending";
-    /// Marked before the platform is called; a row left here by a crash becomes `unknown`, never retried blindly.
-    pub const SENDING: &str = "sending";
-    pub const SENT: &str = "sent";
-    pub const DELIVERED: &str = "delivered";
-    pub const READ: &str = "read";
-    pub const UNDELIVERABLE: &str = "undeliverable";
-    pub const UNKNOWN: &str = "unknown";
-}
-
 /// What is stored in `outbox.payload`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Payload {
@@ -199,9 +187,9 @@ async fn private_reply_of(
 ) -> Result<Option<outbox::Model>, DbErr> {
     outbox::Entity::find()
         .filter(outbox::Column::Kind.eq(OutboundKind::PrivateReply.as_str()))
-        .filter(outbox::Column::Channel.eq(channel.as_str()))
+        .filter(outbox::Column::Channel.eq(channel))
         .filter(outbox::Column::Recipient.eq(comment_id))
-        .filter(outbox::Column::State.ne(state::UNDELIVERABLE))
+        .filter(outbox::Column::State.ne(OutboxState::Undeliverable))
         .one(conn)
         .await
 }
@@ -234,12 +222,12 @@ fn outbox_row(item: NewOutbound) -> Result<outbox::ActiveModel, DbErr> {
     Ok(outbox::ActiveModel {
         ticket_id: Set(item.ticket_id),
         message_id: Set(item.message_id),
-        channel: Set(item.channel.as_str().into()),
+        channel: Set(item.channel),
         channel_account_id: Set(item.channel_account_id),
         kind: Set(item.kind.as_str().into()),
         recipient: Set(item.recipient),
         payload: Set(payload),
-        state: Set(state::PENDING.into()),
+        state: Set(OutboxState::Pending),
         attempts: Set(0),
         next_attempt_at: Set(now),
         last_error: Set(None),

@@ -8,6 +8,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
+use entity::enums::Direction;
 use entity::{contact_identities, ticket_messages, tickets};
 
 use super::OutboundKind;
@@ -157,10 +158,10 @@ pub async fn facts_of(
         .await?
         .map(|identity| identity.external_id)
         .unwrap_or_default();
-    let channel = Channel::parse(&ticket.channel).unwrap_or(Channel::Form);
+    let channel = ticket.channel;
     let inbound = |query: sea_orm::Select<ticket_messages::Entity>| {
         query
-            .filter(ticket_messages::Column::Direction.eq("in"))
+            .filter(ticket_messages::Column::Direction.eq(Direction::In))
             .order_by_desc(ticket_messages::Column::CreatedAt)
     };
     let latest = inbound(

@@ -6,9 +6,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 
 use entity::outbox;
 
+use super::Payload;
 use super::text::{COMMENT_MAX_CHARS, MESSAGE_MAX_CHARS, fit};
-use super::{Payload, state};
 use crate::domain::Channel;
+use crate::domain::OutboxState;
 
 /// The platform echoed a message sent from our account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,15 +33,15 @@ pub async fn mark_delivered(
         return Ok(0);
     }
     let result = outbox::Entity::update_many()
-        .col_expr(outbox::Column::State, Expr::value(state::DELIVERED))
+        .col_expr(outbox::Column::State, Expr::value(OutboxState::Delivered))
         .col_expr(
             outbox::Column::DeliveredAt,
             keep_first(outbox::Column::DeliveredAt, at),
         )
         .col_expr(outbox::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(outbox::Column::Channel.eq(channel.as_str()))
+        .filter(outbox::Column::Channel.eq(channel))
         .filter(outbox::Column::ProviderMessageId.is_in(provider_message_ids.iter().cloned()))
-        .filter(outbox::Column::State.is_in([state::SENT, state::DELIVERED]))
+        .filter(outbox::Column::State.is_in([OutboxState::Sent, OutboxState::Delivered]))
         .exec(conn)
         .await?;
     Ok(result.rows_affected)
@@ -57,7 +58,7 @@ pub async fn mark_read(
         return Ok(0);
     }
     let result = read_update(at)
-        .filter(outbox::Column::Channel.eq(channel.as_str()))
+        .filter(outbox::Column::Channel.eq(channel))
         .filter(outbox::Column::ProviderMessageId.is_in(provider_message_ids.iter().cloned()))
         .exec(conn)
         .await?;
@@ -72,7 +73,7 @@ pub async fn mark_read_until(
     watermark: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
     let result = read_update(watermark)
-        .filter(outbox::Column::Channel.eq(channel.as_str()))
+        .filter(outbox::Column::Channel.eq(channel))
         .filter(outbox::Column::Recipient.eq(recipient))
         .filter(outbox::Column::SentAt.lte(watermark))
         .exec(conn)
@@ -82,7 +83,7 @@ pub async fn mark_read_until(
 
 fn read_update(at: DateTime<Utc>) -> sea_orm::UpdateMany<outbox::Entity> {
     outbox::Entity::update_many()
-        .col_expr(outbox::Column::State, Expr::value(state::READ))
+        .col_expr(outbox::Column::State, Expr::value(OutboxState::Read))
         .col_expr(
             outbox::Column::ReadAt,
             keep_first(outbox::Column::ReadAt, at),
@@ -92,7 +93,11 @@ fn read_update(at: DateTime<Utc>) -> sea_orm::UpdateMany<outbox::Entity> {
             keep_first(outbox::Column::DeliveredAt, at),
         )
         .col_expr(outbox::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(outbox::Column::State.is_in([state::SENT, state::DELIVERED, state::READ]))
+        .filter(outbox::Column::State.is_in([
+            OutboxState::Sent,
+            OutboxState::Delivered,
+            OutboxState::Read,
+        ]))
 }
 
 /// A receipt repeated later must not move the time it first happened.
@@ -110,7 +115,7 @@ pub async fn reconcile_echo(
     echo: Echo,
 ) -> Result<Option<i32>, DbErr> {
     if let Some(known) = outbox::Entity::find()
-        .filter(outbox::Column::Channel.eq(channel.as_str()))
+        .filter(outbox::Column::Channel.eq(channel))
         .filter(outbox::Column::ProviderMessageId.eq(echo.provider_message_id.as_str()))
         .one(conn)
         .await?
@@ -123,7 +128,7 @@ pub async fn reconcile_echo(
         .and_then(|m| m.trim().parse::<i32>().ok())
     {
         Some(id) => unsettled()
-            .filter(outbox::Column::Channel.eq(channel.as_str()))
+            .filter(outbox::Column::Channel.eq(channel))
             .filter(outbox::Column::Id.eq(id))
             .one(conn)
             .await?
@@ -133,7 +138,7 @@ pub async fn reconcile_echo(
     let row = match (by_metadata, echo.text.as_deref()) {
         (Some(row), _) => Some(row),
         (None, Some(text)) => unsettled()
-            .filter(outbox::Column::Channel.eq(channel.as_str()))
+            .filter(outbox::Column::Channel.eq(channel))
             .filter(outbox::Column::Recipient.eq(echo.recipient.as_str()))
             .order_by_desc(outbox::Column::Id)
             .all(conn)
@@ -147,7 +152,7 @@ pub async fn reconcile_echo(
     };
     let now = Utc::now();
     let settled = outbox::Entity::update_many()
-        .col_expr(outbox::Column::State, Expr::value(state::SENT))
+        .col_expr(outbox::Column::State, Expr::value(OutboxState::Sent))
         .col_expr(
             outbox::Column::ProviderMessageId,
             Expr::value(echo.provider_message_id),
@@ -162,7 +167,7 @@ pub async fn reconcile_echo(
         )
         .col_expr(outbox::Column::UpdatedAt, Expr::value(now))
         .filter(outbox::Column::Id.eq(row.id))
-        .filter(outbox::Column::State.eq(row.state.as_str()))
+        .filter(outbox::Column::State.eq(row.state))
         .exec(conn)
         .await?;
     Ok((settled.rows_affected == 1).then_some(row.id))
@@ -173,10 +178,10 @@ pub async fn reconcile_echo(
 fn unsettled() -> sea_orm::Select<outbox::Entity> {
     outbox::Entity::find().filter(
         sea_orm::Condition::any()
-            .add(outbox::Column::State.is_in([state::UNKNOWN, state::SENDING]))
+            .add(outbox::Column::State.is_in([OutboxState::Unknown, OutboxState::Sending]))
             .add(
                 sea_orm::Condition::all()
-                    .add(outbox::Column::State.eq(state::PENDING))
+                    .add(outbox::Column::State.eq(OutboxState::Pending))
                     .add(outbox::Column::Attempts.gt(0)),
             ),
     )

@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 use entity::{ticket_messages, tickets};
 
 use super::error::OutboundError;
-use crate::domain::Channel;
+use crate::domain::{Channel, Direction};
 use crate::platforms::facebook::MessagingType;
 
 const STANDARD_WINDOW: i64 = 24;
@@ -54,7 +54,7 @@ pub(crate) async fn private_reply(
     now: DateTime<Utc>,
 ) -> Result<Result<(), OutboundError>, DbErr> {
     let comment = ticket_messages::Entity::find()
-        .filter(ticket_messages::Column::Channel.eq(Channel::Facebook.as_str()))
+        .filter(ticket_messages::Column::Channel.eq(Channel::Facebook))
         .filter(ticket_messages::Column::ProviderMessageId.eq(comment_id))
         .one(conn)
         .await?;
@@ -91,8 +91,8 @@ async fn last_inbound_at(
         .to_owned();
     Ok(ticket_messages::Entity::find()
         .filter(ticket_messages::Column::TicketId.in_subquery(same_identity))
-        .filter(ticket_messages::Column::Direction.eq("in"))
-        .filter(ticket_messages::Column::Channel.eq(Channel::Facebook.as_str()))
+        .filter(ticket_messages::Column::Direction.eq(Direction::In))
+        .filter(ticket_messages::Column::Channel.eq(Channel::Facebook))
         .order_by_desc(ticket_messages::Column::CreatedAt)
         .one(conn)
         .await?

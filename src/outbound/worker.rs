@@ -18,9 +18,10 @@ use entity::outbox;
 
 use super::delivery::{Delivered, deliver};
 use super::error::OutboundError;
-use super::{OutboundKind, Shared, state};
+use super::{OutboundKind, Shared};
 use crate::config::OutboundSettings;
 use crate::db::Db;
+use crate::domain::OutboxState;
 
 /// Rows taken per pass.
 const BATCH: usize = 32;
@@ -74,7 +75,7 @@ pub(crate) async fn run(shared: std::sync::Arc<Shared>) {
 /// comment, keep their own guarded claim.
 pub(crate) async fn pass(shared: &Shared) -> Result<(usize, usize), OutboundError> {
     let due = outbox::Entity::find()
-        .filter(outbox::Column::State.eq(state::PENDING))
+        .filter(outbox::Column::State.eq(OutboxState::Pending))
         .filter(outbox::Column::NextAttemptAt.lte(Utc::now()))
         .order_by_asc(outbox::Column::NextAttemptAt)
         .order_by_asc(outbox::Column::Id)
@@ -126,10 +127,10 @@ async fn claim_many(db: &Db, rows: Vec<outbox::Model>) -> Result<Vec<outbox::Mod
         return Ok(rows);
     }
     let won: Vec<outbox::Model> = outbox::Entity::update_many()
-        .col_expr(outbox::Column::State, Expr::value(state::SENDING))
+        .col_expr(outbox::Column::State, Expr::value(OutboxState::Sending))
         .col_expr(outbox::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(outbox::Column::Id.is_in(rows.iter().map(|r| r.id)))
-        .filter(outbox::Column::State.eq(state::PENDING))
+        .filter(outbox::Column::State.eq(OutboxState::Pending))
         .exec_with_returning(&db.write)
         .await?;
     let won: std::collections::HashSet<i32> = won.into_iter().map(|r| r.id).collect();
@@ -149,11 +150,14 @@ async fn process_private_reply(shared: &Shared, row: outbox::Model) -> Result<bo
                 "a private reply to this comment was already sent (outbox #{first}); Facebook allows one"
             );
             let done = outbox::Entity::update_many()
-                .col_expr(outbox::Column::State, Expr::value(state::UNDELIVERABLE))
+                .col_expr(
+                    outbox::Column::State,
+                    Expr::value(OutboxState::Undeliverable),
+                )
                 .col_expr(outbox::Column::LastError, Expr::value(reason.clone()))
                 .col_expr(outbox::Column::UpdatedAt, Expr::value(Utc::now()))
                 .filter(outbox::Column::Id.eq(row.id))
-                .filter(outbox::Column::State.eq(state::PENDING))
+                .filter(outbox::Column::State.eq(OutboxState::Pending))
                 .exec(&shared.db.write)
                 .await?;
             if done.rows_affected == 1 {
@@ -176,10 +180,10 @@ async fn process_private_reply(shared: &Shared, row: outbox::Model) -> Result<bo
 /// instances can never both send one.
 async fn claim(db: &Db, row: &outbox::Model) -> Result<bool, DbErr> {
     let mut update = outbox::Entity::update_many()
-        .col_expr(outbox::Column::State, Expr::value(state::SENDING))
+        .col_expr(outbox::Column::State, Expr::value(OutboxState::Sending))
         .col_expr(outbox::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(outbox::Column::Id.eq(row.id))
-        .filter(outbox::Column::State.eq(state::PENDING));
+        .filter(outbox::Column::State.eq(OutboxState::Pending));
     if row.kind == OutboundKind::PrivateReply.as_str() {
         // Scoped here: ExprTrait's `min`/`max` would shadow the integers' elsewhere in this module.
         use sea_orm::sea_query::ExprTrait;
@@ -187,10 +191,10 @@ async fn claim(db: &Db, row: &outbox::Model) -> Result<bool, DbErr> {
             .expr(Expr::val(1))
             .from(outbox::Entity)
             .and_where(Expr::col(outbox::Column::Kind).eq(OutboundKind::PrivateReply.as_str()))
-            .and_where(Expr::col(outbox::Column::Channel).eq(row.channel.as_str()))
+            .and_where(Expr::col(outbox::Column::Channel).eq(row.channel))
             .and_where(Expr::col(outbox::Column::Recipient).eq(row.recipient.as_str()))
             .and_where(Expr::col(outbox::Column::Id).lt(row.id))
-            .and_where(Expr::col(outbox::Column::State).ne(state::UNDELIVERABLE))
+            .and_where(Expr::col(outbox::Column::State).ne(OutboxState::Undeliverable))
             .to_owned();
         update = update.filter(Expr::exists(earlier).not());
     }
@@ -208,17 +212,17 @@ enum Gate {
 async fn private_reply_gate(db: &Db, row: &outbox::Model) -> Result<Gate, DbErr> {
     let earlier = outbox::Entity::find()
         .filter(outbox::Column::Kind.eq(OutboundKind::PrivateReply.as_str()))
-        .filter(outbox::Column::Channel.eq(row.channel.as_str()))
+        .filter(outbox::Column::Channel.eq(row.channel))
         .filter(outbox::Column::Recipient.eq(row.recipient.as_str()))
         .filter(outbox::Column::Id.lt(row.id))
-        .filter(outbox::Column::State.ne(state::UNDELIVERABLE))
+        .filter(outbox::Column::State.ne(OutboxState::Undeliverable))
         .order_by_asc(outbox::Column::Id)
         .all(&db.read)
         .await?;
     Ok(
         match earlier
             .iter()
-            .find(|o| o.state != state::PENDING && o.state != state::SENDING)
+            .find(|o| !matches!(o.state, OutboxState::Pending | OutboxState::Sending))
         {
             Some(first) => Gate::AlreadyReplied(first.id),
             None if earlier.is_empty() => Gate::Go,
@@ -234,7 +238,7 @@ async fn postpone(db: &Db, row: &outbox::Model, settings: &OutboundSettings) -> 
     outbox::Entity::update_many()
         .col_expr(outbox::Column::NextAttemptAt, Expr::value(later))
         .filter(outbox::Column::Id.eq(row.id))
-        .filter(outbox::Column::State.eq(state::PENDING))
+        .filter(outbox::Column::State.eq(OutboxState::Pending))
         .exec(&db.write)
         .await?;
     Ok(())
@@ -257,7 +261,7 @@ async fn record(
     let (outcome, update, reason) = match result {
         Ok(delivered) => (
             "sent",
-            base.col_expr(outbox::Column::State, Expr::value(state::SENT))
+            base.col_expr(outbox::Column::State, Expr::value(OutboxState::Sent))
                 .col_expr(
                     outbox::Column::ProviderMessageId,
                     Expr::value(delivered.provider_message_id),
@@ -268,7 +272,7 @@ async fn record(
                     Expr::value(Option::<String>::None),
                 )
                 // A sweep may have called it unknown meanwhile; the answer we hold is better.
-                .filter(outbox::Column::State.is_in([state::SENDING, state::UNKNOWN])),
+                .filter(outbox::Column::State.is_in([OutboxState::Sending, OutboxState::Unknown])),
             None,
         ),
         Err(err) => {
@@ -287,7 +291,7 @@ async fn record(
                 } else {
                     tracing::debug!(channel = %row.channel, reason = %reason, "outbound credentials refused again");
                 }
-                metrics::counter!("outbound_token_invalid_total", "channel" => row.channel.clone())
+                metrics::counter!("outbound_token_invalid_total", "channel" => row.channel.as_str())
                     .increment(1);
             }
             let reason = err.to_string();
@@ -295,10 +299,10 @@ async fn record(
                 let next = now + backoff(&shared.settings.outbound, attempts as u32);
                 (
                     "retry",
-                    base.col_expr(outbox::Column::State, Expr::value(state::PENDING))
+                    base.col_expr(outbox::Column::State, Expr::value(OutboxState::Pending))
                         .col_expr(outbox::Column::NextAttemptAt, Expr::value(next))
                         .col_expr(outbox::Column::LastError, Expr::value(reason.clone()))
-                        .filter(outbox::Column::State.eq(state::SENDING)),
+                        .filter(outbox::Column::State.eq(OutboxState::Sending)),
                     Some(reason),
                 )
             } else {
@@ -309,9 +313,14 @@ async fn record(
                 };
                 (
                     "undeliverable",
-                    base.col_expr(outbox::Column::State, Expr::value(state::UNDELIVERABLE))
-                        .col_expr(outbox::Column::LastError, Expr::value(reason.clone()))
-                        .filter(outbox::Column::State.is_in([state::SENDING, state::UNKNOWN])),
+                    base.col_expr(
+                        outbox::Column::State,
+                        Expr::value(OutboxState::Undeliverable),
+                    )
+                    .col_expr(outbox::Column::LastError, Expr::value(reason.clone()))
+                    .filter(
+                        outbox::Column::State.is_in([OutboxState::Sending, OutboxState::Unknown]),
+                    ),
                     Some(reason),
                 )
             }
@@ -335,7 +344,7 @@ async fn record(
 fn count(row: &outbox::Model, outcome: &'static str) {
     metrics::counter!(
         "outbound_messages_total",
-        "channel" => row.channel.clone(),
+        "channel" => row.channel.as_str(),
         "kind" => row.kind.clone(),
         "outcome" => outcome
     )
@@ -379,7 +388,7 @@ async fn sweep(db: &Db, older_than: Option<DateTime<Utc>>) {
 /// have the message, so it is never sent again automatically.
 pub async fn recover_interrupted(db: &Db, older_than: Option<DateTime<Utc>>) -> Result<u64, DbErr> {
     let mut update = outbox::Entity::update_many()
-        .col_expr(outbox::Column::State, Expr::value(state::UNKNOWN))
+        .col_expr(outbox::Column::State, Expr::value(OutboxState::Unknown))
         .col_expr(
             outbox::Column::LastError,
             Expr::value(
@@ -387,7 +396,7 @@ pub async fn recover_interrupted(db: &Db, older_than: Option<DateTime<Utc>>) -> 
             ),
         )
         .col_expr(outbox::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(outbox::Column::State.eq(state::SENDING));
+        .filter(outbox::Column::State.eq(OutboxState::Sending));
     if let Some(cutoff) = older_than {
         update = update.filter(outbox::Column::UpdatedAt.lt(cutoff));
     }

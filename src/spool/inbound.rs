@@ -10,12 +10,13 @@ use sea_orm::{
     Statement,
 };
 
+use entity::enums::Channel;
 use entity::inbound_events;
 
 #[derive(FromQueryResult)]
 struct Spooled {
     id: i64,
-    channel: String,
+    channel: Channel,
     account_external_id: Option<String>,
     dedupe_key: String,
     event_kind: String,
@@ -84,7 +85,7 @@ pub async fn store<'a>(
         );
         let values = chunk.iter().flat_map(|e| {
             [
-                e.channel.clone().into(),
+                e.channel.into(),
                 e.account_external_id.clone().into(),
                 e.dedupe_key.clone().into(),
                 e.event_kind.clone().into(),

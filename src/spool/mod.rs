@@ -186,7 +186,7 @@ async fn write<'a>(
     let now = Utc::now();
     let rows: Vec<inbound_events::ActiveModel> = events
         .map(|e| inbound_events::ActiveModel {
-            channel: Set(e.channel.as_str().into()),
+            channel: Set(e.channel),
             account_external_id: Set(e.account.clone()),
             dedupe_key: Set(e.dedupe_key.clone()),
             event_kind: Set(e.kind.clone()),

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use phananh::domain::OutboxState;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use wiremock::matchers::{header, method, path, query_param};
@@ -340,7 +341,7 @@ impl TestApp {
                 self.outbox()
                     .await
                     .iter()
-                    .all(|row| row.state != "pending" && row.state != "sending")
+                    .all(|row| !matches!(row.state, OutboxState::Pending | OutboxState::Sending))
             },
         )
         .await;

@@ -1,4 +1,5 @@
 //! `POST /api/v1/feedback`: creation, validation (422 with field errors), limits, duplicates, collisions.
+use phananh::domain::{Channel, Direction};
 use serde_json::{Value, json};
 
 use crate::helpers::{AppOptions, Backend, TestApp, fixed_codes, spawn_app_with};
@@ -147,8 +148,8 @@ on_both_backends! {
         let ticket = entity::tickets::Entity::find().one(&app.db).await.unwrap().unwrap();
         entity::ticket_messages::ActiveModel {
             ticket_id: Set(ticket.id),
-            direction: Set("out".into()),
-            channel: Set("form".into()),
+            direction: Set(Direction::Out),
+            channel: Set(Channel::Form),
             provider_message_id: Set(None),
             body: Set(nasty.into()),
             original_body: Set(None),

@@ -6,6 +6,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{Duration, Utc};
+use phananh::domain::{Channel, OutboxState};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Set,
@@ -393,7 +394,7 @@ async fn store_page_events(app: &TestApp, events: Vec<(String, &str, String)>) {
     let txn = app.db.begin().await.unwrap();
     for (key, kind, raw) in events {
         entity::inbound_events::ActiveModel {
-            channel: Set("facebook".into()),
+            channel: Set(Channel::Facebook),
             account_external_id: Set(Some(FB_PAGE.into())),
             dedupe_key: Set(key),
             event_kind: Set(kind.into()),
@@ -608,7 +609,10 @@ async fn postgres_batches_over_a_run_on_two_instances_land_each_message_once() {
     assert_eq!(a.tickets().await.len(), total);
     assert_eq!(a.event_count().await, total as u64);
     eventually("every acknowledgement sent", || async {
-        a.outbox().await.iter().all(|o| o.state == "sent")
+        a.outbox()
+            .await
+            .iter()
+            .all(|o| o.state == OutboxState::Sent)
     })
     .await;
     let sent = a.sent().await;

@@ -15,9 +15,9 @@ use wiremock::matchers::{body_json, body_partial_json, header, method, path, que
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use entity::{channel_accounts, contact_identities, contacts, outbox, ticket_messages, tickets};
-use phananh::domain::{Channel, TrackingCode};
+use phananh::domain::{Channel, Direction, OutboxState, TicketStatus, TrackingCode};
 use phananh::outbound::receipts::{self, Echo};
-use phananh::outbound::{self, NewOutbound, OutboundKind, Payload, state};
+use phananh::outbound::{self, NewOutbound, OutboundKind, Payload};
 
 use crate::helpers::{AppOptions, Backend, Fakes, TestApp, TestDb, start_on};
 
@@ -135,12 +135,12 @@ impl World {
     /// app has stopped, its outbox worker having finished any pass in flight. A worker that sent anything twice
     /// has done so by then.
     async fn finish(&self) {
-        let open: Vec<(i32, String)> = outbox::Entity::find()
+        let open: Vec<(i32, OutboxState)> = outbox::Entity::find()
             .all(self.db())
             .await
             .unwrap()
             .into_iter()
-            .filter(|row| row.state == state::PENDING || row.state == state::SENDING)
+            .filter(|row| row.state == OutboxState::Pending || row.state == OutboxState::Sending)
             .map(|row| (row.id, row.state))
             .collect();
         assert!(open.is_empty(), "rows still to be sent: {open:?}");
@@ -201,7 +201,7 @@ async fn account(
 ) -> i32 {
     let now = Utc::now();
     channel_accounts::ActiveModel {
-        channel: Set(channel.as_str().into()),
+        channel: Set(channel),
         external_id: Set(external_id.into()),
         name: Set(None),
         unit_code: Set(None),
@@ -240,7 +240,7 @@ async fn citizen(
     .unwrap();
     let identity = contact_identities::ActiveModel {
         contact_id: Set(contact.id),
-        channel: Set(channel.as_str().into()),
+        channel: Set(channel),
         account_external_id: Set("account".into()),
         external_id: Set(user_id.into()),
         display_name: Set(None),
@@ -257,13 +257,13 @@ async fn citizen(
     .unwrap();
     let ticket = tickets::ActiveModel {
         tracking_code: Set(TrackingCode::generate().as_str().to_owned()),
-        channel: Set(channel.as_str().into()),
+        channel: Set(channel),
         channel_account_id: Set(Some(account_id)),
         contact_id: Set(contact.id),
         contact_identity_id: Set(identity.id),
         thread_key: Set(None),
         unit_code: Set(None),
-        status: Set("new".into()),
+        status: Set(TicketStatus::New),
         summary: Set("Mất xe máy".into()),
         language: Set(Some("vi".into())),
         topic: Set(None),
@@ -290,8 +290,8 @@ async fn citizen(
     .unwrap();
     ticket_messages::ActiveModel {
         ticket_id: Set(ticket.id),
-        direction: Set("in".into()),
-        channel: Set(channel.as_str().into()),
+        direction: Set(Direction::In),
+        channel: Set(channel),
         provider_message_id: Set(Some(message_id.into())),
         body: Set("Tôi bị mất xe máy ở chợ".into()),
         original_body: Set(None),
@@ -345,7 +345,7 @@ async fn queue(db: &DatabaseConnection, item: NewOutbound) -> i32 {
 }
 
 /// Waits for the worker to bring the row to `want`.
-async fn settled(db: &DatabaseConnection, id: i32, want: &str) -> outbox::Model {
+async fn settled(db: &DatabaseConnection, id: i32, want: OutboxState) -> outbox::Model {
     let mut last = None;
     for _ in 0..400 {
         let row = outbox::Entity::find_by_id(id)
@@ -406,7 +406,7 @@ on_both! {
 
         let id = queue(db, message(&hoa, Channel::Zalo, OutboundKind::ZaloCs, &hoa.user_id, text)).await;
 
-        let row = settled(db, id, state::SENT).await;
+        let row = settled(db, id, OutboxState::Sent).await;
         assert_eq!(row.provider_message_id.as_deref(), Some("zmsg-out-1"));
         assert_eq!(row.attempts, 1);
         assert!(row.sent_at.is_some() && row.last_error.is_none());
@@ -425,7 +425,7 @@ on_both! {
 
         let id = queue(db, message(&hoa, Channel::Zalo, OutboundKind::ZaloCs, &hoa.user_id, &long)).await;
 
-        settled(db, id, state::SENT).await;
+        settled(db, id, OutboxState::Sent).await;
         let requests = world.zalo.received_requests().await.unwrap();
         let sent: Value = requests[0].body_json().unwrap();
         let text = sent["message"]["text"].as_str().unwrap();
@@ -454,7 +454,7 @@ on_both! {
 
         let id = queue(db, message(&hoa, Channel::Zalo, OutboundKind::ZaloCs, &hoa.user_id, "Xin chào")).await;
 
-        let row = settled(db, id, state::SENT).await;
+        let row = settled(db, id, OutboxState::Sent).await;
         assert_eq!(row.attempts, 3);
         assert_eq!(row.provider_message_id.as_deref(), Some("zmsg-out-3"));
         world.finish().await;
@@ -473,7 +473,7 @@ on_both! {
 
         let id = queue(db, message(&hoa, Channel::Zalo, OutboundKind::ZaloCs, &hoa.user_id, "Xin chào")).await;
 
-        let row = settled(db, id, state::UNDELIVERABLE).await;
+        let row = settled(db, id, OutboxState::Undeliverable).await;
         assert_eq!(row.last_error.as_deref(), Some("Zalo -230: the citizen has not interacted with the OA in 7 days"));
         assert_eq!(row.attempts, 1);
         world.finish().await;
@@ -543,7 +543,7 @@ on_both! {
 
         let id = queue(db, message(&hoa, Channel::Zalo, OutboundKind::ZaloCs, &hoa.user_id, "Xin chào")).await;
 
-        let row = settled(db, id, state::SENT).await;
+        let row = settled(db, id, OutboxState::Sent).await;
         assert_eq!(row.provider_message_id.as_deref(), Some("zmsg-out-2"));
         let refresh = world.zalo.received_requests().await.unwrap().into_iter()
             .find(|r| r.url.path() == TOKEN_PATH).unwrap();
@@ -586,8 +586,8 @@ on_both! {
         let second = outbound::enqueue(&txn, message(&lan, Channel::Zalo, OutboundKind::ZaloCs, &lan.user_id, "Hai")).await.unwrap().id;
         txn.commit().await.unwrap();
 
-        settled(db, first, state::SENT).await;
-        settled(db, second, state::SENT).await;
+        settled(db, first, OutboxState::Sent).await;
+        settled(db, second, OutboxState::Sent).await;
         let stored = channel_accounts::Entity::find_by_id(oa).one(db).await.unwrap().unwrap();
         assert_eq!(stored.refresh_token.as_deref(), Some("zalo-refresh-2"));
         world.finish().await;
@@ -603,12 +603,12 @@ on_both! {
         let id = outbox::ActiveModel {
             ticket_id: Set(hoa.ticket_id),
             message_id: Set(None),
-            channel: Set("zalo".into()),
+            channel: Set(Channel::Zalo),
             channel_account_id: Set(Some(oa)),
             kind: Set("zalo_cs".into()),
             recipient: Set(hoa.user_id.clone()),
             payload: Set(json!({"text": "Xin chào"}).to_string()),
-            state: Set(state::SENDING.into()),
+            state: Set(OutboxState::Sending),
             attempts: Set(0),
             next_attempt_at: Set(long_ago),
             last_error: Set(None),
@@ -627,11 +627,11 @@ on_both! {
 
         let world = world.restart().await;
 
-        let row = settled(world.db(), id, state::UNKNOWN).await;
+        let row = settled(world.db(), id, OutboxState::Unknown).await;
         assert!(row.last_error.unwrap().contains("not resent"));
         // The app stopped, its worker done: the row stayed unknown and the fakes' tripwires saw no call at all.
         world.finish().await;
-        assert_eq!(outbox::Entity::find_by_id(id).one(world.db()).await.unwrap().unwrap().state, state::UNKNOWN);
+        assert_eq!(outbox::Entity::find_by_id(id).one(world.db()).await.unwrap().unwrap().state, OutboxState::Unknown);
     }
 }
 
@@ -641,7 +641,7 @@ async fn outbox_row(
     citizen: &Citizen,
     kind: OutboundKind,
     text: &str,
-    row_state: &str,
+    row_state: OutboxState,
     sent: Option<(&str, DateTime<Utc>)>,
 ) -> i32 {
     let now = Utc::now();
@@ -652,12 +652,12 @@ async fn outbox_row(
     outbox::ActiveModel {
         ticket_id: Set(citizen.ticket_id),
         message_id: Set(None),
-        channel: Set(channel.as_str().into()),
+        channel: Set(channel),
         channel_account_id: Set(Some(citizen.account_id)),
         kind: Set(kind.as_str().into()),
         recipient: Set(citizen.user_id.clone()),
         payload: Set(json!({"text": text}).to_string()),
-        state: Set(row_state.into()),
+        state: Set(row_state),
         attempts: Set(1),
         next_attempt_at: Set(now),
         last_error: Set(None),
@@ -683,8 +683,8 @@ on_both! {
         let page = account(db, Channel::Facebook, PAGE_ID, PAGE_TOKEN, None).await;
         let hoa = citizen(db, Channel::Zalo, oa, "zalo-user-1", Utc::now(), "zmsg-in-1").await;
         let lan = citizen(db, Channel::Facebook, page, "psid-2", Utc::now(), "m_in_2").await;
-        let zalo_row = outbox_row(db, &hoa, OutboundKind::ZaloCs, "Đã nhận phản ánh", state::UNKNOWN, None).await;
-        let messenger_row = outbox_row(db, &lan, OutboundKind::Messenger, "Đã nhận", state::UNKNOWN, None).await;
+        let zalo_row = outbox_row(db, &hoa, OutboundKind::ZaloCs, "Đã nhận phản ánh", OutboxState::Unknown, None).await;
+        let messenger_row = outbox_row(db, &lan, OutboundKind::Messenger, "Đã nhận", OutboxState::Unknown, None).await;
         let messages_before = ticket_messages::Entity::find().count(db).await.unwrap();
 
         // Zalo `oa_send_text`: recipient and identical text.
@@ -701,7 +701,7 @@ on_both! {
 
         for (id, provider) in [(zalo_row, "zmsg-echo"), (messenger_row, "m_echo")] {
             let row = outbox::Entity::find_by_id(id).one(db).await.unwrap().unwrap();
-            assert_eq!(row.state, state::SENT);
+            assert_eq!(row.state, OutboxState::Sent);
             assert_eq!(row.provider_message_id.as_deref(), Some(provider));
             assert!(row.sent_at.is_some() && row.last_error.is_none());
         }
@@ -719,10 +719,10 @@ on_both! {
         let hoa = citizen(db, Channel::Zalo, oa, "zalo-user-1", Utc::now(), "zmsg-in-1").await;
         let lan = citizen(db, Channel::Facebook, page, "psid-2", Utc::now(), "m_in_2").await;
         let t0 = Utc::now() - chrono::Duration::minutes(10);
-        let a = outbox_row(db, &hoa, OutboundKind::ZaloCs, "a", state::SENT, Some(("z-a", t0))).await;
-        let b = outbox_row(db, &hoa, OutboundKind::ZaloCs, "b", state::SENT, Some(("z-b", t0))).await;
-        let early = outbox_row(db, &lan, OutboundKind::Messenger, "c", state::SENT, Some(("m-c", t0))).await;
-        let late = outbox_row(db, &lan, OutboundKind::Messenger, "d", state::SENT, Some(("m-d", t0 + chrono::Duration::minutes(5)))).await;
+        let a = outbox_row(db, &hoa, OutboundKind::ZaloCs, "a", OutboxState::Sent, Some(("z-a", t0))).await;
+        let b = outbox_row(db, &hoa, OutboundKind::ZaloCs, "b", OutboxState::Sent, Some(("z-b", t0))).await;
+        let early = outbox_row(db, &lan, OutboundKind::Messenger, "c", OutboxState::Sent, Some(("m-c", t0))).await;
+        let late = outbox_row(db, &lan, OutboundKind::Messenger, "d", OutboxState::Sent, Some(("m-d", t0 + chrono::Duration::minutes(5)))).await;
         let at = Utc::now();
 
         let ids = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
@@ -732,10 +732,10 @@ on_both! {
 
         let get = |id| async move { outbox::Entity::find_by_id(id).one(db).await.unwrap().unwrap() };
         let (a, b, early, late) = (get(a).await, get(b).await, get(early).await, get(late).await);
-        assert_eq!((a.state.as_str(), a.delivered_at.is_some(), a.read_at.is_none()), (state::DELIVERED, true, true));
-        assert_eq!((b.state.as_str(), b.delivered_at.is_some(), b.read_at.is_some()), (state::READ, true, true));
-        assert_eq!(early.state, state::READ);
-        assert_eq!(late.state, state::SENT);
+        assert_eq!((a.state, a.delivered_at.is_some(), a.read_at.is_none()), (OutboxState::Delivered, true, true));
+        assert_eq!((b.state, b.delivered_at.is_some(), b.read_at.is_some()), (OutboxState::Read, true, true));
+        assert_eq!(early.state, OutboxState::Read);
+        assert_eq!(late.state, OutboxState::Sent);
         world.verify().await;
     }
 }
@@ -755,7 +755,7 @@ on_both! {
 
         let id = queue(db, item).await;
 
-        let row = settled(db, id, state::SENT).await;
+        let row = settled(db, id, OutboxState::Sent).await;
         assert_eq!(row.provider_message_id.as_deref(), Some("m_out_1"));
         let sent: Value = world.graph.received_requests().await.unwrap()[0].body_json().unwrap();
         let quick: Vec<Value> = (1..=5).map(|n| json!({"content_type": "text", "title": n.to_string(), "payload": format!("RATING_{n}")})).collect();
@@ -778,7 +778,7 @@ on_both! {
 
         let id = queue(db, message(&lan, Channel::Facebook, OutboundKind::Messenger, &lan.user_id, "Trả lời muộn")).await;
 
-        let row = settled(db, id, state::UNDELIVERABLE).await;
+        let row = settled(db, id, OutboxState::Undeliverable).await;
         let reason = row.last_error.unwrap();
         assert!(reason.contains("30 hours ago") && reason.contains("24-hour") && reason.contains("HUMAN_AGENT"), "{reason}");
         // The tripwires saw nothing.
@@ -799,7 +799,7 @@ on_both! {
 
         let id = queue(db, message(&lan, Channel::Facebook, OutboundKind::Messenger, &lan.user_id, "Trả lời sau 3 ngày")).await;
 
-        settled(db, id, state::SENT).await;
+        settled(db, id, OutboxState::Sent).await;
         world.finish().await;
     }
 }
@@ -821,10 +821,10 @@ on_both! {
         let outside = queue(db, message(&lan, Channel::Facebook, OutboundKind::Messenger, "psid-1", "Xin chào")).await;
         let unavailable = queue(db, message(&minh, Channel::Facebook, OutboundKind::Messenger, "psid-2", "Xin chào")).await;
 
-        let row = settled(db, outside, state::UNDELIVERABLE).await;
+        let row = settled(db, outside, OutboxState::Undeliverable).await;
         assert_eq!(row.last_error.as_deref(), Some("Facebook 10/2018278: outside the 24-hour messaging window; the citizen must write first"));
         assert_eq!(row.attempts, 1);
-        let row = settled(db, unavailable, state::UNDELIVERABLE).await;
+        let row = settled(db, unavailable, OutboxState::Undeliverable).await;
         assert!(row.last_error.as_deref().unwrap().starts_with("Facebook 551/1545041: the citizen is not available"), "{:?}", row.last_error);
         world.finish().await;
     }
@@ -845,7 +845,7 @@ on_both! {
 
         let id = queue(db, message(&lan, Channel::Facebook, OutboundKind::Messenger, "psid-1", "Xin chào")).await;
 
-        let row = settled(db, id, state::SENT).await;
+        let row = settled(db, id, OutboxState::Sent).await;
         assert_eq!((row.attempts, row.provider_message_id.as_deref()), (2, Some("m_after_limit")));
         world.finish().await;
     }
@@ -864,7 +864,7 @@ on_both! {
 
         let id = queue(db, message(&lan, Channel::Facebook, OutboundKind::Messenger, "psid-1", "Xin chào")).await;
 
-        let row = settled(db, id, state::UNDELIVERABLE).await;
+        let row = settled(db, id, OutboxState::Undeliverable).await;
         assert!(row.last_error.as_deref().unwrap().starts_with("Facebook 190/463: the Page's access token has expired"), "{:?}", row.last_error);
         // This test's process counts only this app's work: one alert, one undeliverable message.
         let metrics = world.app.metrics().await;
@@ -895,11 +895,11 @@ on_both! {
         assert_eq!(again, private, "a second private reply is never queued");
         let public = queue(db, message(&lan, Channel::Facebook, OutboundKind::PublicReply, comment, "Công an xã đã tiếp nhận")).await;
 
-        assert_eq!(settled(db, private, state::SENT).await.provider_message_id.as_deref(), Some("m_private"));
-        assert_eq!(settled(db, public, state::SENT).await.provider_message_id.as_deref(), Some("987654321_111"));
+        assert_eq!(settled(db, private, OutboxState::Sent).await.provider_message_id.as_deref(), Some("m_private"));
+        assert_eq!(settled(db, public, OutboxState::Sent).await.provider_message_id.as_deref(), Some("987654321_111"));
         // A duplicate that got into the outbox anyway (written directly) is stopped, not sent.
-        let duplicate = outbox_row(db, &Citizen { user_id: comment.into(), ..lan }, OutboundKind::PrivateReply, "Lần ba", state::PENDING, None).await;
-        let row = settled(db, duplicate, state::UNDELIVERABLE).await;
+        let duplicate = outbox_row(db, &Citizen { user_id: comment.into(), ..lan }, OutboundKind::PrivateReply, "Lần ba", OutboxState::Pending, None).await;
+        let row = settled(db, duplicate, OutboxState::Undeliverable).await;
         assert!(row.last_error.unwrap().contains("already sent"));
         world.finish().await;
     }
@@ -914,7 +914,7 @@ on_both! {
 
         let id = queue(db, message(&anon, Channel::Form, OutboundKind::Messenger, "form-1", "Cảm ơn")).await;
 
-        let row = settled(db, id, state::SENT).await;
+        let row = settled(db, id, OutboxState::Sent).await;
         assert!(row.provider_message_id.is_none());
         world.finish().await;
     }
@@ -966,7 +966,7 @@ on_both! {
         }
 
         for (n, id) in ids.iter().enumerate() {
-            let row = settled(db, *id, state::SENT).await;
+            let row = settled(db, *id, OutboxState::Sent).await;
             assert_eq!(row.provider_message_id, Some(format!("zmsg-reply {n}")));
         }
         // Every worker stopped, its pass in flight finished: only then are the sends counted.
@@ -1009,12 +1009,12 @@ on_both! {
         }
         txn.commit().await.unwrap();
 
-        let sent = settled(db, ids[0], state::SENT).await;
+        let sent = settled(db, ids[0], OutboxState::Sent).await;
         assert_eq!((sent.attempts, sent.provider_message_id.as_deref()), (1, Some("zmsg-out-hoa")));
-        let refused = settled(db, ids[1], state::UNDELIVERABLE).await;
+        let refused = settled(db, ids[1], OutboxState::Undeliverable).await;
         assert_eq!(refused.attempts, 1);
         assert!(refused.last_error.unwrap().contains("-230"));
-        let retried = settled(db, ids[2], state::SENT).await;
+        let retried = settled(db, ids[2], OutboxState::Sent).await;
         assert_eq!((retried.attempts, retried.provider_message_id.as_deref()), (2, Some("zmsg-out-minh")));
         world.finish().await;
     }

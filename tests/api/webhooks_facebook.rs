@@ -1,4 +1,5 @@
 //! `GET`/`POST /webhooks/facebook` with the shared fixtures: Messenger and Page feed.
+use phananh::domain::OutboxState;
 use serde_json::{Value, json};
 
 use crate::channels::{FB_PAGE, FB_VERIFY, as_if_now, fb_fixture, fb_signature, fixture};
@@ -98,7 +99,7 @@ on_both_backends! {
         // The old one is past Facebook's 7 days: not attempted, and the officer sees why.
         assert_eq!(app.delivered().await.len(), 1);
         let old = app.outbox().await.into_iter().find(|o| o.ticket_id == tickets[1].id).unwrap();
-        assert_eq!(old.state, "undeliverable");
+        assert_eq!(old.state, OutboxState::Undeliverable);
         assert!(old.last_error.as_deref().unwrap().contains("7 days"), "{:?}", old.last_error);
     }
 }

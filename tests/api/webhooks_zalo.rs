@@ -1,4 +1,5 @@
 //! `POST /webhooks/zalo` with the shared fixtures: each has the outcome SOURCES.md gives.
+use phananh::domain::{Channel, OutboxState, TicketStatus};
 use serde_json::{Value, json};
 
 use crate::channels::{ZALO_APP_ID, zalo_event, zalo_fixture, zalo_signature};
@@ -14,7 +15,7 @@ on_both_backends! {
         app.processed().await;
         let tickets = app.tickets().await;
         assert_eq!(tickets.len(), 1);
-        assert_eq!(tickets[0].channel, "zalo");
+        assert_eq!(tickets[0].channel, Channel::Zalo);
         let messages = app.messages().await;
         assert_eq!(messages.len(), 1);
         assert_eq!(messages[0].body, "message");
@@ -30,7 +31,7 @@ on_both_backends! {
         let sent = app.acknowledged(&tickets[0], "zalo_cs", "246845883529197922").await;
         assert_eq!(sent.text, payload["text"].as_str().unwrap());
         let row = &app.outbox().await[0];
-        assert_eq!(row.state, "sent");
+        assert_eq!(row.state, OutboxState::Sent);
         assert_eq!(row.provider_message_id.as_deref(), Some("zmsg-out-1"));
     }
 }
@@ -123,13 +124,13 @@ on_both_backends! {
         app.processed().await;
         assert_eq!(app.delivered().await.len(), 1);
         let outbox = app.outbox().await;
-        assert_eq!(outbox[0].state, "sent");
+        assert_eq!(outbox[0].state, OutboxState::Sent);
         let ours = outbox[0].provider_message_id.clone().unwrap();
         let receipt = zalo_fixture("zalo_user_received_message_ASSEMBLED.json").replace("96d3cdf3af150460909", &ours);
         assert_eq!(app.post_zalo(&receipt).await.status(), 200);
         app.processed().await;
         let outbox = app.outbox().await;
-        assert_eq!(outbox[0].state, "delivered");
+        assert_eq!(outbox[0].state, OutboxState::Delivered);
         assert!(outbox[0].delivered_at.is_some());
     }
 }
@@ -280,7 +281,7 @@ async fn stopped_sqlite() -> (std::sync::Arc<crate::helpers::TestDb>, phananh::d
 async fn store_event(db: &phananh::db::Db, msg_id: &str, raw: String, applied: bool) {
     use sea_orm::{ActiveModelTrait, Set};
     entity::inbound_events::ActiveModel {
-        channel: Set("zalo".into()),
+        channel: Set(Channel::Zalo),
         account_external_id: Set(Some("388613280878808645".into())),
         dedupe_key: Set(format!("user_send_text:{msg_id}")),
         event_kind: Set("user_send_text".into()),
@@ -480,7 +481,7 @@ on_both_backends! {
         for (key, raw) in batch {
             let kind = serde_json::from_str::<Value>(&raw).unwrap()["event_name"].as_str().unwrap().to_owned();
             entity::inbound_events::ActiveModel {
-                channel: Set("zalo".into()),
+                channel: Set(Channel::Zalo),
                 account_external_id: Set(Some("388613280878808645".into())),
                 dedupe_key: Set(format!("{kind}:{key}")),
                 event_kind: Set(kind),
@@ -572,7 +573,7 @@ on_both_backends! {
         assert_eq!(earlier[0].unit_code.as_deref(), Some("18634"));
         use sea_orm::{ActiveModelTrait, Set};
         let mut closed: entity::tickets::ActiveModel = earlier[0].clone().into();
-        closed.status = Set("closed".into());
+        closed.status = Set(TicketStatus::Closed);
         closed.update(&app.db).await.unwrap();
 
         let mut second = first.clone();

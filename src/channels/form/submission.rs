@@ -1,5 +1,5 @@
 //! Turning raw form or JSON fields into a parsed submission, or field errors a citizen can act on.
-use crate::domain::{Email, FeedbackText, FieldError, PersonName, PhoneNumber};
+use crate::domain::{Email, FeedbackText, FieldError, PersonName, PhoneNumber, UnitCode};
 use crate::routing::{Gazetteer, LatLon};
 
 pub struct Submission {
@@ -7,7 +7,7 @@ pub struct Submission {
     pub name: Option<PersonName>,
     pub phone: Option<PhoneNumber>,
     pub email: Option<Email>,
-    pub unit_code: Option<String>,
+    pub unit_code: Option<UnitCode>,
     pub location: Option<LatLon>,
 }
 
@@ -47,16 +47,18 @@ pub fn parse_submission(
     let email = optional(raw.email, Email::parse, &mut errors);
     let unit_code = match raw.unit_code.trim() {
         "" => None,
-        code if gazetteer.unit(code).is_some() => Some(code.to_owned()),
-        _ => {
-            errors.push(FieldError {
-                field: "unit_code",
-                code: "unknown_unit",
-                vi: "Đơn vị không có trong danh sách, vui lòng chọn lại.",
-                en: "This unit is not in the list; please choose again.",
-            });
-            None
-        }
+        code => match UnitCode::parse(code).filter(|c| gazetteer.unit(c.as_str()).is_some()) {
+            Some(code) => Some(code),
+            None => {
+                errors.push(FieldError {
+                    field: "unit_code",
+                    code: "unknown_unit",
+                    vi: "Đơn vị không có trong danh sách, vui lòng chọn lại.",
+                    en: "This unit is not in the list; please choose again.",
+                });
+                None
+            }
+        },
     };
     let location = match raw.location {
         RawLocation::None => None,
