@@ -16,3 +16,32 @@ pub fn json_text(value: &serde_json::Value) -> Option<String> {
         _ => None,
     }
 }
+
+/// A metric label for a platform's event kind: known kinds by name, anything else as "other", so labels stay
+/// bounded whatever a sender puts in the body.
+pub(crate) fn known_label(kind: &str, known: &[&'static str]) -> &'static str {
+    known
+        .iter()
+        .find(|k| **k == kind)
+        .copied()
+        .unwrap_or("other")
+}
+
+/// The signature vectors in `../shared/fixtures/channels/`, for both platforms' tests.
+#[cfg(test)]
+mod vectors {
+    pub fn vector(file: &str) -> String {
+        std::fs::read_to_string(format!(
+            "{}/../shared/fixtures/channels/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("signature vector fixture")
+    }
+
+    /// Every value of `key=` lines, in order.
+    pub fn values<'a>(text: &'a str, key: &str) -> Vec<&'a str> {
+        text.lines()
+            .filter_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+            .collect()
+    }
+}

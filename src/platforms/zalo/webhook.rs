@@ -138,31 +138,13 @@ pub fn known_kind(kind: &str) -> &'static str {
         "oa_send_gif",
         "oa_send_sticker",
     ];
-    KNOWN
-        .iter()
-        .find(|k| **k == kind)
-        .copied()
-        .unwrap_or("other")
+    crate::platforms::known_label(kind, KNOWN)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Vectors from shared/fixtures/channels/*_signature_vector.txt.
-    fn vector(file: &str) -> String {
-        std::fs::read_to_string(format!(
-            "{}/../shared/fixtures/channels/{file}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .expect("signature vector fixture")
-    }
-
-    fn values<'a>(text: &'a str, key: &str) -> Vec<&'a str> {
-        text.lines()
-            .filter_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
-            .collect()
-    }
+    use crate::platforms::vectors::{values, vector};
 
     #[test]
     fn zalo_vectors_pass_and_a_changed_byte_fails() {
