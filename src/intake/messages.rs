@@ -468,7 +468,7 @@ async fn find_identities(
     Ok(found)
 }
 
-/// A known citizen who changed their display name: as `conversation::identity_for` does, one update each.
+/// A known citizen who changed their display name: one update each (as `updates` does for other events).
 async fn refresh_display_names(
     txn: &DatabaseTransaction,
     items: &[Prepared],

@@ -1,6 +1,7 @@
-//! The intake worker, pinned through what citizens and officers see. Direct messages (Zalo, Messenger) go
-//! through a fast path a run at a time; when a run fails, each of its messages is applied alone, the way
-//! comments and every other event always are. A test makes a run fail with a real database fault: a trigger
+//! The intake worker, pinned through what citizens and officers see. Citizen messages (Zalo, Messenger, Page
+//! comments) are applied a run at a time; when a run fails, each of its messages is applied alone (a run of one).
+//! These pins were written against the two paths intake had before (a batch path and a one-at-a-time path) and
+//! hold for the one path it has now. A test makes a run fail with a real database fault: a trigger
 //! that refuses any message whose text says POISON. Each pin below runs on both paths (`on_both_paths!`) and
 //! both databases with the same expectations.
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -23,13 +24,13 @@ use crate::on_both_backends;
 /// Which way a run's messages are applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Path {
-    /// As they come: the run goes through the fast path.
+    /// As they come: the messages are applied in runs.
     Fast,
     /// A poisoned message leads each batch, so its run fails and every message is applied alone.
     Fallback,
 }
 
-/// Runs the body on SQLite and PostgreSQL, on the fast path and on the fallback.
+/// Runs the body on SQLite and PostgreSQL, in runs and alone after a failed run.
 macro_rules! on_both_paths {
     (spawn = $spawn:path; async fn $name:ident($app:ident, $path:ident) $body:block) => {
         mod $name {
