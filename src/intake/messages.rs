@@ -222,12 +222,13 @@ pub async fn apply_run(
     // New contacts and identities, with reserved ids.
     let contact_ids = reserve_ids(txn, "contacts", new_identities.len()).await?;
     let identity_ids = reserve_ids(txn, "contact_identities", new_identities.len()).await?;
-    // Each new identity's name as its first message in the run gives it.
+    // Each new identity's name as its latest message in the run gives it (as a known one's is kept current).
     let mut names: HashMap<IdentityKey, Option<String>> = HashMap::new();
     for item in &items {
-        names
-            .entry(key_of(&item.message))
-            .or_insert_with(|| item.message.display_name.clone());
+        let name = names.entry(key_of(&item.message)).or_default();
+        if item.message.display_name.is_some() {
+            name.clone_from(&item.message.display_name);
+        }
     }
     let mut contact_rows = Vec::with_capacity(new_identities.len());
     let mut identity_rows = Vec::with_capacity(new_identities.len());
@@ -274,16 +275,26 @@ pub async fn apply_run(
     let mut companions = Companions::default();
     let mut ticket_rows = Vec::with_capacity(new_items.len());
     let mut acknowledgements = Vec::with_capacity(new_items.len());
+    // Units of the tickets each contact opened earlier in this run (several comments), newest last.
+    let mut opened_in_run: HashMap<i32, Vec<String>> = HashMap::new();
     for (item, id) in new_items.iter().zip(&ticket_ids) {
         let m = &item.message;
         let identity = &identities[&key_of(m)];
         let account = &accounts_by_key[&(m.identity.channel, m.identity.account.clone())];
         let redone;
-        let decision = match previous.get(&identity.contact_id) {
-            None if account.unit_code == item.account_unit => &item.decision,
-            units => {
-                let units = units.map_or(&[][..], Vec::as_slice);
-                redone = decide(intake, &item.body, m, account.unit_code.as_deref(), units);
+        let in_run = opened_in_run.get(&identity.contact_id);
+        let decision = match (previous.get(&identity.contact_id), in_run) {
+            (None, None) if account.unit_code == item.account_unit => &item.decision,
+            (stored, in_run) => {
+                // The newest first: this run's tickets, then the stored ones; five at most.
+                let units: Vec<String> = in_run
+                    .into_iter()
+                    .flat_map(|units| units.iter().rev())
+                    .chain(stored.into_iter().flatten())
+                    .take(5)
+                    .cloned()
+                    .collect();
+                redone = decide(intake, &item.body, m, account.unit_code.as_deref(), &units);
                 &redone
             }
         };
@@ -317,6 +328,12 @@ pub async fn apply_run(
             item.detection,
             item.classification.urgent,
         ));
+        if let Some(unit) = &ticket.unit_code {
+            opened_in_run
+                .entry(identity.contact_id)
+                .or_default()
+                .push(unit.clone());
+        }
         ticket_rows.push(ticket);
     }
 

@@ -119,7 +119,12 @@ pub fn route(
             Ok(to(OutboundKind::PrivateReply, &comment.id))
         }
         (Channel::Facebook, None) => {
-            let age = age(facts.last_inbound_at, now);
+            let Some(last) = facts.last_inbound_at else {
+                return Err(Unreachable::WindowClosed(
+                    "Messenger: the citizen has not written to the Page".into(),
+                ));
+            };
+            let age = now - last;
             let open = age <= Duration::hours(MESSENGER_STANDARD_HOURS)
                 || (purpose.human()
                     && human_agent_tag
@@ -143,11 +148,6 @@ pub fn route(
     }
 }
 
-/// How long ago `at` was; never written is "forever".
-fn age(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Duration {
-    at.map_or(Duration::MAX, |at| now - at)
-}
-
 /// The facts of a stored ticket: its identity, its thread's latest citizen comment, the citizen's last message.
 pub async fn facts_of(
     conn: &impl ConnectionTrait,
@@ -169,16 +169,20 @@ pub async fn facts_of(
     )
     .one(conn)
     .await?;
-    let comment = match (&ticket.thread_key, &latest) {
-        (Some(_), Some(message)) => match &message.provider_message_id {
-            Some(id) => Some(Comment {
-                id: id.clone(),
-                at: message.created_at,
-                private_reply_sent: super::private_reply_queued(conn, channel, id).await?,
-            }),
-            None => None,
-        },
-        _ => None,
+    // A comment ticket is answered on its thread: the citizen's latest comment, else the one that opened it.
+    let comment = match &ticket.thread_key {
+        Some(first) => {
+            let (id, at) = latest
+                .as_ref()
+                .and_then(|m| Some((m.provider_message_id.clone()?, m.created_at)))
+                .unwrap_or_else(|| (first.clone(), ticket.created_at));
+            Some(Comment {
+                private_reply_sent: super::private_reply_queued(conn, channel, &id).await?,
+                id,
+                at,
+            })
+        }
+        None => None,
     };
     // The window runs from the citizen's last message to the account, on any of the identity's tickets.
     let identity_tickets: Vec<i32> = tickets::Entity::find()

@@ -635,3 +635,32 @@ async fn postgres_batches_over_a_run_on_two_instances_land_each_message_once() {
             .all(|s| codes.iter().any(|c| s.text.contains(c.as_str())))
     );
 }
+
+on_both_backends! {
+    spawn = channel_app;
+    async fn a_citizen_s_second_new_ticket_in_a_run_is_suggested_the_unit_of_the_first(app) {
+        // Two top-level comments by one new commenter on two posts, applied in one run: two tickets, and the
+        // placeless second one has the first one's unit as its earlier-ticket hint, as it would a run later.
+        let now = json!(Utc::now().timestamp());
+        let first = comment("2002_7", &format!("{FB_PAGE}_2002"), "commenter-7", "Đèn đường thôn 3 xã Toàn Lưu hỏng cả tuần", now.clone());
+        let mut second = comment("2003_1", &format!("{FB_PAGE}_2003"), "commenter-7", "Cho tôi hỏi thủ tục làm căn cước cho con như thế nào ạ", now);
+        second["value"]["post_id"] = json!(format!("{FB_PAGE}_2003"));
+        {
+            let _held = app.hold_intake().await;
+            for change in [first, second] {
+                assert_eq!(app.post_facebook(&feed_body(change)).await.status(), 200);
+            }
+        }
+        app.processed().await;
+        let tickets = app.tickets().await;
+        assert_eq!(tickets.len(), 2, "a top-level comment opens a ticket of its own");
+        let placed = tickets.iter().find(|t| t.thread_key.as_deref() == Some("2002_7")).unwrap();
+        assert_eq!(placed.unit_code.as_deref(), Some("18634"));
+        let placeless = tickets.iter().find(|t| t.thread_key.as_deref() == Some("2003_1")).unwrap();
+        assert!(
+            placeless.routing_reasons.as_deref().unwrap().contains("previous_tickets"),
+            "{:?}",
+            placeless.routing_reasons
+        );
+    }
+}
