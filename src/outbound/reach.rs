@@ -3,25 +3,19 @@
 //! reply, a satisfaction survey.
 //!
 //! `route` decides from `Facts` alone (no database), so intake can use it in its batches with what it holds in
-//! memory; `facts_of` reads them for a stored ticket. The delivery worker checks the window again at send time
-//! (`window`), since time passes between queuing and sending.
+//! memory; `facts_of` reads them for a stored ticket. Facebook's windows are `window`'s rules, which the delivery
+//! worker applies again at send time, since time passes between queuing and sending.
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 use entity::enums::Direction;
 use entity::{contact_identities, ticket_messages, tickets};
 
-use super::OutboundKind;
+use super::{OutboundKind, window};
 use crate::domain::Channel;
 
 /// Zalo: customer-service messages only within 7 days of the user's last interaction.
 const ZALO_DAYS: i64 = 7;
-/// Messenger: anything within 24 hours of the citizen's last message.
-const MESSENGER_STANDARD_HOURS: i64 = 24;
-/// Messenger with the HUMAN_AGENT tag: a person's answer up to 7 days after it (never an automatic message).
-const MESSENGER_HUMAN_AGENT_DAYS: i64 = 7;
-/// A private reply to a Page comment: once per comment, within 7 days of it.
-const PRIVATE_REPLY_DAYS: i64 = 7;
 
 /// What we want to send; the windows differ for automatic messages and a person's answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,39 +104,12 @@ pub fn route(
                     "Facebook: the citizen's comment already had its one private reply".into(),
                 ));
             }
-            if now - comment.at > Duration::days(PRIVATE_REPLY_DAYS) {
-                return Err(Unreachable::WindowClosed(format!(
-                    "Facebook: the comment is {} days old; a private reply is possible for 7 days only",
-                    (now - comment.at).num_days()
-                )));
-            }
+            window::private_reply_window(comment.at, now).map_err(Unreachable::WindowClosed)?;
             Ok(to(OutboundKind::PrivateReply, &comment.id))
         }
         (Channel::Facebook, None) => {
-            let Some(last) = facts.last_inbound_at else {
-                return Err(Unreachable::WindowClosed(
-                    "Messenger: the citizen has not written to the Page".into(),
-                ));
-            };
-            let age = now - last;
-            let open = age <= Duration::hours(MESSENGER_STANDARD_HOURS)
-                || (purpose.human()
-                    && human_agent_tag
-                    && age <= Duration::days(MESSENGER_HUMAN_AGENT_DAYS));
-            if !open {
-                return Err(Unreachable::WindowClosed(format!(
-                    "Messenger: the citizen last wrote {} hours ago, outside the window for {}",
-                    age.num_hours(),
-                    match purpose {
-                        Purpose::OfficerReply if human_agent_tag => "a person's answer (7 days)",
-                        Purpose::OfficerReply => {
-                            "a person's answer (24 hours; facebook.human_agent_tag is off)"
-                        }
-                        Purpose::Acknowledgement | Purpose::Survey =>
-                            "an automatic message (24 hours)",
-                    }
-                )));
-            }
+            window::messenger_window(facts.last_inbound_at, purpose.human(), human_agent_tag, now)
+                .map_err(Unreachable::WindowClosed)?;
             Ok(to(OutboundKind::Messenger, &facts.external_id))
         }
     }
@@ -184,21 +151,8 @@ pub async fn facts_of(
         }
         None => None,
     };
-    // The window runs from the citizen's last message to the account, on any of the identity's tickets.
-    let identity_tickets: Vec<i32> = tickets::Entity::find()
-        .filter(tickets::Column::ContactIdentityId.eq(ticket.contact_identity_id))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|t| t.id)
-        .collect();
-    let last_inbound_at = inbound(
-        ticket_messages::Entity::find()
-            .filter(ticket_messages::Column::TicketId.is_in(identity_tickets)),
-    )
-    .one(conn)
-    .await?
-    .map(|m| m.created_at);
+    let last_inbound_at =
+        window::last_inbound_at(conn, ticket.contact_identity_id, channel).await?;
     Ok(Facts {
         channel,
         channel_account_id: ticket.channel_account_id,

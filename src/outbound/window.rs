@@ -13,37 +13,59 @@ const STANDARD_WINDOW: i64 = 24;
 const HUMAN_AGENT_DAYS: i64 = 7;
 const PRIVATE_REPLY_DAYS: i64 = 7;
 
-/// How a Messenger message may go out now, given the citizen's last message on that identity.
+/// How a Messenger message may go out now, given the citizen's last message on that identity. Send time does not
+/// know who wrote the message (the outbox keeps no purpose yet), so it allows what a person's answer may.
 pub(crate) async fn messenger(
     conn: &impl ConnectionTrait,
     ticket_id: i32,
     human_agent_tag: bool,
     now: DateTime<Utc>,
 ) -> Result<Result<MessagingType, OutboundError>, DbErr> {
-    let Some(last) = last_inbound_at(conn, ticket_id).await? else {
-        return Ok(Err(OutboundError::Permanent(
+    let Some(ticket) = tickets::Entity::find_by_id(ticket_id).one(conn).await? else {
+        return Ok(
+            messenger_window(None, true, human_agent_tag, now).map_err(OutboundError::Permanent)
+        );
+    };
+    let last = last_inbound_at(conn, ticket.contact_identity_id, Channel::Facebook).await?;
+    Ok(messenger_window(last, true, human_agent_tag, now).map_err(OutboundError::Permanent))
+}
+
+/// Messenger's windows: anything within 24 hours of the citizen's last message; a person's answer (`human`) with
+/// the HUMAN_AGENT tag, when enabled, within 7 days; the reason otherwise.
+pub(crate) fn messenger_window(
+    last: Option<DateTime<Utc>>,
+    human: bool,
+    human_agent_tag: bool,
+    now: DateTime<Utc>,
+) -> Result<MessagingType, String> {
+    let Some(last) = last else {
+        return Err(
             "Messenger: the citizen has not written to the Page, so it cannot answer them there"
                 .into(),
-        )));
+        );
     };
     let age = now - last;
     if age <= Duration::hours(STANDARD_WINDOW) {
-        return Ok(Ok(MessagingType::Response));
+        return Ok(MessagingType::Response);
     }
     let hours = age.num_hours();
-    if age <= Duration::days(HUMAN_AGENT_DAYS) {
-        if human_agent_tag {
-            return Ok(Ok(MessagingType::HumanAgent));
-        }
-        return Ok(Err(OutboundError::Permanent(format!(
+    if age > Duration::days(HUMAN_AGENT_DAYS) {
+        return Err(format!(
+            "Messenger: the citizen last wrote {} days ago, outside the 7-day human-agent window",
+            age.num_days()
+        ));
+    }
+    match (human, human_agent_tag) {
+        (true, true) => Ok(MessagingType::HumanAgent),
+        (true, false) => Err(format!(
             "Messenger: the citizen last wrote {hours} hours ago, outside the 24-hour window \
              (the HUMAN_AGENT tag is not enabled: facebook.human_agent_tag)"
-        ))));
+        )),
+        (false, _) => Err(format!(
+            "Messenger: the citizen last wrote {hours} hours ago, outside the 24-hour window for an \
+             automatic message (the HUMAN_AGENT tag covers a person's answer only)"
+        )),
     }
-    Ok(Err(OutboundError::Permanent(format!(
-        "Messenger: the citizen last wrote {} days ago, outside the 7-day human-agent window",
-        age.num_days()
-    ))))
 }
 
 /// Whether a private reply to `comment_id` may still go out (within 7 days of the comment).
@@ -65,34 +87,38 @@ pub(crate) async fn private_reply(
             .await?
             .map(|t| t.created_at),
     };
-    match at {
-        Some(at) if now - at > Duration::days(PRIVATE_REPLY_DAYS) => {
-            Ok(Err(OutboundError::Permanent(format!(
-                "Facebook: the comment is {} days old; a private reply is possible for 7 days only",
-                (now - at).num_days()
-            ))))
-        }
-        _ => Ok(Ok(())),
-    }
+    Ok(match at {
+        Some(at) => private_reply_window(at, now).map_err(OutboundError::Permanent),
+        None => Ok(()),
+    })
 }
 
-/// When the citizen last wrote on the identity of this ticket (any of its tickets).
-async fn last_inbound_at(
+/// A private reply to a comment written at `at`: possible for 7 days.
+pub(crate) fn private_reply_window(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), String> {
+    if now - at > Duration::days(PRIVATE_REPLY_DAYS) {
+        return Err(format!(
+            "Facebook: the comment is {} days old; a private reply is possible for 7 days only",
+            (now - at).num_days()
+        ));
+    }
+    Ok(())
+}
+
+/// When the citizen of an identity last wrote on `channel` (on any of the identity's tickets).
+pub(crate) async fn last_inbound_at(
     conn: &impl ConnectionTrait,
-    ticket_id: i32,
+    contact_identity_id: i32,
+    channel: Channel,
 ) -> Result<Option<DateTime<Utc>>, DbErr> {
-    let Some(ticket) = tickets::Entity::find_by_id(ticket_id).one(conn).await? else {
-        return Ok(None);
-    };
     let same_identity = Query::select()
         .column(tickets::Column::Id)
         .from(tickets::Entity)
-        .and_where(tickets::Column::ContactIdentityId.eq(ticket.contact_identity_id))
+        .and_where(tickets::Column::ContactIdentityId.eq(contact_identity_id))
         .to_owned();
     Ok(ticket_messages::Entity::find()
         .filter(ticket_messages::Column::TicketId.in_subquery(same_identity))
         .filter(ticket_messages::Column::Direction.eq(Direction::In))
-        .filter(ticket_messages::Column::Channel.eq(Channel::Facebook))
+        .filter(ticket_messages::Column::Channel.eq(channel))
         .order_by_desc(ticket_messages::Column::CreatedAt)
         .one(conn)
         .await?
