@@ -18,6 +18,7 @@ use entity::{channel_accounts, outbox};
 use super::error::OutboundError;
 use crate::db::Db;
 use crate::domain::Channel;
+use crate::platforms::PlatformError;
 use crate::platforms::zalo::ZaloClient;
 
 /// The account row of a message: its own, else the channel's only account.
@@ -43,7 +44,7 @@ pub(crate) async fn account_of(
         }
     };
     found.ok_or_else(|| {
-        OutboundError::Permanent(format!(
+        OutboundError::permanent(format!(
             "no {} account is configured for this message",
             channel.as_str()
         ))
@@ -54,7 +55,7 @@ pub(crate) async fn account_of(
 pub(crate) fn token_of(account: &channel_accounts::Model) -> Result<String, OutboundError> {
     match account.access_token.as_deref() {
         Some(token) if !token.is_empty() => Ok(token.to_owned()),
-        _ => Err(OutboundError::TokenRejected(format!(
+        _ => Err(OutboundError::token_rejected(format!(
             "no access token is configured for {} account {}",
             account.channel, account.external_id
         ))),
@@ -113,9 +114,8 @@ async fn refresh_locked(
     stale: &str,
     refused: &mut Refused,
 ) -> Result<String, OutboundError> {
-    let account = account.ok_or_else(|| {
-        OutboundError::Permanent("the Zalo OA of this message no longer exists".into())
-    })?;
+    let account = account
+        .ok_or_else(|| OutboundError::permanent("the Zalo OA of this message no longer exists"))?;
     if let Some(current) = account.access_token.as_deref()
         && !current.is_empty()
         && current != stale
@@ -125,14 +125,14 @@ async fn refresh_locked(
     let refresh_token = match account.refresh_token.as_deref() {
         Some(token) if !token.is_empty() => token.to_owned(),
         _ => {
-            return Err(OutboundError::TokenRejected(format!(
+            return Err(OutboundError::token_rejected(format!(
                 "the access token of Zalo OA {} expired and no refresh token is stored: reconnect the OA",
                 account.external_id
             )));
         }
     };
     if refused.0.as_deref() == Some(refresh_token.as_str()) {
-        return Err(OutboundError::TokenRejected(format!(
+        return Err(OutboundError::token_rejected(format!(
             "Zalo already refused the refresh token of OA {}: reconnect the OA",
             account.external_id
         )));
@@ -144,7 +144,10 @@ async fn refresh_locked(
     {
         Ok(pair) => pair,
         Err(err) => {
-            if matches!(err, OutboundError::TokenRejected(_)) {
+            if matches!(
+                err,
+                OutboundError::Platform(PlatformError::TokenRejected(_))
+            ) {
                 refused.0 = Some(refresh_token);
                 metrics::counter!("outbound_token_refresh_total", "outcome" => "refused")
                     .increment(1);

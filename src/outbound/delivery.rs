@@ -7,6 +7,7 @@ use super::error::OutboundError;
 use super::text::{COMMENT_MAX_CHARS, MESSAGE_MAX_CHARS, fit};
 use super::{OutboundKind, Payload, Shared, accounts, window};
 use crate::domain::Channel;
+use crate::platforms::PlatformError;
 use crate::platforms::facebook::GraphClient;
 use crate::platforms::zalo::ZaloClient;
 
@@ -22,9 +23,9 @@ pub(crate) async fn deliver(
 ) -> Result<Delivered, OutboundError> {
     let channel = row.channel;
     let kind = OutboundKind::parse(&row.kind)
-        .ok_or_else(|| OutboundError::Permanent(format!("unknown kind {:?}", row.kind)))?;
+        .ok_or_else(|| OutboundError::permanent(format!("unknown kind {:?}", row.kind)))?;
     let payload: Payload = serde_json::from_str(&row.payload)
-        .map_err(|e| OutboundError::Permanent(format!("unreadable payload: {e}")))?;
+        .map_err(|e| OutboundError::permanent(format!("unreadable payload: {e}")))?;
     let id = match (channel, kind) {
         // The form's tracking page shows replies: nothing to call.
         (Channel::Form, _) => {
@@ -49,7 +50,7 @@ pub(crate) async fn deliver(
                 .await?
         }
         (channel, kind) => {
-            return Err(OutboundError::Permanent(format!(
+            return Err(OutboundError::permanent(format!(
                 "a {} message cannot go out on {}",
                 kind.as_str(),
                 channel.as_str()
@@ -80,7 +81,7 @@ async fn zalo_cs(
         .await
         .map_err(OutboundError::from)
     {
-        Err(OutboundError::TokenExpired(_)) => {
+        Err(OutboundError::Platform(PlatformError::TokenExpired(_))) => {
             let fresh = accounts::refreshed_zalo_token(
                 &shared.db,
                 &shared.refresh_locks,
@@ -95,9 +96,11 @@ async fn zalo_cs(
                 .map_err(OutboundError::from)
             {
                 // Refreshing once is all: a second refusal means the OA must be reconnected.
-                Err(OutboundError::TokenExpired(reason)) => Err(OutboundError::TokenRejected(
-                    format!("{reason} (again, right after a token refresh)"),
-                )),
+                Err(OutboundError::Platform(PlatformError::TokenExpired(reason))) => {
+                    Err(OutboundError::token_rejected(format!(
+                        "{reason} (again, right after a token refresh)"
+                    )))
+                }
                 other => other,
             }
         }

@@ -1,35 +1,28 @@
-//! The outbound feature's one error type: what went wrong with a delivery, classified by what to do next.
+//! The outbound feature's one error type: what went wrong with a delivery, classified by what to do next. A
+//! platform's answer is a `PlatformError` (transient, permanent, token expired or rejected); outbound adds what
+//! is its own (the database, the HTTP client) and uses the same classes for what it decides itself.
 use sea_orm::DbErr;
 
 use crate::platforms::PlatformError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutboundError {
-    /// Worth another attempt later: timeouts, 5xx, rate limits.
-    #[error("{0}")]
-    Transient(String),
-    /// Retrying cannot help (the citizen is outside the window, blocked the account, ...): undeliverable.
-    #[error("{0}")]
-    Permanent(String),
-    /// Zalo says the OA's access token is invalid or expired: refresh once, then retry once.
-    #[error("{0}")]
-    TokenExpired(String),
-    /// The platform refuses our credentials and refreshing cannot help: undeliverable, and an alert for operators.
-    #[error("{0}")]
-    TokenRejected(String),
+    #[error(transparent)]
+    Platform(#[from] PlatformError),
     #[error("database error: {0}")]
     Db(#[from] DbErr),
     #[error("cannot build the HTTP client: {0}")]
     Client(#[source] reqwest::Error),
 }
 
-impl From<PlatformError> for OutboundError {
-    fn from(err: PlatformError) -> Self {
-        match err {
-            PlatformError::Transient(why) => OutboundError::Transient(why),
-            PlatformError::Permanent(why) => OutboundError::Permanent(why),
-            PlatformError::TokenExpired(why) => OutboundError::TokenExpired(why),
-            PlatformError::TokenRejected(why) => OutboundError::TokenRejected(why),
-        }
+impl OutboundError {
+    /// Retrying cannot help (the citizen is outside the window, the account is gone, ...): undeliverable.
+    pub fn permanent(why: impl Into<String>) -> OutboundError {
+        PlatformError::Permanent(why.into()).into()
+    }
+
+    /// Our credentials are refused and refreshing cannot help: undeliverable, and an alert for operators.
+    pub fn token_rejected(why: impl Into<String>) -> OutboundError {
+        PlatformError::TokenRejected(why.into()).into()
     }
 }

@@ -23,11 +23,11 @@ pub(crate) async fn messenger(
 ) -> Result<Result<MessagingType, OutboundError>, DbErr> {
     let Some(ticket) = tickets::Entity::find_by_id(ticket_id).one(conn).await? else {
         return Ok(
-            messenger_window(None, true, human_agent_tag, now).map_err(OutboundError::Permanent)
+            messenger_window(None, true, human_agent_tag, now).map_err(OutboundError::permanent)
         );
     };
     let last = last_inbound_at(conn, ticket.contact_identity_id, Channel::Facebook).await?;
-    Ok(messenger_window(last, true, human_agent_tag, now).map_err(OutboundError::Permanent))
+    Ok(messenger_window(last, true, human_agent_tag, now).map_err(OutboundError::permanent))
 }
 
 /// Messenger's windows: anything within 24 hours of the citizen's last message; a person's answer (`human`) with
@@ -88,7 +88,7 @@ pub(crate) async fn private_reply(
             .map(|t| t.created_at),
     };
     Ok(match at {
-        Some(at) => private_reply_window(at, now).map_err(OutboundError::Permanent),
+        Some(at) => private_reply_window(at, now).map_err(OutboundError::permanent),
         None => Ok(()),
     })
 }

@@ -22,6 +22,7 @@ use super::{OutboundKind, Shared};
 use crate::config::OutboundSettings;
 use crate::db::Db;
 use crate::domain::OutboxState;
+use crate::platforms::PlatformError;
 
 /// Rows taken per pass.
 const BATCH: usize = 32;
@@ -278,9 +279,11 @@ async fn record(
         Err(err) => {
             let retryable = matches!(
                 err,
-                OutboundError::Transient(_) | OutboundError::Db(_) | OutboundError::Client(_)
+                OutboundError::Platform(PlatformError::Transient(_))
+                    | OutboundError::Db(_)
+                    | OutboundError::Client(_)
             );
-            if let OutboundError::TokenRejected(reason) = &err {
+            if let OutboundError::Platform(PlatformError::TokenRejected(reason)) = &err {
                 let first = shared
                     .alerted
                     .lock()

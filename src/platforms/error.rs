@@ -1,4 +1,5 @@
-//! What a platform's answer to a send means, classified by what to do next (`outbound` acts on it).
+//! What went wrong with a send, classified by what to do next: a platform's answer (the clients here), or outbound's
+//! own finding of the same kind (a closed window).
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlatformError {
