@@ -1,105 +1,76 @@
-//! The closed sets of values stored as short strings; the stored strings are the
-//! `snake_case` variant names, exactly what the columns held before these enums.
+//! The closed sets of values stored as short strings. Each variant's stored string is written once, below: the
+//! column value, `as_str` (metric labels and JSON) and the serde name all come from it, so they cannot drift; the
+//! strings are exactly what the columns held before these enums.
 use sea_orm::entity::prelude::*;
 use std::fmt;
 
-/// Where a citizen wrote to us; replies go back the same way.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
-#[sea_orm(
-    rs_type = "String",
-    db_type = "String(StringLen::N(16))",
-    rename_all = "snake_case"
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    Form,
-    Zalo,
-    Facebook,
-}
-
-impl Channel {
-    pub const ALL: [Channel; 3] = [Channel::Form, Channel::Zalo, Channel::Facebook];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Form => "form",
-            Channel::Zalo => "zalo",
-            Channel::Facebook => "facebook",
+/// A string-stored enum: `sea_orm` active enum and serde over the same strings, with `ALL`, `as_str`, `parse`
+/// and `Display`.
+macro_rules! stored_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident, $db_type:literal {
+            $($(#[$variant_meta:meta])* $variant:ident = $value:literal),+ $(,)?
         }
-    }
+    ) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize,
+            serde::Deserialize,
+        )]
+        #[sea_orm(rs_type = "String", db_type = $db_type)]
+        pub enum $name {
+            $(
+                $(#[$variant_meta])*
+                #[sea_orm(string_value = $value)]
+                #[serde(rename = $value)]
+                $variant,
+            )+
+        }
 
-    pub fn parse(value: &str) -> Option<Channel> {
-        Channel::ALL.into_iter().find(|c| c.as_str() == value)
+        impl $name {
+            pub const ALL: [$name; [$($value),+].len()] = [$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $value,)+
+                }
+            }
+
+            pub fn parse(value: &str) -> Option<$name> {
+                $name::ALL.into_iter().find(|v| v.as_str() == value)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+stored_enum! {
+    /// Where a citizen wrote to us; replies go back the same way.
+    Channel, "String(StringLen::N(16))" {
+        Form = "form",
+        Zalo = "zalo",
+        Facebook = "facebook",
     }
 }
 
-impl fmt::Display for Channel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+stored_enum! {
+    /// The contract's ticket statuses.
+    TicketStatus, "String(StringLen::N(16))" {
+        New = "new",
+        InProgress = "in_progress",
+        Resolved = "resolved",
+        Closed = "closed",
+        Rejected = "rejected",
     }
-}
-
-/// The contract's ticket statuses.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
-#[sea_orm(
-    rs_type = "String",
-    db_type = "String(StringLen::N(16))",
-    rename_all = "snake_case"
-)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketStatus {
-    New,
-    InProgress,
-    Resolved,
-    Closed,
-    Rejected,
 }
 
 impl TicketStatus {
-    pub const ALL: [TicketStatus; 5] = [
-        TicketStatus::New,
-        TicketStatus::InProgress,
-        TicketStatus::Resolved,
-        TicketStatus::Closed,
-        TicketStatus::Rejected,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TicketStatus::New => "new",
-            TicketStatus::InProgress => "in_progress",
-            TicketStatus::Resolved => "resolved",
-            TicketStatus::Closed => "closed",
-            TicketStatus::Rejected => "rejected",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<TicketStatus> {
-        TicketStatus::ALL.into_iter().find(|s| s.as_str() == value)
-    }
-
     /// Open tickets take a citizen's next message; closed and rejected ones do not.
     pub fn is_open(self) -> bool {
         !matches!(self, TicketStatus::Closed | TicketStatus::Rejected)
@@ -114,98 +85,26 @@ impl TicketStatus {
     }
 }
 
-impl fmt::Display for TicketStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+stored_enum! {
+    /// Which way a ticket message went: from the citizen (`in`) or to them (`out`).
+    Direction, "String(StringLen::N(8))" {
+        In = "in",
+        Out = "out",
     }
 }
 
-/// Which way a ticket message went: from the citizen (`in`) or to them (`out`).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
-#[sea_orm(
-    rs_type = "String",
-    db_type = "String(StringLen::N(8))",
-    rename_all = "snake_case"
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    In,
-    Out,
-}
-
-impl Direction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Direction::In => "in",
-            Direction::Out => "out",
-        }
-    }
-}
-
-impl fmt::Display for Direction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Where an outbox row is in its delivery.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
-#[sea_orm(
-    rs_type = "String",
-    db_type = "String(StringLen::N(16))",
-    rename_all = "snake_case"
-)]
-#[serde(rename_all = "snake_case")]
-pub enum OutboxState {
-    Pending,
-    /// Marked before the platform is called; a row left here by a crash becomes `unknown`, never retried blindly.
-    Sending,
-    Sent,
-    Delivered,
-    Read,
-    Undeliverable,
-    Unknown,
-}
-
-impl OutboxState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OutboxState::Pending => "pending",
-            OutboxState::Sending => "sending",
-            OutboxState::Sent => "sent",
-            OutboxState::Delivered => "delivered",
-            OutboxState::Read => "read",
-            OutboxState::Undeliverable => "undeliverable",
-            OutboxState::Unknown => "unknown",
-        }
-    }
-}
-
-impl fmt::Display for OutboxState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+stored_enum! {
+    /// Where an outbox row is in its delivery.
+    OutboxState, "String(StringLen::N(16))" {
+        Pending = "pending",
+        /// Marked before the platform is called; a row left here by a crash becomes `unknown`, never retried
+        /// blindly.
+        Sending = "sending",
+        Sent = "sent",
+        Delivered = "delivered",
+        Read = "read",
+        Undeliverable = "undeliverable",
+        Unknown = "unknown",
     }
 }
 
