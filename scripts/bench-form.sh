@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Form API throughput, start-up time and idle memory, on SQLite (synchronous=full) and PostgreSQL, with a bare
 # /healthz baseline measured in the same run. Needs wrk (apt-get install wrk). Usage: scripts/bench-form.sh [seconds]
+# PHANANH_BIN=path measures another build (an earlier commit's, for before/after) instead of building this one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${1:-10}"
 PORT=18080
 PG_ADMIN="${PHANANH_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
-cargo build --release --quiet
-BIN=target/release/phananh
+if [ -z "${PHANANH_BIN:-}" ]; then cargo build --release --quiet; fi
+BIN="${PHANANH_BIN:-target/release/phananh}"
 WORK=$(mktemp -d)
 trap 'kill $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
 

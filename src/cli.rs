@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::config::{self, Settings};
 use crate::db::Db;
 use crate::http::Application;
+use crate::inbox::admin::{reset_password, set_active};
 use crate::inbox::officers::{Role, add_officer};
 use crate::routing::{HintSource, LatLon, RouteInput, Router, UnitHint};
 
@@ -57,6 +58,12 @@ enum OfficerCommand {
         #[arg(long)]
         unit: Option<String>,
     },
+    /// Disable an officer: they cannot log in, and their open sessions end at once.
+    Disable { username: String },
+    /// Enable a disabled officer again.
+    Enable { username: String },
+    /// Set a new password (from PHANANH_PASSWORD, else asked for); the officer's open sessions end.
+    ResetPassword { username: String },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -82,17 +89,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     unit,
                 },
         } => {
-            let password = match std::env::var("PHANANH_PASSWORD") {
-                Ok(p) if !p.is_empty() => p,
-                _ => rpassword::prompt_password(format!("Password for {username}: "))
-                    .context("cannot read the password")?,
-            };
+            let password = password_for(&username)?;
             let gazetteer = crate::routing::load_gazetteer(&settings.routing)?;
             let db = Db::connect(&settings.database).await?;
             db.migrate().await?;
             let officer =
                 add_officer(&db, &gazetteer, &username, &password, role, unit.as_deref()).await?;
             println!("officer {} added ({})", officer.username, officer.role);
+        }
+        Command::Officer {
+            command: OfficerCommand::Disable { username },
+        } => switch_officer(&settings, &username, false).await?,
+        Command::Officer {
+            command: OfficerCommand::Enable { username },
+        } => switch_officer(&settings, &username, true).await?,
+        Command::Officer {
+            command: OfficerCommand::ResetPassword { username },
+        } => {
+            let password = password_for(&username)?;
+            let db = Db::connect(&settings.database).await?;
+            db.migrate().await?;
+            let officer = reset_password(&db, &username, &password).await?;
+            println!("password of {} set; their sessions ended", officer.username);
         }
         Command::Route { jsonl } => {
             if !jsonl {
@@ -107,6 +125,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+async fn switch_officer(settings: &Settings, username: &str, active: bool) -> anyhow::Result<()> {
+    let db = Db::connect(&settings.database).await?;
+    db.migrate().await?;
+    let officer = set_active(&db, username, active).await?;
+    let done = if active {
+        "enabled"
+    } else {
+        "disabled; their sessions ended"
+    };
+    println!("officer {} {done}", officer.username);
+    Ok(())
+}
+
+fn password_for(username: &str) -> anyhow::Result<String> {
+    match std::env::var("PHANANH_PASSWORD") {
+        Ok(p) if !p.is_empty() => Ok(p),
+        _ => rpassword::prompt_password(format!("Password for {username}: "))
+            .context("cannot read the password"),
+    }
 }
 
 #[derive(Deserialize)]

@@ -11,6 +11,7 @@ use serde::Deserialize;
 pub struct Settings {
     pub server: ServerSettings,
     pub log: LogSettings,
+    pub metrics: MetricsSettings,
     pub database: DatabaseSettings,
     pub routing: RoutingSettings,
     pub intake: IntakeSettings,
@@ -31,6 +32,13 @@ pub struct ServerSettings {
     #[serde(deserialize_with = "addresses")]
     pub trusted_proxies: Vec<IpAddr>,
     pub workers: usize,
+}
+
+/// Who may read `/metrics`: with a token, whoever sends `Authorization: Bearer TOKEN`; without, loopback clients.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    pub token: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -74,6 +82,8 @@ pub struct RoutingSettings {
 #[serde(deny_unknown_fields)]
 pub struct IntakeSettings {
     pub thread_window_days: u32,
+    /// Key of the form's duplicate detection (hex, 32+ bytes); empty: generated once and kept in the database.
+    pub dedupe_key: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -86,8 +96,15 @@ pub struct FormSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthSettings {
+    /// Failed logins allowed a minute per (username, client) pair and per client.
     pub login_rate_limit_per_minute: u32,
+    /// Failures for one username from all clients in an hour beyond which each attempt for it is slowed.
+    pub login_failures_per_username_per_hour: u32,
     pub session_key: String,
+    /// A session ends after this long without a request.
+    pub session_idle_minutes: u32,
+    /// And after this long whatever happens.
+    pub session_max_hours: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -373,6 +390,28 @@ impl Settings {
             return Err(SettingsError::Value {
                 key: "auth.login_rate_limit_per_minute",
                 message: "must be at least 1".into(),
+            });
+        }
+        for (key, value) in [
+            (
+                "auth.login_failures_per_username_per_hour",
+                self.auth.login_failures_per_username_per_hour,
+            ),
+            ("auth.session_idle_minutes", self.auth.session_idle_minutes),
+            ("auth.session_max_hours", self.auth.session_max_hours),
+        ] {
+            if value == 0 {
+                return Err(SettingsError::Value {
+                    key,
+                    message: "must be at least 1".into(),
+                });
+            }
+        }
+        let dedupe_key = self.intake.dedupe_key.trim();
+        if !dedupe_key.is_empty() && hex::decode(dedupe_key).map_or(true, |k| k.len() < 32) {
+            return Err(SettingsError::Value {
+                key: "intake.dedupe_key",
+                message: "must be at least 32 bytes written in hex (64 hex digits), e.g. from `openssl rand -hex 32`, or empty".into(),
             });
         }
         let session_key = self.auth.session_key.trim();

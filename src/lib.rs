@@ -16,6 +16,7 @@ pub mod http;
 pub mod i18n;
 pub mod inbox;
 pub mod intake;
+pub mod keys;
 pub mod outbound;
 /// A workaround for sqlx 0.9.0, to delete once sqlx is fixed; the one module with unsafe code (one line).
 pub mod pg_nodelay;

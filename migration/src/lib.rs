@@ -6,6 +6,8 @@ mod m20261126_000002_create_tickets;
 mod m20261126_000003_add_ticket_conduct_flag;
 mod m20261126_000004_index_unprocessed_events;
 mod m20261127_000005_drop_superseded_event_index;
+mod m20261202_000006_create_officer_sessions;
+mod m20261202_000007_create_app_secrets;
 
 pub struct Migrator;
 
@@ -18,6 +20,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_add_ticket_conduct_flag::Migration),
             Box::new(m20261126_000004_index_unprocessed_events::Migration),
             Box::new(m20261127_000005_drop_superseded_event_index::Migration),
+            Box::new(m20261202_000006_create_officer_sessions::Migration),
+            Box::new(m20261202_000007_create_app_secrets::Migration),
         ]
     }
 }

@@ -9,7 +9,7 @@ use actix_web::middleware::Next;
 use actix_web::web;
 use tracing::Instrument;
 
-use crate::web::ApiError;
+use crate::web::{ApiError, AppState};
 
 pub fn payload_config(limit: usize) -> web::PayloadConfig {
     web::PayloadConfig::new(limit)
@@ -72,13 +72,28 @@ pub fn form_config(limit: usize) -> web::FormConfig {
         })
 }
 
-/// Pages must not be framed, sniffed, or leak the tracking code to other sites through the referrer.
+/// Pages must not be framed, sniffed, or leak the tracking code to other sites through the referrer; nothing
+/// but the static assets is kept by a browser or a shared cache (tracking pages, officers' data, forms with
+/// their CSRF token); over https, browsers are told to come back only over https.
 pub async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let https = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.settings.server.public_url.starts_with("https://"));
     let mut res = next.call(req).await?;
+    let cacheable = res.request().path().starts_with("/assets/");
     let headers = res.headers_mut();
+    if !cacheable && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     for (name, value) in [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
@@ -102,8 +117,13 @@ pub async fn observe(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let method = req.method().to_string();
-    let span = tracing::info_span!("request", method = %method, route = tracing::field::Empty, status = tracing::field::Empty);
+    let method = method_label(req.method());
+    let span = tracing::info_span!(
+        "request",
+        method,
+        route = tracing::field::Empty,
+        status = tracing::field::Empty
+    );
     let res = next.call(req).instrument(span.clone()).await?;
     let route = res
         .request()
@@ -119,4 +139,20 @@ pub async fn observe(
         .record(elapsed.as_secs_f64());
     tracing::debug!(parent: &span, elapsed_ms = elapsed.as_millis() as u64, "request done");
     Ok(res)
+}
+
+/// A label from a fixed set: the method is whatever the client sent (any token up to the header limit), and
+/// every distinct label value is a series kept in memory for good.
+fn method_label(method: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
 }

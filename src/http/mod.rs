@@ -74,6 +74,9 @@ impl Application {
         accounts::sync(&db, &settings)
             .await
             .context("cannot store the configured Zalo OAs and Facebook Pages")?;
+        let dedupe_key = crate::keys::dedupe_key(&db, &settings.intake.dedupe_key)
+            .await
+            .context("cannot read or store the form's duplicate-detection key")?;
         let wake = Arc::new(Notify::new());
         let events = EventStore::start(
             db.spool.as_deref(),
@@ -93,12 +96,12 @@ impl Application {
             tracking_codes: overrides
                 .tracking_codes
                 .unwrap_or_else(|| Arc::new(TrackingCode::generate)),
+            dedupe_key,
             events,
             wake,
             outbound: outbound.clone(),
         });
-        let failed_logins =
-            web::Data::new(FailedLogins::new(settings.auth.login_rate_limit_per_minute));
+        let failed_logins = web::Data::new(FailedLogins::new(&settings.auth));
         let state = web::Data::new(AppState {
             form_limiter: PerMinute::new(settings.form.rate_limit_per_minute),
             settings,
@@ -196,6 +199,9 @@ fn spawn_housekeeping(state: web::Data<AppState>, failed_logins: web::Data<Faile
             tick.tick().await;
             state.form_limiter.prune();
             failed_logins.prune();
+            if let Err(err) = crate::inbox::session::prune(&state.db, &state.settings.auth).await {
+                tracing::warn!(error = %err, "cannot delete expired sessions");
+            }
         }
     });
 }

@@ -1,9 +1,10 @@
 //! The route table: the contract's paths, each to the module that owns it.
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
+use subtle::ConstantTimeEq;
 
 use crate::config::Settings;
-use crate::web::{ApiError, AppState};
+use crate::web::{ApiError, AppState, client_ip};
 use crate::{channels, inbox, tracking};
 
 pub fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
@@ -79,10 +80,28 @@ async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     }
 }
 
-async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok()
+/// Counts are operators' business: loopback clients only, or a bearer token (`metrics.token`).
+async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let token = state.settings.metrics.token.trim();
+    let allowed = if token.is_empty() {
+        client_ip(&req, &state.settings.server.trusted_proxies).is_some_and(|ip| ip.is_loopback())
+    } else {
+        let sent = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        bool::from(sent.as_bytes().ct_eq(token.as_bytes()))
+    };
+    if !allowed {
+        return Err(ApiError::Forbidden(
+            "metrics are for operators: read them from the machine itself or with metrics.token",
+        ));
+    }
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render())
+        .body(state.metrics.render()))
 }
 
 const ASSETS: &[(&str, &str, &str)] = &[

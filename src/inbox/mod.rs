@@ -1,5 +1,6 @@
 //! The officers' side: accounts and sessions, the inbox's queues and tickets, corrections of routing and
 //! classification, reports. Every route here takes a `session::Officer` and sees only what that officer may.
+pub mod admin;
 pub mod corrections;
 pub mod login;
 pub mod officers;

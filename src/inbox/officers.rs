@@ -52,6 +52,8 @@ pub enum OfficerError {
     UnknownUnit(String),
     #[error("an officer named {0} already exists")]
     Exists(String),
+    #[error("no officer is named {0}")]
+    NotFound(String),
     #[error(transparent)]
     Hash(#[from] argon2::password_hash::Error),
     #[error(transparent)]

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 use serde_json::json;
@@ -25,11 +25,18 @@ pub struct Period {
 /// Days are Vietnam's (UTC+7); `to` is inclusive. Default: the last 30 days.
 pub fn period_bounds(period: &Period) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
     let today = Utc::now().with_timezone(&VIETNAM).date_naive();
+    // Years 2000 to 2999: what a report can mean, and far from the calendar's ends (day arithmetic past them panics).
     let parse = |value: &Option<String>, default: NaiveDate| -> Result<NaiveDate, ApiError> {
         match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
             None => Ok(default),
             Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                .map_err(|_| ApiError::BadRequest(format!("'{v}' is not a date like 2026-07-01"))),
+                .ok()
+                .filter(|day| (2000..3000).contains(&day.year()))
+                .ok_or_else(|| {
+                    ApiError::BadRequest(format!(
+                        "'{v}' is not a date like 2026-07-01 (years 2000 to 2999)"
+                    ))
+                }),
         }
     };
     let from = parse(&period.from, today - Duration::days(29))?;

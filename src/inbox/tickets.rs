@@ -1,6 +1,7 @@
 //! `GET /api/v1/tickets` and `GET /api/v1/tickets/{id}`: the inbox's queues and one ticket's whole story,
 //! always within what the officer may see (another unit's ticket is 404, not 403: its existence is not theirs).
 use actix_web::{HttpResponse, web};
+use sea_orm::sea_query::LikeExpr;
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -15,6 +16,9 @@ use crate::intake::tickets::automatic_decision;
 use crate::web::{ApiError, AppState};
 
 const PAGE_SIZE: u64 = 50;
+
+/// The deepest page served: a million tickets at the page size, beyond any unit's queue.
+const MAX_PAGE: u64 = 1_000_000 / PAGE_SIZE;
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -76,13 +80,22 @@ pub async fn list(
     }
     if let Some(q) = non_empty(&query.q) {
         // A tracking code as the citizen reads it out, or words of the summary.
-        let mut any = Condition::any().add(tickets::Column::Summary.contains(q));
+        // `%` and `_` typed in the box are the characters themselves, not LIKE's wildcards.
+        let escaped = q
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = LikeExpr::new(format!("%{escaped}%")).escape('\\');
+        let mut any = Condition::any().add(tickets::Column::Summary.like(pattern));
         if let Some(code) = TrackingCode::parse(q) {
             any = any.add(tickets::Column::TrackingCode.eq(code.as_str()));
         }
         filter = filter.add(any);
     }
     let page = query.page.unwrap_or(1).max(1);
+    if page > MAX_PAGE {
+        return Err(ApiError::BadRequest(format!("page is at most {MAX_PAGE}")));
+    }
     let select = tickets::Entity::find().filter(filter);
     let total = select.clone().count(&state.db.read).await?;
     let rows = select

@@ -1,6 +1,6 @@
 //! Group commit for form submissions. Each ticket is several rows; committing them one submission at a time
 //! costs a durable commit (an fsync with `synchronous=full`) each. The writer task takes whatever submissions
-//! are waiting, writes them in one transaction (a few statements per table: intake::form_batch) and answers each
+//! are waiting, applies them in one transaction (`apply::apply_run`, as the worker applies messages) and answers each
 //! only after that commit. If anything in a batch fails (a tracking-code collision, say), the batch is rolled
 //! back and each submission is written alone, so one bad row cannot fail others.
 use sea_orm::SqlErr;
@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 use super::Intake;
-use super::form_batch;
+use super::apply::{Applied, Item, apply_run};
 use super::tickets::{Opened, PreparedFeedback};
 
 const MAX_BATCH: usize = 128;
@@ -76,12 +76,12 @@ async fn write_batch(intake: &Intake, batch: &[Job]) -> anyhow::Result<Vec<Opene
     if let [single] = batch {
         return Ok(vec![open_alone(intake, &single.prepared).await?]);
     }
-    let prepared: Vec<&PreparedFeedback> = batch.iter().map(|job| &job.prepared).collect();
+    let items = batch.iter().map(|job| Item::Form(&job.prepared)).collect();
     let txn = intake.db.begin_write().await?;
-    match form_batch::write_batch(intake, &txn, &prepared).await {
-        Ok(opened) => {
+    match apply_run(intake, &txn, items).await {
+        Ok(applied) => {
             txn.commit().await?;
-            Ok(opened)
+            Ok(applied.into_iter().filter_map(Applied::opened).collect())
         }
         Err(err) => {
             txn.rollback().await?;
@@ -100,11 +100,12 @@ pub async fn open_alone(intake: &Intake, prepared: &PreparedFeedback) -> anyhow:
     loop {
         attempt += 1;
         let txn = intake.db.begin_write().await?;
-        match form_batch::write_batch(intake, &txn, &[prepared]).await {
-            Ok(mut opened) => {
+        match apply_run(intake, &txn, vec![Item::Form(prepared)]).await {
+            Ok(applied) => {
                 txn.commit().await?;
-                return opened
-                    .pop()
+                return applied
+                    .into_iter()
+                    .find_map(Applied::opened)
                     .ok_or_else(|| anyhow::anyhow!("a batch of one opened nothing"));
             }
             Err(err)

@@ -1,16 +1,13 @@
-//! Citizens' messages (Zalo, Messenger, Page comments) into tickets: duplicates dropped, contacts and identities
-//! found or created, each message threaded into its citizen's open ticket or opening a new one (routed, with a
-//! deadline and an acknowledgement). One path: a run of messages is applied with a few statements for the whole
-//! run (look-ups with `IN`, reserved ids, one multi-row insert per table) instead of a dozen per message (on
-//! SQLite every statement is a round trip to the connection's thread, and that, not SQLite, bounded the
-//! worker); a message applied alone, after its run failed, is a run of one.
+//! Citizens' messages (Zalo, Messenger, Page comments), the platforms' part of `apply`: duplicates by the
+//! platform's message id, identities by the platform's user id, each message threaded into its citizen's open
+//! ticket (a private chat within the thread window, or a comment's thread) or opening a new one (routed, with a
+//! deadline and an acknowledgement). Look-ups take the whole run at once (`IN`), new rows get reserved ids.
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use entity::{channel_accounts, contact_identities, ticket_messages, tickets};
@@ -19,41 +16,14 @@ use super::Intake;
 use super::acknowledgement;
 use super::contacts::{NewIdentity, new_rows};
 use super::language::Detection;
-use super::tickets::{Companions, MessageDraft, TicketDraft, count_created, new_ticket};
+use super::outcome::Outcome;
+use super::tickets::{MessageDraft, TicketDraft, count_created, new_ticket};
+use super::writes::Writes;
 use crate::accounts;
-use crate::db::{insert_all, reserve_ids};
+use crate::db::reserve_ids;
 use crate::domain::{Channel, FeedbackText, TicketStatus};
-use crate::outbound;
 use crate::platforms::event::{CitizenMessage, Thread};
 use crate::routing::{Classification, Decision, HintSource, RouteInput, UnitHint, classify};
-
-/// What applying an event did, for metrics and tests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    NewTicket,
-    JoinedTicket,
-    Duplicate,
-    ContactUpdated,
-    Receipt,
-    Moderated,
-    Ignored,
-    Unknown,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::NewTicket => "new_ticket",
-            Outcome::JoinedTicket => "joined_ticket",
-            Outcome::Duplicate => "duplicate",
-            Outcome::ContactUpdated => "contact_updated",
-            Outcome::Receipt => "receipt",
-            Outcome::Moderated => "moderated",
-            Outcome::Ignored => "ignored",
-            Outcome::Unknown => "unknown",
-        }
-    }
-}
 
 type IdentityKey = (Channel, String, String);
 
@@ -131,14 +101,17 @@ enum Plan {
     New(usize),
 }
 
-/// Applies `items` (messages that `takes`) in order inside `txn`; one outcome per message.
-pub async fn apply_run(
+/// Plans `items` in order and adds their rows to `writes`; one outcome per message.
+pub(super) async fn apply(
     intake: &Intake,
     txn: &DatabaseTransaction,
     items: Vec<Prepared>,
+    writes: &mut Writes,
+    now: DateTime<Utc>,
 ) -> Result<Vec<Outcome>, DbErr> {
-    let now = Utc::now();
-
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
     let stored = stored_message_ids(txn, &items).await?;
     let mut accounts_by_key: HashMap<(Channel, String), channel_accounts::Model> = HashMap::new();
     for item in &items {
@@ -230,8 +203,6 @@ pub async fn apply_run(
             name.clone_from(&item.message.display_name);
         }
     }
-    let mut contact_rows = Vec::with_capacity(new_identities.len());
-    let mut identity_rows = Vec::with_capacity(new_identities.len());
     for ((key, contact_id), identity_id) in new_identities.iter().zip(contact_ids).zip(identity_ids)
     {
         let display_name = names.get(key).cloned().flatten();
@@ -249,8 +220,7 @@ pub async fn apply_run(
             },
             now,
         );
-        contact_rows.push(contact.into_active_model().reset_all());
-        identity_rows.push(identity.clone().into_active_model().reset_all());
+        writes.add_identity(contact, identity.clone());
         identities.insert(key.clone(), identity);
     }
 
@@ -272,9 +242,7 @@ pub async fn apply_run(
     )
     .await?;
     let ticket_ids = reserve_ids(txn, "tickets", new_items.len()).await?;
-    let mut companions = Companions::default();
     let mut ticket_rows = Vec::with_capacity(new_items.len());
-    let mut acknowledgements = Vec::with_capacity(new_items.len());
     // Units of the tickets each contact opened earlier in this run (several comments), newest last.
     let mut opened_in_run: HashMap<i32, Vec<String>> = HashMap::new();
     for (item, id) in new_items.iter().zip(&ticket_ids) {
@@ -320,7 +288,7 @@ pub async fn apply_run(
         };
         let ticket = new_ticket(intake, &draft, *id, (intake.tracking_codes)())?;
         count_created(draft.channel);
-        acknowledgements.extend(acknowledgement::build(
+        writes.acknowledgements.extend(acknowledgement::build(
             intake,
             &ticket,
             account,
@@ -339,7 +307,6 @@ pub async fn apply_run(
 
     // Messages, and what joining does to the tickets joined.
     let mut outcomes = Vec::with_capacity(items.len());
-    let mut joined: HashMap<i32, Option<(f64, f64)>> = HashMap::new();
     for (item, plan) in items.into_iter().zip(plans) {
         let ticket_id = match plan {
             Plan::Duplicate => {
@@ -364,7 +331,7 @@ pub async fn apply_run(
             }
             Plan::Join(id) => {
                 outcomes.push(Outcome::JoinedTicket);
-                let stored = joined.entry(id).or_insert(None);
+                let stored = writes.joined.entry(id).or_insert(None);
                 let ticket_has_place = open
                     .values()
                     .chain(parents.values())
@@ -379,7 +346,7 @@ pub async fn apply_run(
             }
         };
         let m = item.message;
-        companions.add_message(MessageDraft {
+        writes.messages.add_message(MessageDraft {
             ticket_id,
             channel: m.identity.channel,
             provider_message_id: Some(m.provider_message_id),
@@ -391,35 +358,7 @@ pub async fn apply_run(
         });
     }
 
-    // Writes: parents before children.
-    insert_all(txn, &contact_rows).await?;
-    insert_all(txn, &identity_rows).await?;
-    let ticket_rows: Vec<_> = ticket_rows
-        .into_iter()
-        .map(|t| t.into_active_model().reset_all())
-        .collect();
-    insert_all(txn, &ticket_rows).await?;
-    companions.write(txn).await?;
-    // A private reply to a comment is once per comment: `enqueue` checks that, one at a time (comments are few).
-    let (private_replies, acknowledgements): (Vec<_>, Vec<_>) = acknowledgements
-        .into_iter()
-        .partition(|a| a.kind == outbound::OutboundKind::PrivateReply);
-    outbound::enqueue_many(txn, acknowledgements).await?;
-    for reply in private_replies {
-        outbound::enqueue(txn, reply).await?;
-    }
-    for (id, location) in joined {
-        let mut update = tickets::Entity::update_many()
-            .col_expr(tickets::Column::LastActivityAt, Expr::value(now))
-            .col_expr(tickets::Column::UpdatedAt, Expr::value(now))
-            .filter(tickets::Column::Id.eq(id));
-        if let Some((lat, lon)) = location {
-            update = update
-                .col_expr(tickets::Column::Lat, Expr::value(Some(lat)))
-                .col_expr(tickets::Column::Lon, Expr::value(Some(lon)));
-        }
-        update.exec(txn).await?;
-    }
+    writes.tickets.extend(ticket_rows);
     Ok(outcomes)
 }
 

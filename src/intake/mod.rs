@@ -4,14 +4,17 @@
 //! [`Intake`] is the handle the worker, the form writer and the handlers share: what turning messages into
 //! tickets needs (database, routing, language, deadlines, the outbox), and nothing of the web framework.
 mod acknowledgement;
+pub mod apply;
 mod contacts;
-mod form_batch;
+mod form;
 pub mod form_writer;
 pub mod language;
 mod messages;
+mod outcome;
 pub mod tickets;
 mod updates;
 pub mod worker;
+mod writes;
 
 use std::sync::Arc;
 
@@ -45,6 +48,8 @@ pub struct Intake {
     /// The OAs and Pages whose events we take, and the units that own them.
     pub served: ServedAccounts,
     pub tracking_codes: CodeSource,
+    /// Keys the form's duplicate detection (`keys::dedupe_key`).
+    pub dedupe_key: Vec<u8>,
     /// Durable, group-committed storage of webhook events.
     pub events: EventStore,
     /// Acknowledgements queued by intake are delivered through it.
@@ -66,6 +71,7 @@ pub struct IntakeParts {
     pub router: Arc<Router>,
     pub deadlines: Arc<Deadlines>,
     pub tracking_codes: CodeSource,
+    pub dedupe_key: Vec<u8>,
     pub events: EventStore,
     pub wake: Arc<Notify>,
     pub outbound: Outbound,
@@ -84,6 +90,7 @@ impl Intake {
             language: Arc::new(LanguageDetector::new()),
             deadlines: parts.deadlines,
             tracking_codes: parts.tracking_codes,
+            dedupe_key: parts.dedupe_key,
             events: parts.events,
             outbound: parts.outbound,
             wake: parts.wake,

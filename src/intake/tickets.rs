@@ -1,7 +1,8 @@
 //! Opening tickets: contact and identity, tracking code, routing decision, first message, audit, in one transaction.
 use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
 use sea_orm::{DatabaseTransaction, DbErr, Set};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
 use entity::{contact_identities, routing_decisions, ticket_messages, tickets};
 
@@ -25,8 +26,10 @@ pub struct NewFeedback {
     /// Checked against the gazetteer by the caller.
     pub unit_code: Option<UnitCode>,
     pub location: Option<LatLon>,
-    /// Identifies an anonymous sender for duplicate detection only (the client address); never stored.
-    pub client_key: String,
+    /// What tells a resubmission from the same sender: the form's browser cookie, or a JSON client's
+    /// `Idempotency-Key`. Only its keyed hash with the text is stored. None: every submission is new (typed
+    /// details and the client address prove nothing: a phone can be anyone's, an address a whole NAT's).
+    pub resubmission_key: Option<String>,
 }
 
 pub struct Opened {
@@ -41,8 +44,7 @@ pub struct PreparedFeedback {
     pub(super) decision: Decision,
     pub(super) classification: Classification,
     pub(super) detection: Detection,
-    pub(super) sender_key: String,
-    pub(super) dedupe_hash: String,
+    pub(super) dedupe_hash: Option<String>,
 }
 
 impl PreparedFeedback {
@@ -62,7 +64,7 @@ impl PreparedFeedback {
             language: Some(self.detection.language.code().to_owned()),
             location: self.feedback.location,
             submitted_unit_code: self.feedback.unit_code.clone().map(String::from),
-            dedupe_hash: Some(self.dedupe_hash.clone()),
+            dedupe_hash: self.dedupe_hash.clone(),
             decision: &self.decision,
             classification: &self.classification,
             at,
@@ -97,14 +99,15 @@ pub fn prepare(intake: &Intake, feedback: NewFeedback) -> PreparedFeedback {
     });
     let classification = classify(feedback.text.as_str());
     let detection = intake.language.detect(feedback.text.as_str());
-    let sender_key = sender_key(&feedback);
-    let dedupe_hash = dedupe_hash(&sender_key, feedback.text.as_str());
+    let dedupe_hash = feedback
+        .resubmission_key
+        .as_deref()
+        .map(|key| dedupe_hash(&intake.dedupe_key, key, feedback.text.as_str()));
     PreparedFeedback {
         feedback,
         decision,
         classification,
         detection,
-        sender_key,
         dedupe_hash,
     }
 }
@@ -258,25 +261,16 @@ fn message_row(draft: MessageDraft) -> ticket_messages::ActiveModel {
     }
 }
 
-/// Who sent it, for threading and duplicate detection: the phone, else the e-mail, else the client address.
-fn sender_key(feedback: &NewFeedback) -> String {
-    match (&feedback.phone, &feedback.email) {
-        (Some(phone), _) => phone.as_str().to_owned(),
-        (None, Some(email)) => format!("email:{}", email.as_str()),
-        (None, None) => format!("client:{}", feedback.client_key),
-    }
-}
-
-/// Hash of sender and folded, whitespace-collapsed text: only equality matters, and no text is kept twice.
-fn dedupe_hash(sender_key: &str, text: &str) -> String {
+/// A keyed hash (HMAC-SHA256 under `intake.dedupe_key`) of the resubmission key and the folded,
+/// whitespace-collapsed text: only equality matters, and without the key nothing can be recovered from it.
+fn dedupe_hash(key: &[u8], resubmission_key: &str, text: &str) -> String {
     let folded = fold(text);
     let normalised = folded.split_whitespace().collect::<Vec<_>>().join(" ");
-    let digest = Sha256::new()
-        .chain_update(sender_key.as_bytes())
-        .chain_update([0u8])
-        .chain_update(normalised.as_bytes())
-        .finalize();
-    hex::encode(digest)
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(resubmission_key.as_bytes());
+    mac.update(&[0]);
+    mac.update(normalised.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
 }
 
 fn classification_json(c: &Classification) -> String {

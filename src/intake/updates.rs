@@ -10,7 +10,7 @@ use sea_orm::{
 use entity::{contact_identities, contacts, ticket_messages};
 
 use super::contacts::{NewIdentity, create_identity};
-use super::messages::Outcome;
+use super::outcome::Outcome;
 use crate::domain::{Channel, PhoneNumber};
 use crate::outbound::receipts::{self, Echo};
 use crate::platforms::event::{IdentityKey, Inbound};

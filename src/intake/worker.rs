@@ -14,7 +14,8 @@ use std::sync::Arc;
 use entity::inbound_events;
 
 use super::Intake;
-use super::messages::{self, Outcome};
+use super::apply::{Applied, Item, Outcome, apply_run};
+use super::messages;
 use super::updates;
 use crate::domain::Channel;
 use crate::platforms;
@@ -302,11 +303,17 @@ async fn finish(intake: &Intake, batch: Batch) -> Result<usize, DbErr> {
         }
         let messages: Vec<CitizenMessage> = run.iter().map(|p| p.message.clone()).collect();
         let savepoint = txn.begin().await?;
-        match messages::apply_run(intake, &savepoint, run).await {
-            Ok(outcomes) => {
+        match apply_run(
+            intake,
+            &savepoint,
+            run.into_iter().map(Item::Message).collect(),
+        )
+        .await
+        {
+            Ok(applied) => {
                 savepoint.commit().await?;
-                for (event, outcome) in events.iter().zip(outcomes) {
-                    count_outcome(event, outcome);
+                for (event, applied) in events.iter().zip(applied) {
+                    count_outcome(event, applied.outcome());
                     done.push(event.id);
                 }
             }
@@ -353,10 +360,10 @@ async fn apply_one(
     let savepoint = txn.begin().await?;
     let applied = match inbound {
         Inbound::Message(message) => {
-            let run = vec![messages::prepare(intake, message)];
-            messages::apply_run(intake, &savepoint, run)
+            let run = vec![Item::Message(messages::prepare(intake, message))];
+            apply_run(intake, &savepoint, run)
                 .await
-                .map(|outcomes| outcomes.first().copied().unwrap_or(Outcome::Duplicate))
+                .map(|applied| applied.first().map_or(Outcome::Duplicate, Applied::outcome))
         }
         other => updates::apply(&savepoint, other).await,
     };

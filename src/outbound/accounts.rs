@@ -162,7 +162,11 @@ async fn refresh_locked(
     let mut active = account.into_active_model();
     active.access_token = Set(Some(pair.access_token.clone()));
     active.refresh_token = Set(Some(pair.refresh_token));
-    active.token_expires_at = Set(pair.expires_in_secs.map(|s| now + Duration::seconds(s)));
+    // Zalo says 25 hours; an absurd figure (negative, or centuries) is capped at a year, not overflowed: this
+    // runs after the single-use refresh token was spent, and a panic here would lose the new pair.
+    active.token_expires_at = Set(pair
+        .expires_in_secs
+        .map(|s| now + Duration::seconds(s.clamp(0, 366 * 24 * 3600))));
     active.updated_at = Set(now);
     if let Err(err) = active.update(conn).await {
         // The old refresh token is spent and the new one is lost: only reconnecting the OA helps.

@@ -276,6 +276,13 @@ async fn record(
                 .filter(outbox::Column::State.is_in([OutboxState::Sending, OutboxState::Unknown])),
             None,
         ),
+        Err(OutboundError::Platform(PlatformError::Unknown(reason))) => (
+            "unknown",
+            base.col_expr(outbox::Column::State, Expr::value(OutboxState::Unknown))
+                .col_expr(outbox::Column::LastError, Expr::value(reason.clone()))
+                .filter(outbox::Column::State.eq(OutboxState::Sending)),
+            Some(reason),
+        ),
         Err(err) => {
             let retryable = matches!(
                 err,

@@ -15,6 +15,11 @@ pub enum PlatformError {
     /// The platform refuses our credentials and refreshing cannot help: undeliverable, and an alert for operators.
     #[error("{0}")]
     TokenRejected(String),
+    /// The request went out but no answer says what became of it (a timeout after sending, a body that broke off
+    /// or cannot be read after a success): the citizen may have the message. Never sent again automatically;
+    /// the officer sees it and decides.
+    #[error("{0}")]
+    Unknown(String),
 }
 
 /// A transport failure described without its URL: Graph URLs carry the page token in the query.
@@ -28,6 +33,22 @@ pub(crate) fn transport(platform: &str, err: reqwest::Error) -> PlatformError {
         format!("failed: {err}")
     };
     PlatformError::Transient(format!("{platform} {what}"))
+}
+
+/// A transport failure of a send: not sent when the connection never opened (retry), otherwise unknown.
+pub(crate) fn send_failure(platform: &str, err: reqwest::Error) -> PlatformError {
+    if err.is_connect() {
+        return transport(platform, err);
+    }
+    let err = err.without_url();
+    let what = if err.is_timeout() {
+        "did not answer in time".to_owned()
+    } else {
+        format!("failed mid-request: {err}")
+    };
+    PlatformError::Unknown(format!(
+        "{platform} {what}; it may have delivered the message, so it is not sent again"
+    ))
 }
 
 /// A platform's own wording, shortened, for `last_error` (it is shown to officers).

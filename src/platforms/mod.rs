@@ -17,6 +17,17 @@ pub fn json_text(value: &serde_json::Value) -> Option<String> {
     }
 }
 
+/// Every NUL in a parsed event's strings (`"\u0000"` in the body) as U+FFFD: PostgreSQL's text cannot hold NUL,
+/// and one such event must not fail the rows written with it. The spool stores its keys the same way.
+pub(crate) fn without_nul(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) if s.contains('\0') => *s = s.replace('\0', "\u{FFFD}"),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(without_nul),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(without_nul),
+        _ => {}
+    }
+}
+
 /// A metric label for a platform's event kind: known kinds by name, anything else as "other", so labels stay
 /// bounded whatever a sender puts in the body.
 pub(crate) fn known_label(kind: &str, known: &[&'static str]) -> &'static str {

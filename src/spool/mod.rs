@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait, Set};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Set, TransactionTrait};
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use entity::inbound_events;
@@ -39,6 +39,21 @@ pub struct NewEvent {
     pub dedupe_key: String,
     pub kind: String,
     pub raw: String,
+}
+
+impl NewEvent {
+    /// PostgreSQL's text cannot hold NUL, which a signed event may carry in an id (`"\u0000"`): stored as
+    /// U+FFFD on every backend, so the event is kept (and deduplicated) the same way everywhere.
+    fn without_nul(&mut self) {
+        for text in [&mut self.dedupe_key, &mut self.kind, &mut self.raw]
+            .into_iter()
+            .chain(self.account.as_mut())
+        {
+            if text.contains('\0') {
+                *text = text.replace('\0', "\u{FFFD}");
+            }
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -104,9 +119,12 @@ impl EventStore {
     }
 
     /// Returns once `events` are committed (or were already stored).
-    pub async fn store(&self, events: Vec<NewEvent>) -> Result<(), StoreError> {
+    pub async fn store(&self, mut events: Vec<NewEvent>) -> Result<(), StoreError> {
         if events.is_empty() {
             return Ok(());
+        }
+        for event in &mut events {
+            event.without_nul();
         }
         let (done, answer) = oneshot::channel();
         self.requests
@@ -174,17 +192,45 @@ async fn run_on_pool(
         let result = write(&db, gathered.events())
             .await
             .map_err(|e| e.to_string());
+        if result.is_err() && gathered.jobs.len() > 1 {
+            // One request's events must not fail the others': each is written alone, and only its own fails.
+            for job in gathered.jobs {
+                let result = write(&db, job.events.iter())
+                    .await
+                    .map_err(|e| e.to_string());
+                answer(vec![job], result, &stored);
+            }
+            continue;
+        }
         answer(gathered.jobs, result, &stored);
     }
 }
 
-/// One multi-row statement: atomic on its own, so no transaction around it.
+/// Rows a statement inserts at most: 9 values a row keeps it far within both backends' bound parameters
+/// (SQLite 32,766, PostgreSQL 65,535) whatever one request carries (a Page's POST can hold many entries).
+const ROWS_PER_STATEMENT: usize = 512;
+
+/// Multi-row statements in one transaction: all of the batch or nothing.
 async fn write<'a>(
     db: &DatabaseConnection,
     events: impl Iterator<Item = &'a NewEvent>,
 ) -> Result<(), DbErr> {
+    let events: Vec<&NewEvent> = events.collect();
+    if events.len() <= ROWS_PER_STATEMENT {
+        return insert(db, &events).await;
+    }
+    let txn = db.begin().await?;
+    for chunk in events.chunks(ROWS_PER_STATEMENT) {
+        insert(&txn, chunk).await?;
+    }
+    txn.commit().await
+}
+
+/// One multi-row statement: atomic on its own.
+async fn insert(db: &impl ConnectionTrait, events: &[&NewEvent]) -> Result<(), DbErr> {
     let now = Utc::now();
     let rows: Vec<inbound_events::ActiveModel> = events
+        .iter()
         .map(|e| inbound_events::ActiveModel {
             channel: Set(e.channel),
             account_external_id: Set(e.account.clone()),

@@ -1,5 +1,6 @@
 //! `POST /api/v1/feedback`: creation, validation (422 with field errors), limits, duplicates, collisions.
 use phananh::domain::{Channel, Direction};
+use sea_orm::{EntityTrait, QueryOrder};
 use serde_json::{Value, json};
 
 use crate::helpers::{AppOptions, Backend, TestApp, fixed_codes, spawn_app_with};
@@ -184,26 +185,71 @@ on_both_backends! {
     }
 }
 
+impl TestApp {
+    async fn post_feedback_with_key(&self, key: &str, body: Value) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/feedback"))
+            .header("idempotency-key", key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
 on_both_backends! {
-    async fn identical_text_from_the_same_person_joins_the_existing_ticket(app) {
+    async fn a_retry_with_the_same_idempotency_key_joins_the_ticket_it_opened(app) {
         let first: Value = app
-            .post_feedback_json(json!({"text": "Xe máy của tôi bị mất ở chợ", "phone": "0912345678"}))
+            .post_feedback_with_key("retry-7f3a", json!({"text": "Xe máy của tôi bị mất ở chợ", "phone": "0912345678"}))
             .await
             .json()
             .await
             .unwrap();
         let again = app
-            .post_feedback_json(json!({"text": "  xe may cua toi bi mat o cho ", "phone": "+84912345678"}))
+            .post_feedback_with_key("retry-7f3a", json!({"text": "  xe may cua toi bi mat o cho ", "phone": "+84912345678"}))
             .await;
         assert_eq!(again.status(), 200);
         let again: Value = again.json().await.unwrap();
         assert_eq!(again["tracking_code"], first["tracking_code"]);
         assert_eq!(again["duplicate"], true);
-        let other_person = app
-            .post_feedback_json(json!({"text": "Xe máy của tôi bị mất ở chợ", "phone": "0987654321"}))
-            .await;
-        assert_eq!(other_person.status(), 201);
+        let other_text = app.post_feedback_with_key("retry-7f3a", json!({"text": "Một chuyện khác hẳn"})).await;
+        assert_eq!(other_text.status(), 201);
         assert_eq!(app.ticket_count().await, 2);
+        let absurd = app.post_feedback_with_key(&"k".repeat(201), json!({"text": "Xe máy của tôi bị mất ở chợ"})).await;
+        assert_eq!(absurd.status(), 400);
+        assert_eq!(app.ticket_count().await, 2);
+    }
+}
+
+on_both_backends! {
+    async fn typed_details_never_join_or_reveal_another_person_s_ticket(app) {
+        // Two people behind one address (all tests come from 127.0.0.1), the second typing the first's phone.
+        let first: Value = app
+            .post_feedback_json(json!({"text": "Mất xe máy ở chợ", "name": "Lan", "phone": "0912345678", "email": "lan@example.vn"}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let second = app
+            .post_feedback_json(json!({"text": "Mất xe máy ở chợ", "name": "Kẻ giả danh", "phone": "0912345678", "email": "x@example.vn"}))
+            .await;
+        assert_eq!(second.status(), 201, "a new ticket, not the first one's code");
+        let second: Value = second.json().await.unwrap();
+        assert_ne!(second["tracking_code"], first["tracking_code"]);
+        let identities = entity::contact_identities::Entity::find().order_by_asc(entity::contact_identities::Column::Id)
+            .all(&app.db).await.unwrap();
+        assert_eq!(identities.len(), 2, "each submission is its own contact");
+        // The first person's details are untouched.
+        assert_eq!(identities[0].display_name.as_deref(), Some("Lan"));
+        assert_eq!(identities[0].email.as_deref(), Some("lan@example.vn"));
+        assert_ne!(identities[0].contact_id, identities[1].contact_id);
+        let contacts = entity::contacts::Entity::find().order_by_asc(entity::contacts::Column::Id)
+            .all(&app.db).await.unwrap();
+        // Only a hint for officers links them.
+        assert_eq!(contacts[1].possibly_same_as, Some(contacts[0].id));
+        // The stored duplicate key is a keyed hash, not a hash of the address and text anyone can redo.
+        let tickets = entity::tickets::Entity::find().all(&app.db).await.unwrap();
+        assert!(tickets.iter().all(|t| t.dedupe_hash.is_none()), "no resubmission key, nothing to compare");
     }
 }
 
@@ -316,14 +362,21 @@ async fn busy_form(backend: Backend) -> Option<TestApp> {
 on_both_backends! {
     spawn = busy_form;
     async fn concurrent_submissions_are_written_together_as_if_one_by_one(app) {
-        // Sent at once, so the writer batches them: known and new senders, anonymous ones, and a resend.
-        let mut bodies = Vec::new();
+        // Sent at once, so the writer batches them: senders with a phone, anonymous ones, and a resend.
+        let mut requests = Vec::new();
         for i in 0..12 {
-            bodies.push(json!({"text": format!("Hỏi về tạm trú, lần {i}"), "phone": "0912000111", "name": format!("Hoa {i}")}));
-            bodies.push(json!({"text": format!("Mất giấy tờ xe số {i}")}));
+            requests.push((Some(format!("key-{i}")), json!({"text": format!("Hỏi về tạm trú, lần {i}"), "phone": "0912000111", "name": format!("Hoa {i}")})));
+            requests.push((None, json!({"text": format!("Mất giấy tờ xe số {i}")})));
         }
-        bodies.push(json!({"text": "Hỏi về tạm trú, lần 0", "phone": "0912000111"}));
-        let responses = futures_util::future::join_all(bodies.iter().map(|b| app.post_feedback_json(b.clone()))).await;
+        requests.push((Some("key-0".to_owned()), json!({"text": "Hỏi về tạm trú, lần 0", "phone": "0912000111"})));
+        let app = &app;
+        let responses = futures_util::future::join_all(requests.iter().map(|(key, body)| async move {
+            match key {
+                Some(key) => app.post_feedback_with_key(key, body.clone()).await,
+                None => app.post_feedback_json(body.clone()).await,
+            }
+        }))
+        .await;
         let mut codes = Vec::new();
         let mut joined = 0;
         for response in responses {
@@ -345,25 +398,22 @@ on_both_backends! {
 
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         let tickets = entity::tickets::Entity::find().all(&app.db).await.unwrap();
-        let hoa: std::collections::HashSet<i32> = tickets
-            .iter()
-            .filter(|t| t.summary.starts_with("Hỏi về tạm trú"))
-            .map(|t| t.contact_identity_id)
-            .collect();
-        assert_eq!(hoa.len(), 1, "one identity per phone");
-        let anonymous: std::collections::HashSet<i32> = tickets
-            .iter()
-            .filter(|t| t.summary.starts_with("Mất giấy tờ"))
-            .map(|t| t.contact_identity_id)
-            .collect();
-        assert_eq!(anonymous.len(), 12, "a new identity per anonymous submission");
-        let identities = entity::contact_identities::Entity::find()
+        let identities: std::collections::HashSet<i32> = tickets.iter().map(|t| t.contact_identity_id).collect();
+        assert_eq!(identities.len(), 24, "typed details join nothing: a contact per submission");
+        let same_phone = entity::contact_identities::Entity::find()
             .filter(entity::contact_identities::Column::Phone.eq("+84912000111"))
+            .order_by_asc(entity::contact_identities::Column::Id)
             .all(&app.db)
             .await
             .unwrap();
-        assert_eq!(identities.len(), 1);
-        assert!(identities[0].display_name.as_deref().unwrap().starts_with("Hoa "));
+        assert_eq!(same_phone.len(), 12);
+        // Each later one is marked as possibly the same person as the one before it (within the batch too).
+        let contacts = entity::contacts::Entity::find().order_by_asc(entity::contacts::Column::Id).all(&app.db).await.unwrap();
+        let hint = |contact_id: i32| contacts.iter().find(|c| c.id == contact_id).unwrap().possibly_same_as;
+        assert_eq!(hint(same_phone[0].contact_id), None);
+        for pair in same_phone.windows(2) {
+            assert_eq!(hint(pair[1].contact_id), Some(pair[0].contact_id));
+        }
         let messages = entity::ticket_messages::Entity::find().all(&app.db).await.unwrap();
         assert_eq!(messages.len(), 24, "the resend added no message");
         assert!(

@@ -29,6 +29,35 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn a_double_submit_from_one_browser_is_one_ticket_and_another_browser_s_is_its_own(app) {
+        let (token, _) = app.open_form("").await;
+        let fields = [
+            ("csrf_token", token.as_str()),
+            ("text", "Karaoke ồn ào sau 23 giờ ở thôn Trung Sơn"),
+            ("phone", "0912 345 678"),
+            ("unit_code", ""),
+            ("website", ""),
+        ];
+        let first = app.submit_form(&fields).await;
+        let again = app.submit_form(&fields).await;
+        assert_eq!(first.status(), 303);
+        assert_eq!(first.headers()["location"], again.headers()["location"], "a reload is the same ticket");
+        // A neighbour behind the same address, the same words and even the same phone typed: a ticket of their own.
+        let neighbour = crate::helpers::client();
+        let page = neighbour.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+        let document = scraper::Html::parse_document(&page);
+        let selector = scraper::Selector::parse("input[name=csrf_token]").unwrap();
+        let their_token = document.select(&selector).next().unwrap().value().attr("value").unwrap().to_owned();
+        let mut theirs = fields;
+        theirs[0] = ("csrf_token", their_token.as_str());
+        let other = neighbour.post(app.url("/feedback")).form(&theirs).send().await.unwrap();
+        assert_eq!(other.status(), 303);
+        assert_ne!(other.headers()["location"], first.headers()["location"]);
+        assert_eq!(app.ticket_count().await, 2);
+    }
+}
+
+on_both_backends! {
     async fn the_english_form_redirects_to_the_english_tracking_page(app) {
         let (token, html) = app.open_form("?lang=en").await;
         assert!(html.contains("Send feedback"));

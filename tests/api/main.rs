@@ -6,6 +6,7 @@ mod cli;
 mod deadlines;
 mod feedback_api;
 mod feedback_form;
+mod hostile;
 mod inbox;
 mod intake;
 mod outbound;

@@ -635,6 +635,103 @@ on_both! {
     }
 }
 
+on_both! {
+    async fn an_absurd_token_lifetime_is_capped_and_the_send_goes_on(backend) {
+        let Some(world) = World::start(backend, &[]).await else { return };
+        let db = world.db();
+        let oa = account(db, Channel::Zalo, "oa-1", "zalo-token-1", Some("zalo-refresh-1")).await;
+        let hoa = citizen(db, Channel::Zalo, oa, "zalo-user-1", Utc::now(), "zmsg-in-1").await;
+        Mock::given(method("POST")).and(path(CS_PATH)).and(header("access_token", "zalo-token-1"))
+            .respond_with(zalo_error(-216, "Access token is invalid"))
+            .expect(1).mount(&world.zalo).await;
+        // Seconds past chrono's range: adding them to now used to panic the worker after the refresh token was spent.
+        Mock::given(method("POST")).and(path(TOKEN_PATH))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "access_token": "zalo-token-2", "refresh_token": "zalo-refresh-2", "expires_in": "9223372036854775807"
+            })))
+            .expect(1).mount(&world.zalo).await;
+        Mock::given(method("POST")).and(path(CS_PATH)).and(header("access_token", "zalo-token-2"))
+            .respond_with(zalo_ok("zmsg-out-2"))
+            .expect(1).mount(&world.zalo).await;
+
+        let id = queue(db, message(&hoa, Channel::Zalo, OutboundKind::ZaloCs, &hoa.user_id, "Xin chào")).await;
+
+        settled(db, id, OutboxState::Sent).await;
+        let stored = channel_accounts::Entity::find_by_id(oa).one(db).await.unwrap().unwrap();
+        assert_eq!(stored.refresh_token.as_deref(), Some("zalo-refresh-2"));
+        let expires = stored.token_expires_at.unwrap() - Utc::now();
+        assert!(expires <= chrono::Duration::days(366), "{expires}");
+        world.finish().await;
+    }
+}
+
+// A send whose fate nobody can tell (the platform may have it) is never sent again: the officer decides.
+on_both! {
+    async fn a_zalo_send_answered_after_the_timeout_is_unknown_and_never_resent(backend) {
+        let Some(world) = World::start(backend, &[("OUTBOUND__HTTP_TIMEOUT_SECS", "1")]).await else { return };
+        let db = world.db();
+        let oa = account(db, Channel::Zalo, "oa-1", "zalo-token-1", None).await;
+        let hoa = citizen(db, Channel::Zalo, oa, "zalo-user-1", Utc::now(), "zmsg-in-1").await;
+        // Zalo took the message and answered too late.
+        Mock::given(method("POST")).and(path(CS_PATH))
+            .respond_with(zalo_ok("zmsg-late").set_delay(Duration::from_secs(3)))
+            .expect(1).mount(&world.zalo).await;
+
+        let id = queue(db, message(&hoa, Channel::Zalo, OutboundKind::ZaloCs, &hoa.user_id, "Xin chào")).await;
+
+        let row = settled(db, id, OutboxState::Unknown).await;
+        assert_eq!(row.attempts, 1);
+        let reason = row.last_error.unwrap();
+        assert!(reason.contains("did not answer in time") && reason.contains("not sent again"), "{reason}");
+        // Well past the backoff that retries transient failures: still one call.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        world.finish().await;
+        assert_eq!(outbox::Entity::find_by_id(id).one(world.db()).await.unwrap().unwrap().state, OutboxState::Unknown);
+    }
+}
+
+on_both! {
+    async fn an_unreadable_success_from_zalo_is_unknown_and_never_resent(backend) {
+        let Some(world) = World::start(backend, &[]).await else { return };
+        let db = world.db();
+        let oa = account(db, Channel::Zalo, "oa-1", "zalo-token-1", None).await;
+        let hoa = citizen(db, Channel::Zalo, oa, "zalo-user-1", Utc::now(), "zmsg-in-1").await;
+        Mock::given(method("POST")).and(path(CS_PATH))
+            .respond_with(ResponseTemplate::new(200).set_body_raw("<html>upstream hiccup</html>", "text/html"))
+            .up_to_n_times(1).expect(1).named("an unparsable 200").mount(&world.zalo).await;
+        Mock::given(method("POST")).and(path(CS_PATH))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"message": "no code"})))
+            .expect(1).named("a 200 without an error code").mount(&world.zalo).await;
+
+        let first = queue(db, message(&hoa, Channel::Zalo, OutboundKind::ZaloCs, &hoa.user_id, "Một")).await;
+        let row = settled(db, first, OutboxState::Unknown).await;
+        assert!(row.last_error.unwrap().contains("unreadable answer"));
+        assert_eq!(row.attempts, 1);
+        let second = queue(db, message(&hoa, Channel::Zalo, OutboundKind::ZaloCs, &hoa.user_id, "Hai")).await;
+        let row = settled(db, second, OutboxState::Unknown).await;
+        assert!(row.last_error.unwrap().contains("without an error code"));
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        world.finish().await;
+    }
+}
+
+on_both! {
+    async fn a_zalo_server_that_cannot_be_reached_is_retried_as_nothing_went_out(backend) {
+        // A closed port: the connection never opens, so nothing can have been delivered.
+        let Some(world) = World::start(backend, &[("ZALO__API_BASE", "http://127.0.0.1:9"), ("OUTBOUND__MAX_ATTEMPTS", "2")]).await else { return };
+        let db = world.db();
+        let oa = account(db, Channel::Zalo, "oa-1", "zalo-token-1", None).await;
+        let hoa = citizen(db, Channel::Zalo, oa, "zalo-user-1", Utc::now(), "zmsg-in-1").await;
+
+        let id = queue(db, message(&hoa, Channel::Zalo, OutboundKind::ZaloCs, &hoa.user_id, "Xin chào")).await;
+
+        let row = settled(db, id, OutboxState::Undeliverable).await;
+        assert_eq!(row.attempts, 2);
+        assert!(row.last_error.unwrap().contains("could not be reached"));
+        world.finish().await;
+    }
+}
+
 /// A row written straight into the outbox in `row_state`; `sent`: the platform's id and when it was sent.
 async fn outbox_row(
     db: &DatabaseConnection,

@@ -63,7 +63,7 @@ pub async fn submit_json(
             email: submission.email,
             unit_code: submission.unit_code,
             location: submission.location,
-            client_key: client.map(|ip| ip.to_string()).unwrap_or_default(),
+            resubmission_key: idempotency_key(&req)?,
         },
     )
     .await?;
@@ -85,4 +85,19 @@ pub async fn submit_json(
         "duplicate": opened.joined_existing,
         "tracking_url": format!("{}/track/{}", state.settings.public_base(), TrackingCode::display(&ticket.tracking_code)),
     })))
+}
+
+/// The `Idempotency-Key` a client sends to make a retry safe: the same key and text within the duplicate window
+/// is the ticket already opened (200 with `"duplicate": true`).
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    const MAX: usize = 200;
+    let Some(value) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    match value.to_str().map(str::trim) {
+        Ok(key) if !key.is_empty() && key.len() <= MAX => Ok(Some(format!("key:{key}"))),
+        _ => Err(ApiError::BadRequest(format!(
+            "Idempotency-Key must be 1 to {MAX} visible ASCII characters"
+        ))),
+    }
 }

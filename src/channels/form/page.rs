@@ -136,7 +136,8 @@ pub async fn submit_form(
             email: submission.email,
             unit_code: submission.unit_code,
             location: submission.location,
-            client_key: client.map(|ip| ip.to_string()).unwrap_or_default(),
+            // The browser's CSRF cookie, checked above: a double click or a reload is the same ticket.
+            resubmission_key: Some(format!("browser:{}", input.csrf_token)),
         },
     )
     .await;

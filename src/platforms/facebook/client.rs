@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::config::FacebookSettings;
-use crate::platforms::error::{PlatformError, platform_words, transport};
+use crate::platforms::error::{PlatformError, platform_words, send_failure, transport};
 
 /// Messenger allows at most 13 quick replies.
 const MAX_QUICK_REPLIES: usize = 13;
@@ -181,12 +181,14 @@ impl<'a> GraphClient<'a> {
             .json(body)
             .send()
             .await
-            .map_err(|e| transport("Facebook", e))?;
+            .map_err(|e| send_failure("Facebook", e))?;
         let status = response.status();
-        let text = response
-            .text()
-            .await
-            .map_err(|e| transport("Facebook", e))?;
+        let text = match response.text().await {
+            Ok(text) => text,
+            // A success whose body broke off: the message may be out.
+            Err(err) if status.is_success() => return Err(send_failure("Facebook", err)),
+            Err(err) => return Err(transport("Facebook", err)),
+        };
         if status.is_success() {
             return match serde_json::from_str::<SendAnswer>(&text) {
                 Ok(answer) => Ok(answer.message_id.or(answer.id).unwrap_or_default()),

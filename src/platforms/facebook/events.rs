@@ -19,9 +19,10 @@ fn int(value: Option<&Value>) -> Option<i64> {
 }
 
 pub fn parse(raw: &str) -> Inbound {
-    let Ok(stored) = serde_json::from_str::<Value>(raw) else {
+    let Ok(mut stored) = serde_json::from_str::<Value>(raw) else {
         return Inbound::Unknown;
     };
+    crate::platforms::without_nul(&mut stored);
     let Some(page_id) = text(stored.get("page_id")) else {
         return Inbound::Unknown;
     };

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::config::ZaloSettings;
-use crate::platforms::error::{PlatformError, platform_words, transport};
+use crate::platforms::error::{PlatformError, platform_words, send_failure, transport};
 
 /// A rotated token pair from `/v4/oa/access_token`. Both halves are secrets: never logged.
 pub struct TokenPair {
@@ -65,23 +65,29 @@ impl<'a> ZaloClient<'a> {
             .json(&json!({"recipient": {"user_id": user_id}, "message": {"text": text}}))
             .send()
             .await
-            .map_err(|e| transport("Zalo", e))?;
+            .map_err(|e| send_failure("Zalo", e))?;
         let status = response.status();
         if status.is_server_error() || status.as_u16() == 429 {
             return Err(PlatformError::Transient(format!(
                 "Zalo answered HTTP {status}"
             )));
         }
-        let body = response.text().await.map_err(|e| transport("Zalo", e))?;
-        let answer: CsAnswer = serde_json::from_str(&body).map_err(|_| {
-            PlatformError::Transient(format!("Zalo gave an unreadable answer (HTTP {status})"))
-        })?;
+        // Zalo answers 200 with an error code in the body; a 200 we cannot read may still be a delivery.
+        let unknown = |what: &str| {
+            PlatformError::Unknown(format!(
+                "Zalo {what} (HTTP {status}); it may have delivered the message, so it is not sent again"
+            ))
+        };
+        let body = response
+            .text()
+            .await
+            .map_err(|_| unknown("broke off its answer"))?;
+        let answer: CsAnswer =
+            serde_json::from_str(&body).map_err(|_| unknown("gave an unreadable answer"))?;
         match answer.error {
             Some(0) => Ok(answer.data.and_then(|d| d.message_id).unwrap_or_default()),
             Some(code) => Err(classify(code, &answer.message)),
-            None => Err(PlatformError::Transient(format!(
-                "Zalo gave an answer without an error code (HTTP {status})"
-            ))),
+            None => Err(unknown("gave an answer without an error code")),
         }
     }
 

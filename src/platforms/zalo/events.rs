@@ -20,9 +20,10 @@ fn number(value: Option<&Value>) -> Option<f64> {
 }
 
 pub fn parse(raw: &str) -> Inbound {
-    let Ok(event) = serde_json::from_str::<Value>(raw) else {
+    let Ok(mut event) = serde_json::from_str::<Value>(raw) else {
         return Inbound::Unknown;
     };
+    crate::platforms::without_nul(&mut event);
     let kind = event
         .get("event_name")
         .and_then(Value::as_str)
