@@ -18,7 +18,10 @@ start() { # $1 = database url
   PHANANH__DATABASE__URL="$1" PHANANH__SERVER__BIND="127.0.0.1:$PORT" PHANANH__LOG__LEVEL=warn \
     PHANANH__FORM__RATE_LIMIT_PER_MINUTE=1000000000 "$BIN" serve >"$WORK/log" 2>&1 &
   PID=$!
-  until curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; do sleep 0.005; done
+  until curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; do
+    kill -0 $PID 2>/dev/null || { echo "the server exited:"; tail -5 "$WORK/log"; exit 1; }
+    sleep 0.005
+  done
   t1=$(date +%s%N)
   echo "start-up to ready: $(( (t1 - t0) / 1000000 )) ms"
   sleep 1

@@ -108,6 +108,23 @@ stored_enum! {
     }
 }
 
+stored_enum! {
+    /// Why an outbox row is sent: what the platforms' windows allow depends on it (Messenger's HUMAN_AGENT tag
+    /// covers a person's answer, never an automatic message).
+    Purpose, "String(StringLen::N(24))" {
+        Acknowledgement = "acknowledgement",
+        OfficerReply = "officer_reply",
+        Survey = "survey",
+    }
+}
+
+impl Purpose {
+    /// Written by a person.
+    pub fn human(self) -> bool {
+        self == Purpose::OfficerReply
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +144,9 @@ mod tests {
         }
         for s in OutboxState::iter() {
             assert_eq!(s.to_value(), s.as_str());
+        }
+        for p in Purpose::iter() {
+            assert_eq!(p.to_value(), p.as_str());
         }
         assert_eq!(TicketStatus::ALL.len(), TicketStatus::iter().count());
         assert_eq!(Channel::ALL.len(), Channel::iter().count());

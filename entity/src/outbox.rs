@@ -11,6 +11,7 @@ pub struct Model {
     pub channel: Channel,
     pub channel_account_id: Option<i32>,
     pub kind: String,
+    pub purpose: Purpose,
     pub recipient: String,
     #[sea_orm(column_type = "Text")]
     pub payload: String,

@@ -8,6 +8,7 @@ mod m20261126_000004_index_unprocessed_events;
 mod m20261127_000005_drop_superseded_event_index;
 mod m20261202_000006_create_officer_sessions;
 mod m20261202_000007_create_app_secrets;
+mod m20261202_000008_add_outbox_purpose;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_drop_superseded_event_index::Migration),
             Box::new(m20261202_000006_create_officer_sessions::Migration),
             Box::new(m20261202_000007_create_app_secrets::Migration),
+            Box::new(m20261202_000008_add_outbox_purpose::Migration),
         ]
     }
 }

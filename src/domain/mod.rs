@@ -8,7 +8,7 @@ mod unit_code;
 
 pub use channel::{Channel, TicketStatus, status_label};
 pub use contact_details::{Email, PersonName, PhoneNumber};
-pub use entity::enums::{Direction, OutboxState};
+pub use entity::enums::{Direction, OutboxState, Purpose};
 pub use feedback_text::{FeedbackText, MAX_FEEDBACK_CHARS};
 pub use satisfaction::SatisfactionScore;
 pub use tracking_code::TrackingCode;

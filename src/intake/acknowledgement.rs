@@ -68,6 +68,7 @@ pub fn build(
         channel: route.channel,
         channel_account_id: route.channel_account_id,
         kind: route.kind,
+        purpose: Purpose::Acknowledgement,
         recipient: route.recipient,
         payload: Payload {
             text,

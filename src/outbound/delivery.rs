@@ -114,8 +114,14 @@ async fn messenger(
     payload: &Payload,
 ) -> Result<String, OutboundError> {
     let human_agent = shared.settings.facebook.human_agent_tag;
-    let messaging_type =
-        window::messenger(&shared.db.read, row.ticket_id, human_agent, Utc::now()).await??;
+    let messaging_type = window::messenger(
+        &shared.db.read,
+        row.ticket_id,
+        row.purpose,
+        human_agent,
+        Utc::now(),
+    )
+    .await??;
     let account = accounts::account_of(&shared.db, row, Channel::Facebook).await?;
     let token = accounts::token_of(&account)?;
     graph(shared)

@@ -29,7 +29,7 @@ use entity::outbox;
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::{Channel, OutboxState};
+use crate::domain::{Channel, OutboxState, Purpose};
 
 pub use error::OutboundError;
 pub use receipts::Echo;
@@ -161,6 +161,8 @@ pub struct NewOutbound {
     pub channel: Channel,
     pub channel_account_id: Option<i32>,
     pub kind: OutboundKind,
+    /// Why it is sent: the windows at send time depend on it.
+    pub purpose: Purpose,
     pub recipient: String,
     pub payload: Payload,
 }
@@ -225,6 +227,7 @@ fn outbox_row(item: NewOutbound) -> Result<outbox::ActiveModel, DbErr> {
         channel: Set(item.channel),
         channel_account_id: Set(item.channel_account_id),
         kind: Set(item.kind.as_str().into()),
+        purpose: Set(item.purpose),
         recipient: Set(item.recipient),
         payload: Set(payload),
         state: Set(OutboxState::Pending),

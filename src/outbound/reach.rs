@@ -13,24 +13,10 @@ use entity::{contact_identities, ticket_messages, tickets};
 
 use super::{OutboundKind, window};
 use crate::domain::Channel;
+pub use crate::domain::Purpose;
 
 /// Zalo: customer-service messages only within 7 days of the user's last interaction.
 const ZALO_DAYS: i64 = 7;
-
-/// What we want to send; the windows differ for automatic messages and a person's answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
-    Acknowledgement,
-    OfficerReply,
-    Survey,
-}
-
-impl Purpose {
-    /// Written by a person (Messenger's HUMAN_AGENT tag covers only these).
-    fn human(self) -> bool {
-        self == Purpose::OfficerReply
-    }
-}
 
 /// What `route` needs to know about a ticket and its citizen.
 #[derive(Debug, Clone)]

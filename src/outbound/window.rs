@@ -6,28 +6,29 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 use entity::{ticket_messages, tickets};
 
 use super::error::OutboundError;
-use crate::domain::{Channel, Direction};
+use crate::domain::{Channel, Direction, Purpose};
 use crate::platforms::facebook::MessagingType;
 
 const STANDARD_WINDOW: i64 = 24;
 const HUMAN_AGENT_DAYS: i64 = 7;
 const PRIVATE_REPLY_DAYS: i64 = 7;
 
-/// How a Messenger message may go out now, given the citizen's last message on that identity. Send time does not
-/// know who wrote the message (the outbox keeps no purpose yet), so it allows what a person's answer may.
+/// How a Messenger message for `purpose` may go out now, given the citizen's last message on that identity.
 pub(crate) async fn messenger(
     conn: &impl ConnectionTrait,
     ticket_id: i32,
+    purpose: Purpose,
     human_agent_tag: bool,
     now: DateTime<Utc>,
 ) -> Result<Result<MessagingType, OutboundError>, DbErr> {
+    let human = purpose.human();
     let Some(ticket) = tickets::Entity::find_by_id(ticket_id).one(conn).await? else {
         return Ok(
-            messenger_window(None, true, human_agent_tag, now).map_err(OutboundError::permanent)
+            messenger_window(None, human, human_agent_tag, now).map_err(OutboundError::permanent)
         );
     };
     let last = last_inbound_at(conn, ticket.contact_identity_id, Channel::Facebook).await?;
-    Ok(messenger_window(last, true, human_agent_tag, now).map_err(OutboundError::permanent))
+    Ok(messenger_window(last, human, human_agent_tag, now).map_err(OutboundError::permanent))
 }
 
 /// Messenger's windows: anything within 24 hours of the citizen's last message; a person's answer (`human`) with

@@ -15,7 +15,7 @@ use wiremock::matchers::{body_json, body_partial_json, header, method, path, que
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use entity::{channel_accounts, contact_identities, contacts, outbox, ticket_messages, tickets};
-use phananh::domain::{Channel, Direction, OutboxState, TicketStatus, TrackingCode};
+use phananh::domain::{Channel, Direction, OutboxState, Purpose, TicketStatus, TrackingCode};
 use phananh::outbound::receipts::{self, Echo};
 use phananh::outbound::{self, NewOutbound, OutboundKind, Payload};
 
@@ -332,6 +332,8 @@ fn message(
         channel,
         channel_account_id: Some(citizen.account_id),
         kind,
+        // As an officer's answer: the widest window (acknowledgements are tested through intake).
+        purpose: Purpose::OfficerReply,
         recipient: recipient.into(),
         payload: Payload {
             text: text.into(),
@@ -897,6 +899,29 @@ on_both! {
         let id = queue(db, message(&lan, Channel::Facebook, OutboundKind::Messenger, &lan.user_id, "Trả lời sau 3 ngày")).await;
 
         settled(db, id, OutboxState::Sent).await;
+        world.finish().await;
+    }
+}
+
+on_both! {
+    async fn an_automatic_message_never_takes_the_human_agent_tag(backend) {
+        let Some(world) = World::start(backend, &[("FACEBOOK__HUMAN_AGENT_TAG", "true")]).await else { return };
+        let db = world.db();
+        let page = account(db, Channel::Facebook, PAGE_ID, PAGE_TOKEN, None).await;
+        let lan = citizen(db, Channel::Facebook, page, "psid-1", Utc::now() - chrono::Duration::hours(30), "m_in_1").await;
+        // An acknowledgement and a survey held up past the 24 hours (a Graph outage, say): the tag is not theirs.
+        let mut ids = Vec::new();
+        for purpose in [Purpose::Acknowledgement, Purpose::Survey] {
+            let mut item = message(&lan, Channel::Facebook, OutboundKind::Messenger, &lan.user_id, "Tin tự động");
+            item.purpose = purpose;
+            ids.push(queue(db, item).await);
+        }
+        for id in ids {
+            let row = settled(db, id, OutboxState::Undeliverable).await;
+            let reason = row.last_error.unwrap();
+            assert!(reason.contains("automatic message") && reason.contains("30 hours ago"), "{reason}");
+        }
+        // The tripwires saw nothing: no call was made.
         world.finish().await;
     }
 }

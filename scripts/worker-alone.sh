@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The intake worker alone, as one whole command for timing A against B: a fresh SQLite database (synchronous=full),
+# COUNT Zalo events spooled while phananh is stopped (benches/zalo_backlog.py, as after a crash or a restart), then
+# phananh started and stopped once nothing is pending. Prints "N events in S s (R ev/s)".
+#
+#   scripts/worker-alone.sh BODIES [COUNT] [BIN]
+#
+# BODIES: a file from `scripts/gen-zalo-bodies.py BODIES_COUNT FILE --app-id 4318290654127809321 --secret
+# BENCH_OA_SECRET_KEY_not_a_real_one`. BIN (default target/release/phananh) reads config/ of the working directory:
+# run an earlier commit's build from its own checkout. Outbound calls go to a closed loopback port.
+set -euo pipefail
+BODIES="$1"
+COUNT="${2:-20000}"
+BIN="${3:-target/release/phananh}"
+PORT="${PHANANH_BENCH_PORT:-18091}"
+CLOSED=http://127.0.0.1:9
+WORK=$(mktemp -d /tmp/worker-alone.XXXXXX)
+PID=""
+trap '[[ -n "$PID" ]] && kill $PID 2>/dev/null; rm -rf "$WORK"' EXIT
+
+start() {
+  PHANANH__DATABASE__URL="sqlite://$WORK/w.db?mode=rwc" PHANANH__SERVER__BIND="127.0.0.1:$PORT" \
+    PHANANH__LOG__LEVEL=warn PHANANH__ZALO__APP_ID=4318290654127809321 \
+    PHANANH__ZALO__OA_SECRET_KEY=BENCH_OA_SECRET_KEY_not_a_real_one PHANANH__ZALO__API_BASE=$CLOSED \
+    PHANANH__ZALO__OAUTH_BASE=$CLOSED PHANANH__FACEBOOK__GRAPH_BASE=$CLOSED "$BIN" serve >>"$WORK/log" 2>&1 &
+  PID=$!
+  until curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; do
+    kill -0 $PID 2>/dev/null || { echo "the server exited:"; tail -5 "$WORK/log"; exit 1; }
+    sleep 0.01
+  done
+}
+stop() { kill $PID; wait $PID 2>/dev/null || true; PID=""; }
+
+pending() {
+  python3 - "$WORK/w.db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True, timeout=30)
+c.execute("ATTACH DATABASE ? AS spool", (f"file:{sys.argv[1]}-spool?mode=ro",))
+print(c.execute("SELECT (SELECT COUNT(*) FROM inbound_events WHERE processed_at IS NULL) + (SELECT COUNT(*) FROM "
+                "spool.events s WHERE NOT EXISTS (SELECT 1 FROM inbound_events e WHERE e.channel = s.channel "
+                "AND e.dedupe_key = s.dedupe_key))").fetchone()[0])
+PY
+}
+
+start # creates the schema
+stop
+python3 benches/zalo_backlog.py sqlite "$WORK/w.db" "$BODIES" "$COUNT"
+sync
+t0=$(date +%s%N)
+start
+while (($(pending) > 0)); do sleep 0.1; done
+t1=$(date +%s%N)
+stop
+awk -v n="$COUNT" -v a="$t0" -v b="$t1" 'BEGIN {s = (b - a) / 1e9; printf "%d events in %.2f s (%.0f ev/s)\n", n, s, n / s}'
