@@ -1,9 +1,11 @@
 //! Officer accounts: roles, units and argon2id password hashes.
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, SqlErr};
+use std::sync::Mutex;
+use subtle::ConstantTimeEq;
 
 use entity::officers;
 
@@ -76,15 +78,53 @@ pub fn hash_password(password: &str) -> Result<String, OfficerError> {
         .to_string())
 }
 
-/// Constant-time check inside argon2's verifier.
+/// Checks `password` against a stored argon2 hash, in constant time. The 19 MiB of working memory come from a
+/// small pool and go back to it: allocating them afresh for every attempt fragmented the heap under a login
+/// flood (freed blocks were carved up by small allocations, and the process grew past a gigabyte).
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| {
-            hasher()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(expected), Some(salt)) = (parsed.hash, parsed.salt) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params)) = (
+        Algorithm::try_from(parsed.algorithm),
+        Params::try_from(&parsed),
+    ) else {
+        return false;
+    };
+    let version = parsed
+        .version
+        .and_then(|v| Version::try_from(v).ok())
+        .unwrap_or_default();
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    let argon2 = Argon2::new(algorithm, version, params.clone());
+    let hashed = with_memory(params.block_count(), |blocks| {
+        argon2.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, blocks)
+    });
+    hashed.is_ok() && bool::from(out.as_slice().ct_eq(expected.as_bytes()))
+}
+
+/// Working memory kept for reuse: at most this many (logins hash a few at once).
+const KEPT_MEMORY: usize = 8;
+static MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+
+fn with_memory<T>(blocks: usize, hash: impl FnOnce(&mut [Block]) -> T) -> T {
+    let kept = MEMORY.lock().unwrap_or_else(|e| e.into_inner()).pop();
+    let mut memory = kept
+        .filter(|m| m.len() == blocks)
+        .unwrap_or_else(|| vec![Block::default(); blocks]);
+    let result = hash(&mut memory);
+    let mut pool = MEMORY.lock().unwrap_or_else(|e| e.into_inner());
+    if pool.len() < KEPT_MEMORY {
+        pool.push(memory);
+    }
+    result
 }
 
 pub async fn add_officer(
@@ -157,5 +197,27 @@ mod tests {
             hash_password("short"),
             Err(OfficerError::WeakPassword)
         ));
+    }
+
+    #[test]
+    fn hashes_made_with_other_parameters_verify_too() {
+        // Stored by an earlier setting (8 MiB, 3 passes): the pooled 19 MiB memory is not reused for it.
+        let params = Params::new(8 * 1024, 3, 1, None).unwrap();
+        let salt = SaltString::generate(&mut OsRng);
+        let hash = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password(b"mat khau cu 2025", &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify_password("mat khau cu 2025", &hash));
+        assert!(!verify_password("mat khau cu 2026", &hash));
+        assert!(!verify_password(
+            "mat khau cu 2025",
+            "$argon2id$v=19$garbage"
+        ));
+        // And the usual ones still, with the pool warm.
+        let current = hash_password("correct horse battery").unwrap();
+        for _ in 0..3 {
+            assert!(verify_password("correct horse battery", &current));
+        }
     }
 }

@@ -11,6 +11,7 @@ mod inbox;
 mod intake;
 mod outbound;
 mod pg_nodelay;
+mod properties;
 mod service;
 mod settings;
 mod signatures;
