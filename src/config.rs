@@ -158,6 +158,9 @@ pub struct OutboundSettings {
     pub backoff_max_secs: u64,
     pub poll_interval_ms: u64,
     pub http_timeout_secs: u64,
+    /// Rows another instance left in `sending` this long (it died mid-send) become `unknown`; longer than any
+    /// send can take (a send, a token refresh and the retried send: 3 x http_timeout_secs) plus clock skew.
+    pub recover_after_secs: u64,
 }
 
 /// The legal tracks' clocks and the working-day calendar they count on (`crate::deadlines`).
@@ -406,6 +409,16 @@ impl Settings {
                     message: "must be at least 1".into(),
                 });
             }
+        }
+        let longest_send = self.outbound.http_timeout_secs.saturating_mul(3);
+        if self.outbound.recover_after_secs <= longest_send {
+            return Err(SettingsError::Value {
+                key: "outbound.recover_after_secs",
+                message: format!(
+                    "must exceed the longest send, 3 x outbound.http_timeout_secs = {longest_send} s \
+                     (a send still running would be called unknown)"
+                ),
+            });
         }
         let dedupe_key = self.intake.dedupe_key.trim();
         if !dedupe_key.is_empty() && hex::decode(dedupe_key).map_or(true, |k| k.len() < 32) {

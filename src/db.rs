@@ -242,3 +242,31 @@ pub async fn reserve_ids(
         }
     }
 }
+
+/// Whether `err` says the database cannot be reached or cannot take writes now (down, restarting, disk full),
+/// rather than that the request was wrong: callers answer 503 and the client (or platform) tries again later.
+pub fn unavailable(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    let sqlx = match err {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        DbErr::Conn(_) => return true,
+        _ => return false,
+    };
+    match sqlx.as_ref() {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => matches!(
+            db.code().as_deref(),
+            // PostgreSQL: disk full, out of memory, shutting down, starting up, connection failures.
+            Some("53100" | "53200" | "57P01" | "57P02" | "57P03" | "08000" | "08003" | "08006")
+                // SQLite: disk full, I/O error, busy past the timeout.
+                | Some("13" | "10" | "5")
+        ),
+        _ => false,
+    }
+}

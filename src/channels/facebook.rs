@@ -99,6 +99,12 @@ pub async fn webhook(
         .events
         .store(events)
         .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+        .map_err(|e| {
+            if e.unavailable {
+                ApiError::Unavailable("cannot store the event right now: send it again shortly")
+            } else {
+                ApiError::Internal(e.into())
+            }
+        })?;
     Ok(HttpResponse::Ok().json(json!({"ok": true})))
 }

@@ -59,7 +59,13 @@ pub async fn webhook(
             raw,
         }])
         .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+        .map_err(|e| {
+            if e.unavailable {
+                ApiError::Unavailable("cannot store the event right now: send it again shortly")
+            } else {
+                ApiError::Internal(e.into())
+            }
+        })?;
     metrics::counter!("webhook_events_total", "channel" => "zalo", "kind" => webhook::known_kind(&envelope.kind))
         .increment(1);
     Ok(HttpResponse::Ok().json(serde_json::json!({"ok": true})))

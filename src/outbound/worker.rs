@@ -28,8 +28,6 @@ use crate::platforms::PlatformError;
 const BATCH: usize = 32;
 /// Platform calls in flight at once: enough to hide latency, few enough to stay under rate limits.
 const CONCURRENCY: usize = 8;
-/// How often rows stuck in `sending` (a crashed instance, a failed write after a send) are looked for.
-const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 /// The worker's loop until `Outbound::shutdown`: a pass whenever woken or every `poll_interval_ms`.
 pub(crate) async fn run(shared: std::sync::Arc<Shared>) {
@@ -54,7 +52,7 @@ pub(crate) async fn run(shared: std::sync::Arc<Shared>) {
                     poll.max(Duration::from_secs(5))
                 }
             };
-            if last_sweep.elapsed() >= SWEEP_EVERY {
+            if last_sweep.elapsed() >= sweep_every(&shared.settings.outbound) {
                 sweep(&shared.db, Some(stale_cutoff(&shared.settings.outbound))).await;
                 last_sweep = Instant::now();
             }
@@ -374,13 +372,15 @@ pub fn backoff(settings: &OutboundSettings, attempts: u32) -> chrono::Duration {
     chrono::Duration::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX))
 }
 
-/// Longer than any send can take (a send, a token refresh and the retried send, each bounded by the timeout).
+/// Rows updated before this were left by an instance that died mid-send (`outbound.recover_after_secs`).
 fn stale_cutoff(settings: &OutboundSettings) -> DateTime<Utc> {
-    let secs = settings
-        .http_timeout_secs
-        .saturating_mul(4)
-        .saturating_add(60);
-    Utc::now() - chrono::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX))
+    Utc::now()
+        - chrono::Duration::seconds(i64::try_from(settings.recover_after_secs).unwrap_or(i64::MAX))
+}
+
+/// How often rows left mid-send are looked for: a minute, or sooner when they are recovered sooner.
+fn sweep_every(settings: &OutboundSettings) -> Duration {
+    Duration::from_secs((settings.recover_after_secs / 2).clamp(1, 60))
 }
 
 async fn sweep(db: &Db, older_than: Option<DateTime<Utc>>) {

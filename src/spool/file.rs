@@ -17,7 +17,7 @@ use rusqlite::{Connection, OpenFlags, params};
 use sqlx::sqlite::SqliteConnectOptions;
 use tokio::sync::{Notify, mpsc};
 
-use super::{NewEvent, Request, answer, gather};
+use super::{NewEvent, Request, StoreError, answer, gather};
 use crate::config::SqliteSynchronous;
 
 const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS events (
@@ -73,7 +73,7 @@ pub(super) fn start(
             while let Some(first) = queue.blocking_recv() {
                 let gathered = gather(first, &mut queue);
                 let result =
-                    write(&conn, gathered.events(), gathered.release).map_err(|e| e.to_string());
+                    write(&conn, gathered.events(), gathered.release).map_err(|e| StoreError::sqlite(&e));
                 answer(gathered.jobs, result, &stored);
             }
         })?;

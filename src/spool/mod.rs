@@ -56,13 +56,45 @@ impl NewEvent {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("the event could not be stored: {0}")]
-pub struct StoreError(String);
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the event could not be stored: {message}")]
+pub struct StoreError {
+    message: String,
+    /// The database cannot take writes now (down, restarting, disk full): the sender should try again later.
+    pub unavailable: bool,
+}
+
+impl StoreError {
+    fn stopped() -> StoreError {
+        StoreError {
+            message: "the event writer has stopped".into(),
+            unavailable: true,
+        }
+    }
+
+    pub(super) fn db(err: &DbErr) -> StoreError {
+        StoreError {
+            message: err.to_string(),
+            unavailable: crate::db::unavailable(err),
+        }
+    }
+
+    pub(super) fn sqlite(err: &rusqlite::Error) -> StoreError {
+        use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked, DiskFull, SystemIoFailure};
+        let code = err.sqlite_error_code();
+        StoreError {
+            message: err.to_string(),
+            unavailable: matches!(
+                code,
+                Some(DiskFull | SystemIoFailure | DatabaseBusy | DatabaseLocked)
+            ),
+        }
+    }
+}
 
 pub(super) struct Job {
     pub events: Vec<NewEvent>,
-    pub done: oneshot::Sender<Result<(), String>>,
+    pub done: oneshot::Sender<Result<(), StoreError>>,
 }
 
 /// What the writer is asked.
@@ -130,11 +162,10 @@ impl EventStore {
         self.requests
             .send(Request::Store(Job { events, done }))
             .await
-            .map_err(|_| StoreError("the event writer has stopped".into()))?;
+            .map_err(|_| StoreError::stopped())?;
         answer
             .await
-            .map_err(|_| StoreError("the event writer has stopped".into()))?
-            .map_err(StoreError)
+            .map_err(|_| StoreError::stopped())?
     }
 }
 
@@ -162,7 +193,7 @@ pub(super) fn gather(first: Request, queue: &mut mpsc::Receiver<Request>) -> Gat
 }
 
 /// Answers every request of a written batch.
-pub(super) fn answer(batch: Vec<Job>, result: Result<(), String>, stored: &Notify) {
+pub(super) fn answer(batch: Vec<Job>, result: Result<(), StoreError>, stored: &Notify) {
     if batch.is_empty() {
         return;
     }
@@ -191,13 +222,13 @@ async fn run_on_pool(
         }
         let result = write(&db, gathered.events())
             .await
-            .map_err(|e| e.to_string());
+            .map_err(|e| StoreError::db(&e));
         if result.is_err() && gathered.jobs.len() > 1 {
             // One request's events must not fail the others': each is written alone, and only its own fails.
             for job in gathered.jobs {
                 let result = write(&db, job.events.iter())
                     .await
-                    .map_err(|e| e.to_string());
+                    .map_err(|e| StoreError::db(&e));
                 answer(vec![job], result, &stored);
             }
             continue;

@@ -32,8 +32,22 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
+impl ApiError {
+    /// A failure from below the web floor: 503 when it is the database being unavailable, else 500.
+    pub fn from_anyhow(err: anyhow::Error) -> ApiError {
+        match err.downcast::<sea_orm::DbErr>() {
+            Ok(db) => db.into(),
+            Err(other) => ApiError::Internal(other),
+        }
+    }
+}
+
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
+        if crate::db::unavailable(&err) {
+            tracing::warn!(error = %err, "the database is unavailable");
+            return ApiError::Unavailable("the database is unavailable for a moment: try again shortly");
+        }
         ApiError::Internal(err.into())
     }
 }

@@ -57,6 +57,11 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// A database the test made itself (a private PostgreSQL cluster, say).
+    pub fn at(url: String) -> TestDb {
+        TestDb { url, _dir: None }
+    }
+
     /// A fresh database, or `None` when PostgreSQL is unreachable outside CI (the test then says it skipped).
     pub async fn fresh(backend: Backend) -> Option<TestDb> {
         match backend {

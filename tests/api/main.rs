@@ -5,6 +5,7 @@ mod channels;
 mod cli;
 mod deadlines;
 mod feedback_api;
+mod faults;
 mod feedback_form;
 mod hostile;
 mod inbox;

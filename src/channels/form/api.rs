@@ -66,7 +66,8 @@ pub async fn submit_json(
             resubmission_key: idempotency_key(&req)?,
         },
     )
-    .await?;
+    .await
+    .map_err(ApiError::from_anyhow)?;
     let ticket = &opened.ticket;
     let unit = ticket
         .unit_code
