@@ -94,17 +94,12 @@ pub async fn webhook(
             }
         })
         .collect();
-    state
-        .intake
-        .events
-        .store(events)
-        .await
-        .map_err(|e| {
-            if e.unavailable {
-                ApiError::Unavailable("cannot store the event right now: send it again shortly")
-            } else {
-                ApiError::Internal(e.into())
-            }
-        })?;
+    state.intake.events.store(events).await.map_err(|e| {
+        if e.unavailable {
+            ApiError::Unavailable("cannot store the event right now: send it again shortly")
+        } else {
+            ApiError::Internal(e.into())
+        }
+    })?;
     Ok(HttpResponse::Ok().json(json!({"ok": true})))
 }

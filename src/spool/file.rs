@@ -72,8 +72,8 @@ pub(super) fn start(
         .spawn(move || {
             while let Some(first) = queue.blocking_recv() {
                 let gathered = gather(first, &mut queue);
-                let result =
-                    write(&conn, gathered.events(), gathered.release).map_err(|e| StoreError::sqlite(&e));
+                let result = write(&conn, gathered.events(), gathered.release)
+                    .map_err(|e| StoreError::sqlite(&e));
                 answer(gathered.jobs, result, &stored);
             }
         })?;

@@ -163,9 +163,7 @@ impl EventStore {
             .send(Request::Store(Job { events, done }))
             .await
             .map_err(|_| StoreError::stopped())?;
-        answer
-            .await
-            .map_err(|_| StoreError::stopped())?
+        answer.await.map_err(|_| StoreError::stopped())?
     }
 }
 

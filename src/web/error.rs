@@ -46,7 +46,9 @@ impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
         if crate::db::unavailable(&err) {
             tracing::warn!(error = %err, "the database is unavailable");
-            return ApiError::Unavailable("the database is unavailable for a moment: try again shortly");
+            return ApiError::Unavailable(
+                "the database is unavailable for a moment: try again shortly",
+            );
         }
         ApiError::Internal(err.into())
     }

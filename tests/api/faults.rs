@@ -28,7 +28,11 @@ struct Instance {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn start(db_url: &str, fakes: &Fakes) -> Instance {
@@ -57,8 +61,17 @@ async fn start(db_url: &str, fakes: &Fakes) -> Instance {
     let child = command.spawn().expect("phananh starts");
     let url = format!("http://127.0.0.1:{port}");
     let started = Instant::now();
-    while client().get(format!("{url}/readyz")).send().await.map(|r| r.status() != 200).unwrap_or(true) {
-        assert!(started.elapsed() < Duration::from_secs(60), "instance on {port} not ready");
+    while client()
+        .get(format!("{url}/readyz"))
+        .send()
+        .await
+        .map(|r| r.status() != 200)
+        .unwrap_or(true)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "instance on {port} not ready"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     Instance { child, url }
@@ -66,7 +79,9 @@ async fn start(db_url: &str, fakes: &Fakes) -> Instance {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_instance_killed_mid_load_loses_nothing_acknowledged_and_sends_nothing_twice() {
-    let Some(test_db) = TestDb::fresh(Backend::Postgres).await else { return };
+    let Some(test_db) = TestDb::fresh(Backend::Postgres).await else {
+        return;
+    };
     let fakes = Fakes::tripwires().await;
     // Zalo takes each message and answers a second later: at the kill, the dead instance has sends in flight.
     Mock::given(method("POST"))
@@ -74,7 +89,9 @@ async fn an_instance_killed_mid_load_loses_nothing_acknowledged_and_sends_nothin
         .and(header("access_token", ZALO_TOKEN))
         .respond_with(
             ResponseTemplate::new(200)
-                .set_body_json(json!({"error": 0, "message": "Success", "data": {"message_id": "zmsg-out"}}))
+                .set_body_json(
+                    json!({"error": 0, "message": "Success", "data": {"message_id": "zmsg-out"}}),
+                )
                 .set_delay(Duration::from_secs(1)),
         )
         .named("Zalo customer-service message")
@@ -141,14 +158,22 @@ async fn an_instance_killed_mid_load_loses_nothing_acknowledged_and_sends_nothin
     let db = Database::connect(test_db.url.clone()).await.unwrap();
     let started = Instant::now();
     let (events, outbox) = loop {
-        let events = entity::inbound_events::Entity::find().all(&db).await.unwrap();
+        let events = entity::inbound_events::Entity::find()
+            .all(&db)
+            .await
+            .unwrap();
         let outbox = entity::outbox::Entity::find().all(&db).await.unwrap();
         let busy = events.iter().any(|e| e.processed_at.is_none())
-            || outbox.iter().any(|o| matches!(o.state, OutboxState::Pending | OutboxState::Sending));
+            || outbox
+                .iter()
+                .any(|o| matches!(o.state, OutboxState::Pending | OutboxState::Sending));
         if !busy {
             break (events, outbox);
         }
-        assert!(started.elapsed() < Duration::from_secs(90), "not settled after 90 s");
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "not settled after 90 s"
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
 
@@ -158,9 +183,16 @@ async fn an_instance_killed_mid_load_loses_nothing_acknowledged_and_sends_nothin
         count
     });
     for key in &acknowledged {
-        assert_eq!(stored.get(key.as_str()), Some(&1), "acknowledged event {key}");
+        assert_eq!(
+            stored.get(key.as_str()),
+            Some(&1),
+            "acknowledged event {key}"
+        );
     }
-    assert!(events.iter().all(|e| e.last_error.is_none()), "an event failed");
+    assert!(
+        events.iter().all(|e| e.last_error.is_none()),
+        "an event failed"
+    );
     let tickets = entity::tickets::Entity::find().all(&db).await.unwrap();
     let codes: HashSet<&str> = tickets.iter().map(|t| t.tracking_code.as_str()).collect();
     for code in &forms {
@@ -171,13 +203,18 @@ async fn an_instance_killed_mid_load_loses_nothing_acknowledged_and_sends_nothin
     let mut per_citizen: HashMap<String, usize> = HashMap::new();
     for request in &requests {
         let body: Value = request.body_json().unwrap();
-        *per_citizen.entry(body["recipient"]["user_id"].as_str().unwrap().to_owned()).or_default() += 1;
+        *per_citizen
+            .entry(body["recipient"]["user_id"].as_str().unwrap().to_owned())
+            .or_default() += 1;
     }
     let twice: Vec<_> = per_citizen.iter().filter(|(_, n)| **n > 1).collect();
     assert!(twice.is_empty(), "sent twice: {twice:?}");
     let state_count = |state: OutboxState| outbox.iter().filter(|o| o.state == state).count();
     let unknown = state_count(OutboxState::Unknown);
-    assert_eq!(state_count(OutboxState::Sent) + unknown + state_count(OutboxState::Undeliverable), outbox.len());
+    assert_eq!(
+        state_count(OutboxState::Sent) + unknown + state_count(OutboxState::Undeliverable),
+        outbox.len()
+    );
     // Sent means Zalo has it; unknown ones may or may not have reached it, and were not sent again.
     assert!(state_count(OutboxState::Sent) <= requests.len());
     println!(
@@ -209,18 +246,47 @@ impl PrivateCluster {
     fn start() -> Option<PrivateCluster> {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .ok()
-            .and_then(|versions| versions.flatten().map(|v| v.path().join("bin")).find(|b| b.join("pg_ctl").exists()));
-        let root = std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"));
+            .and_then(|versions| {
+                versions
+                    .flatten()
+                    .map(|v| v.path().join("bin"))
+                    .find(|b| b.join("pg_ctl").exists())
+            });
+        let root = std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.starts_with(b"0"));
         let (Some(bin), true) = (bin, root) else {
             let why = "no /usr/lib/postgresql/*/bin/pg_ctl, or not root (initdb runs as the postgres user)";
-            assert!(!in_ci(), "CI is set and a private PostgreSQL cluster cannot be made: {why}");
+            assert!(
+                !in_ci(),
+                "CI is set and a private PostgreSQL cluster cannot be made: {why}"
+            );
             eprintln!("SKIPPED ({why})");
             return None;
         };
         let dir = tempfile::tempdir().expect("temp dir");
-        let cluster = PrivateCluster { dir, bin, port: free_port() };
-        run("chown", &["-R", "postgres", cluster.dir.path().to_str().unwrap()]);
-        cluster.as_postgres("initdb", &["-D", &cluster.data(), "-A", "trust", "-U", "postgres", "--no-sync"]);
+        let cluster = PrivateCluster {
+            dir,
+            bin,
+            port: free_port(),
+        };
+        run(
+            "chown",
+            &["-R", "postgres", cluster.dir.path().to_str().unwrap()],
+        );
+        cluster.as_postgres(
+            "initdb",
+            &[
+                "-D",
+                &cluster.data(),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+            ],
+        );
         cluster.up();
         Some(cluster)
     }
@@ -247,12 +313,27 @@ impl PrivateCluster {
             self.dir.path().display()
         );
         let log = self.dir.path().join("log").display().to_string();
-        self.as_postgres("pg_ctl", &["-D", &self.data(), "-o", &options, "-l", &log, "-w", "start"]);
+        self.as_postgres(
+            "pg_ctl",
+            &[
+                "-D",
+                &self.data(),
+                "-o",
+                &options,
+                "-l",
+                &log,
+                "-w",
+                "start",
+            ],
+        );
     }
 
     /// As a crash would: no checkpoint, connections cut.
     fn down(&self) {
-        self.as_postgres("pg_ctl", &["-D", &self.data(), "-m", "immediate", "-w", "stop"]);
+        self.as_postgres(
+            "pg_ctl",
+            &["-D", &self.data(), "-m", "immediate", "-w", "stop"],
+        );
     }
 }
 
@@ -260,14 +341,31 @@ impl Drop for PrivateCluster {
     fn drop(&mut self) {
         let program = self.bin.join("pg_ctl").display().to_string();
         let _ = std::process::Command::new("runuser")
-            .args(["-u", "postgres", "--", &program, "-D", &self.data(), "-m", "immediate", "stop"])
+            .args([
+                "-u",
+                "postgres",
+                "--",
+                &program,
+                "-D",
+                &self.data(),
+                "-m",
+                "immediate",
+                "stop",
+            ])
             .output();
     }
 }
 
 fn run(program: &str, args: &[&str]) {
-    let output = std::process::Command::new(program).args(args).output().expect(program);
-    assert!(output.status.success(), "{program} {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    let output = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .expect(program);
+    assert!(
+        output.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 async fn send_event(app: &TestApp, n: usize) -> (u16, String) {
@@ -283,7 +381,9 @@ async fn send_event(app: &TestApp, n: usize) -> (u16, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_restarted_under_load_answers_503_meanwhile_and_loses_nothing_acknowledged() {
-    let Some(cluster) = PrivateCluster::start() else { return };
+    let Some(cluster) = PrivateCluster::start() else {
+        return;
+    };
     let test_db = std::sync::Arc::new(TestDb::at(cluster.url()));
     let env: Vec<(&str, &str)> = CHANNEL_ENV
         .iter()
@@ -293,7 +393,11 @@ async fn postgres_restarted_under_load_answers_503_meanwhile_and_loses_nothing_a
     let app = start_on(
         test_db,
         Backend::Postgres,
-        AppOptions { env: &env, fakes: Some(platform_fakes().await), ..Default::default() },
+        AppOptions {
+            env: &env,
+            fakes: Some(platform_fakes().await),
+            ..Default::default()
+        },
     )
     .await;
     let mut acknowledged = Vec::new();
@@ -311,7 +415,12 @@ async fn postgres_restarted_under_load_answers_503_meanwhile_and_loses_nothing_a
         }
         statuses.entry("down").or_default().push(status);
     }
-    let ready = client().get(app.url("/readyz")).send().await.unwrap().status();
+    let ready = client()
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .status();
     cluster.up();
     // It recovers by itself: no restart of the app.
     let started = Instant::now();
@@ -324,14 +433,23 @@ async fn postgres_restarted_under_load_answers_503_meanwhile_and_loses_nothing_a
             statuses.entry("after").or_default().push(status);
         }
         n += 1;
-        assert!(started.elapsed() < Duration::from_secs(60), "no recovery after 60 s: {statuses:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no recovery after 60 s: {statuses:?}"
+        );
     }
     app.processed().await;
     // While it was down: 503s, nothing claimed stored that was not, and no 500.
     assert!(statuses["down"].iter().all(|s| *s == 503), "{statuses:?}");
-    assert!(statuses.values().flatten().all(|s| *s == 503), "{statuses:?}");
+    assert!(
+        statuses.values().flatten().all(|s| *s == 503),
+        "{statuses:?}"
+    );
     assert_eq!(ready, 503, "/readyz while the database is down");
-    let events = entity::inbound_events::Entity::find().all(&app.db).await.unwrap();
+    let events = entity::inbound_events::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
     let stored: HashSet<&str> = events.iter().map(|e| e.dedupe_key.as_str()).collect();
     for key in &acknowledged {
         assert!(stored.contains(key.as_str()), "acknowledged {key} was lost");
@@ -341,6 +459,128 @@ async fn postgres_restarted_under_load_answers_503_meanwhile_and_loses_nothing_a
         "postgres restart: {} events acknowledged and stored, {} answered 503 while it was down or coming back",
         acknowledged.len(),
         statuses.values().flatten().count()
+    );
+    app.shut_down().await;
+}
+
+/// A small tmpfs the test mounts for its SQLite files, and can grow (as an operator freeing space would).
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(size: &str) -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mounted = std::process::Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size}"),
+                "tmpfs",
+                dir.path().to_str().unwrap(),
+            ])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !mounted {
+            let why = "cannot mount a tmpfs (needs root)";
+            assert!(!in_ci(), "CI is set and {why}");
+            eprintln!("SKIPPED ({why})");
+            return None;
+        }
+        Some(SmallDisk { dir })
+    }
+
+    fn grow(&self, size: &str) {
+        run(
+            "mount",
+            &[
+                "-o",
+                &format!("remount,size={size}"),
+                self.dir.path().to_str().unwrap(),
+            ],
+        );
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .output();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_full_disk_answers_503_and_loses_nothing_already_acknowledged() {
+    let Some(disk) = SmallDisk::mount("3m") else {
+        return;
+    };
+    let url = format!("sqlite://{}/phananh.db?mode=rwc", disk.dir.path().display());
+    let test_db = std::sync::Arc::new(TestDb::at(url));
+    let app = start_on(
+        test_db,
+        Backend::Sqlite,
+        AppOptions {
+            env: CHANNEL_ENV,
+            fakes: Some(platform_fakes().await),
+            ..Default::default()
+        },
+    )
+    .await;
+    // Events of about 40 KB each, until the disk is full.
+    let padding = "ồ".repeat(13_000);
+    let event = |n: usize| {
+        as_if_now(&zalo_event(
+            "user_send_text",
+            &format!("zalo-citizen-{n}"),
+            &format!("zmsg-full-{n}"),
+            json!({"text": format!("Phản ánh số {n}: {padding}")}),
+        ))
+    };
+    let mut acknowledged = Vec::new();
+    let mut refused = Vec::new();
+    let mut n = 0;
+    while refused.len() < 3 {
+        let status = app.post_zalo(&event(n)).await.status().as_u16();
+        match status {
+            200 => acknowledged.push(format!("user_send_text:zmsg-full-{n}")),
+            other => refused.push(other),
+        }
+        n += 1;
+        assert!(n < 500, "the disk never filled");
+    }
+    assert!(refused.iter().all(|s| *s == 503), "{refused:?}");
+    // Space comes back: the service takes events again without a restart, and applies every one it acknowledged.
+    disk.grow("64m");
+    let started = Instant::now();
+    loop {
+        let status = app.post_zalo(&event(n)).await.status().as_u16();
+        if status == 200 {
+            acknowledged.push(format!("user_send_text:zmsg-full-{n}"));
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no recovery: {status}"
+        );
+        n += 1;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    app.processed().await;
+    let events = entity::inbound_events::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
+    let stored: HashSet<&str> = events.iter().map(|e| e.dedupe_key.as_str()).collect();
+    for key in &acknowledged {
+        assert!(stored.contains(key.as_str()), "acknowledged {key} was lost");
+    }
+    println!(
+        "disk full: {} events acknowledged and kept, {} refused with 503 while the disk was full",
+        acknowledged.len(),
+        refused.len()
     );
     app.shut_down().await;
 }
