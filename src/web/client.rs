@@ -39,6 +39,8 @@ fn canonical(ip: IpAddr) -> IpAddr {
 
 fn per_subscriber(ip: IpAddr) -> IpAddr {
     match ip {
+        // ::1 stays itself: masked, it would be `::` and no longer the machine's own (`/metrics` checks that).
+        IpAddr::V6(v6) if v6.is_loopback() => ip,
         IpAddr::V6(v6) => {
             let bits = u128::from(v6) & !((1u128 << 64) - 1);
             IpAddr::V6(Ipv6Addr::from(bits))

@@ -10,7 +10,7 @@ use super::submission::{RawLocation, RawSubmission, parse_submission};
 use crate::domain::{FieldError, TrackingCode};
 use crate::i18n::{Lang, texts};
 use crate::intake::{NewFeedback, open_form_ticket};
-use crate::web::{AppState, client_ip, csrf};
+use crate::web::{ApiError, AppState, client_ip, csrf};
 
 #[derive(Deserialize)]
 pub struct LangQuery {
@@ -159,7 +159,9 @@ pub async fn submit_form(
                 error = format!("{err:#}"),
                 "cannot open a ticket from the form"
             );
-            HttpResponse::InternalServerError()
+            // 503 when the database is unavailable for a moment, as the JSON twin answers; else 500.
+            let status = actix_web::ResponseError::status_code(&ApiError::from_anyhow(err));
+            HttpResponse::build(status)
                 .content_type("text/plain; charset=utf-8")
                 .body("Lỗi hệ thống, vui lòng thử lại sau. / Something went wrong; please try again later.")
         }
