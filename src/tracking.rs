@@ -6,15 +6,17 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
 use entity::{ticket_messages, tickets};
 
 use crate::deadlines::calendar::VIETNAM;
 use crate::domain::{Direction, TicketStatus, TrackingCode, status_label};
 use crate::i18n::{Lang, texts};
-use crate::web::{ApiError, AppState};
+use crate::web::{ApiError, AppState, ErrorBody};
 
-#[derive(Serialize)]
+/// What a citizen may see of their ticket: no names, phones or e-mails.
+#[derive(Serialize, ToSchema)]
 pub struct PublicTicket {
     pub tracking_code: String,
     pub status: TicketStatus,
@@ -23,13 +25,14 @@ pub struct PublicTicket {
     pub replies: Vec<PublicReply>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct PublicUnit {
     pub code: String,
     pub name: String,
 }
 
-#[derive(Serialize)]
+/// The unit's public answers.
+#[derive(Serialize, ToSchema)]
 pub struct PublicReply {
     pub text: String,
     pub at: DateTime<Utc>,
@@ -81,6 +84,17 @@ async fn find(state: &AppState, raw_code: &str) -> Result<Option<PublicTicket>, 
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/track/{code}",
+    tag = "citizens",
+    params(("code" = String, Path, description = "The tracking code, with or without dashes, any case")),
+    responses(
+        (status = 200, description = "The ticket as its citizen sees it", body = PublicTicket),
+        (status = 404, description = "No ticket has this code", body = ErrorBody),
+        (status = 503, description = "The database is unavailable for a moment", body = ErrorBody),
+    )
+)]
 pub async fn track_json(
     state: web::Data<AppState>,
     path: web::Path<String>,

@@ -1,24 +1,43 @@
 //! `GET`/`POST /webhooks/facebook`: the verify-token handshake; verify, split into events, store durably, acknowledge.
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::IntoParams;
+
+use super::Stored;
 
 use crate::domain::Channel;
 use crate::platforms::facebook::webhook::{self, Rejection};
 use crate::spool::NewEvent;
 use crate::web::body::read_limited;
-use crate::web::{ApiError, AppState};
+use crate::web::{ApiError, AppState, ErrorBody};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Handshake {
+    /// `subscribe`.
     #[serde(rename = "hub.mode")]
     mode: Option<String>,
+    /// `facebook.verify_token`, as set in the app's webhook settings.
     #[serde(rename = "hub.verify_token")]
     verify_token: Option<String>,
+    /// Echoed back when the token matches.
     #[serde(rename = "hub.challenge")]
     challenge: Option<String>,
 }
 
+/// The subscription handshake: answers `hub.challenge` when the verify token matches.
+#[utoipa::path(
+    get,
+    path = "/webhooks/facebook",
+    tag = "webhooks",
+    params(Handshake),
+    responses(
+        (status = 200, description = "The challenge, echoed", body = String, content_type = "text/plain"),
+        (status = 400, description = "The query string is not valid", body = ErrorBody),
+        (status = 403, description = "The verify token does not match", body = ErrorBody),
+        (status = 503, description = "Facebook is not configured here", body = ErrorBody),
+    )
+)]
 pub async fn verify(
     state: web::Data<AppState>,
     query: web::Query<Handshake>,
@@ -39,6 +58,22 @@ pub async fn verify(
     }
 }
 
+/// Page events (Messenger messages and Page feed changes), signed with `X-Hub-Signature-256`: each entry's events
+/// are stored before the answer; entries of Pages not served here are left out.
+#[utoipa::path(
+    post,
+    path = "/webhooks/facebook",
+    tag = "webhooks",
+    params(("X-Hub-Signature-256" = String, Header, description = "sha256=HMAC-SHA256(app secret, body), hex")),
+    request_body(content = Object, description = "A Page webhook: `{\"object\": \"page\", \"entry\": [...]}`", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Stored", body = Stored),
+        (status = 400, description = "Not a JSON Page webhook", body = ErrorBody),
+        (status = 401, description = "Missing or wrong signature", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 503, description = "Facebook is not configured here, or the events cannot be stored right now", body = ErrorBody),
+    )
+)]
 pub async fn webhook(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -101,5 +136,5 @@ pub async fn webhook(
             ApiError::Internal(e.into())
         }
     })?;
-    Ok(HttpResponse::Ok().json(json!({"ok": true})))
+    Ok(Stored::response())
 }

@@ -1,11 +1,29 @@
 //! `POST /webhooks/zalo`: verify, store durably, acknowledge. Turning events into tickets is the intake worker's.
+use super::Stored;
 use crate::domain::Channel;
 use crate::platforms::zalo::webhook::{self, Rejection};
 use crate::spool::NewEvent;
 use crate::web::body::read_limited;
-use crate::web::{ApiError, AppState};
+use crate::web::{ApiError, AppState, ErrorBody};
 use actix_web::{HttpRequest, HttpResponse, web};
 
+/// Zalo OA events (`user_send_text`, `follow`, ...), signed with `X-ZEvent-Signature`: stored before the answer.
+/// Events for an OA not served here are answered 200 and not kept.
+#[utoipa::path(
+    post,
+    path = "/webhooks/zalo",
+    tag = "webhooks",
+    params(("X-ZEvent-Signature" = String, Header,
+        description = "mac=sha256(app_id + body + timestamp + OA secret key), hex")),
+    request_body(content = Object, description = "A Zalo OA event", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Stored (or not ours)", body = Stored),
+        (status = 400, description = "Not a JSON Zalo event, or not UTF-8", body = ErrorBody),
+        (status = 401, description = "Missing or wrong signature", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 503, description = "Zalo is not configured here, or the event cannot be stored right now", body = ErrorBody),
+    )
+)]
 pub async fn webhook(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -44,7 +62,7 @@ pub async fn webhook(
         && !state.intake.served.serves_zalo(oa)
     {
         metrics::counter!("webhook_events_ignored_total", "channel" => "zalo", "reason" => "unknown_account").increment(1);
-        return Ok(HttpResponse::Ok().json(serde_json::json!({"ok": true})));
+        return Ok(Stored::response());
     }
     let raw = String::from_utf8(body.to_vec())
         .map_err(|_| ApiError::BadRequest("the body is not UTF-8".into()))?;
@@ -68,5 +86,5 @@ pub async fn webhook(
         })?;
     metrics::counter!("webhook_events_total", "channel" => "zalo", "kind" => webhook::known_kind(&envelope.kind))
         .increment(1);
-    Ok(HttpResponse::Ok().json(serde_json::json!({"ok": true})))
+    Ok(Stored::response())
 }

@@ -15,7 +15,7 @@ pub use tracking_code::TrackingCode;
 pub use unit_code::UnitCode;
 
 /// Why a citizen's input was refused, per field, in both languages the service speaks.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: &'static str,
     pub code: &'static str,

@@ -1,7 +1,11 @@
 //! The top floor: builds the app (state, workers, middleware, routes) and runs the server's life cycle.
 //! Nothing imports it but the command line.
 mod middleware;
+mod openapi;
 mod routes;
+
+pub use openapi::ApiDoc;
+pub use routes::paths as route_paths;
 
 use std::net::TcpListener;
 use std::sync::Arc;

@@ -1,8 +1,9 @@
 //! The route table: the contract's paths, each to the module that owns it.
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::http::{Method, header};
+use actix_web::{HttpRequest, HttpResponse, Route, web};
 use subtle::ConstantTimeEq;
 
+use super::openapi;
 use crate::config::Settings;
 use crate::web::{ApiError, AppState, client_ip};
 use crate::{channels, inbox, tracking};
@@ -24,48 +25,77 @@ pub fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
             }),
         );
     }
-    cfg.route("/webhooks/zalo", web::post().to(channels::zalo::webhook))
-        .route(
-            "/webhooks/facebook",
-            web::get().to(channels::facebook::verify),
-        )
-        .route(
-            "/webhooks/facebook",
-            web::post().to(channels::facebook::webhook),
-        )
-        .route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
-        .route("/metrics", web::get().to(metrics))
-        .route("/assets/{name}", web::get().to(asset))
-        .route("/", web::get().to(channels::form::show_form))
-        .route("/feedback", web::post().to(channels::form::submit_form))
-        .route(
-            "/api/v1/feedback",
-            web::post().to(channels::form::submit_json),
-        )
-        .route("/track/{code}", web::get().to(tracking::track_page))
-        .route("/api/v1/track/{code}", web::get().to(tracking::track_json))
-        .route("/api/v1/auth/login", web::post().to(inbox::login::login))
-        .route("/api/v1/auth/logout", web::post().to(inbox::login::logout))
-        .route("/api/v1/auth/me", web::get().to(inbox::login::me))
-        .route("/api/v1/tickets", web::get().to(inbox::tickets::list))
-        .route(
-            "/api/v1/tickets/{id}",
-            web::get().to(inbox::tickets::detail),
-        )
-        .route(
-            "/api/v1/tickets/{id}/route",
-            web::post().to(inbox::corrections::route),
-        )
-        .route(
-            "/api/v1/tickets/{id}/classification",
-            web::post().to(inbox::corrections::classification),
-        )
-        .route(
-            "/api/v1/reports/routing",
-            web::get().to(inbox::reports::routing),
-        )
-        .default_service(web::to(not_found));
+    for (_, path, route) in table() {
+        cfg.route(path, route);
+    }
+    cfg.default_service(web::to(not_found));
+}
+
+/// Every path the service answers besides the Zalo domain check (which is a setting): method, path, handler.
+/// `paths()` reads the same table, so the API document is held against what is really routed.
+fn table() -> Vec<(Method, &'static str, Route)> {
+    let at = |method: Method, path: &'static str, route: fn(Route) -> Route| {
+        (method.clone(), path, route(web::method(method)))
+    };
+    vec![
+        at(Method::POST, "/webhooks/zalo", |r| {
+            r.to(channels::zalo::webhook)
+        }),
+        at(Method::GET, "/webhooks/facebook", |r| {
+            r.to(channels::facebook::verify)
+        }),
+        at(Method::POST, "/webhooks/facebook", |r| {
+            r.to(channels::facebook::webhook)
+        }),
+        at(Method::GET, "/healthz", |r| r.to(healthz)),
+        at(Method::GET, "/readyz", |r| r.to(readyz)),
+        at(Method::GET, "/metrics", |r| r.to(metrics)),
+        at(Method::GET, "/assets/{name}", |r| r.to(asset)),
+        at(Method::GET, "/", |r| r.to(channels::form::show_form)),
+        at(Method::POST, "/feedback", |r| {
+            r.to(channels::form::submit_form)
+        }),
+        at(Method::POST, "/api/v1/feedback", |r| {
+            r.to(channels::form::submit_json)
+        }),
+        at(Method::GET, "/track/{code}", |r| r.to(tracking::track_page)),
+        at(Method::GET, "/api/v1/track/{code}", |r| {
+            r.to(tracking::track_json)
+        }),
+        at(Method::POST, "/api/v1/auth/login", |r| {
+            r.to(inbox::login::login)
+        }),
+        at(Method::POST, "/api/v1/auth/logout", |r| {
+            r.to(inbox::login::logout)
+        }),
+        at(Method::GET, "/api/v1/auth/me", |r| r.to(inbox::login::me)),
+        at(Method::GET, "/api/v1/tickets", |r| {
+            r.to(inbox::tickets::list)
+        }),
+        at(Method::GET, "/api/v1/tickets/{id}", |r| {
+            r.to(inbox::tickets::detail)
+        }),
+        at(Method::POST, "/api/v1/tickets/{id}/route", |r| {
+            r.to(inbox::corrections::route)
+        }),
+        at(Method::POST, "/api/v1/tickets/{id}/classification", |r| {
+            r.to(inbox::corrections::classification)
+        }),
+        at(Method::GET, "/api/v1/reports/routing", |r| {
+            r.to(inbox::reports::routing)
+        }),
+        at(Method::GET, "/api/v1/openapi.json", |r| {
+            r.to(openapi::document)
+        }),
+    ]
+}
+
+/// The routed methods and paths, as the route table holds them.
+pub fn paths() -> Vec<(Method, &'static str)> {
+    table()
+        .into_iter()
+        .map(|(method, path, _)| (method, path))
+        .collect()
 }
 
 async fn healthz() -> HttpResponse {

@@ -3,34 +3,65 @@
 //! The automatic decision is never overwritten: each correction adds a row (routing_decisions, audit_log), so
 //! routing quality can be measured against what officers did.
 use actix_web::{HttpResponse, web};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, NotSet, QueryFilter, Set,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
 use entity::{audit_log, routing_decisions, tickets};
 
 use super::session::Officer;
-use super::tickets::{unit_json, visible_ticket};
+use super::tickets::{UnitRef, unit_ref, visible_ticket};
 use crate::domain::{FieldError, UnitCode};
 use crate::intake::tickets::automatic_decision;
 use crate::routing::{LegalTrack, Reason, Topic};
-use crate::web::{ApiError, AppState};
+use crate::web::{ApiError, AppState, ErrorBody};
 
 const MAX_REASON_CHARS: usize = 1000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct RouteRequest {
     /// Absent or null: back to the triage queue.
     #[serde(default)]
     unit_code: Option<String>,
+    /// Why, in at most 1,000 characters: required.
     #[serde(default)]
     reason: String,
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct Rerouted {
+    pub id: i32,
+    /// Null: back in the triage queue.
+    pub unit: Option<UnitRef>,
+    /// False when the officer moved it out of their own unit.
+    pub visible_to_you: bool,
+}
+
+/// Move a ticket to another unit of the province, or back to triage, with a reason.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tickets/{id}/route",
+    tag = "inbox",
+    params(("id" = i32, Path, description = "The ticket's id")),
+    request_body = RouteRequest,
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Moved", body = Rerouted),
+        (status = 400, description = "The body is not valid JSON of this shape", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such ticket, or another unit's", body = ErrorBody),
+        (status = 409, description = "Already there, or moved meanwhile", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 422, description = "Unknown unit or missing reason", body = ErrorBody),
+        (status = 503, description = "The database is unavailable for a moment", body = ErrorBody),
+    )
+)]
 pub async fn route(
     officer: Officer,
     state: web::Data<AppState>,
@@ -152,22 +183,54 @@ pub async fn route(
         "to" => if unit_code.is_some() { "unit" } else { "triage" }
     )
     .increment(1);
-    Ok(HttpResponse::Ok().json(json!({
-        "id": ticket.id,
-        "unit": unit_json(&state, stored),
-        "visible_to_you": officer.can_see(stored),
-    })))
+    Ok(HttpResponse::Ok().json(Rerouted {
+        id: ticket.id,
+        unit: unit_ref(&state, stored),
+        visible_to_you: officer.can_see(stored),
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ClassificationRequest {
+    /// `residence`, `id_card`, `vehicle_registration`, `public_order`, `traffic`, `officer_conduct`, `other`.
     topic: Option<String>,
+    /// `feedback`, `citizen_request`, `complaint`, `denunciation`, `crime_report`: sets the deadline anew.
     legal_track: Option<String>,
     urgent: Option<bool>,
+    /// Why, in at most 1,000 characters: required.
     #[serde(default)]
     reason: String,
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct Reclassified {
+    pub id: i32,
+    pub topic: Option<String>,
+    pub legal_track: Option<String>,
+    pub urgent: bool,
+    pub officer_conduct: bool,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// Correct a ticket's topic, legal track or urgency, with a reason.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tickets/{id}/classification",
+    tag = "inbox",
+    params(("id" = i32, Path, description = "The ticket's id")),
+    request_body = ClassificationRequest,
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Corrected", body = Reclassified),
+        (status = 400, description = "The body is not valid JSON of this shape, or changes nothing", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such ticket, or another unit's", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 422, description = "Unknown topic or legal track, or missing reason", body = ErrorBody),
+        (status = 503, description = "The database is unavailable for a moment", body = ErrorBody),
+    )
+)]
 pub async fn classification(
     officer: Officer,
     state: web::Data<AppState>,
@@ -254,14 +317,14 @@ pub async fn classification(
     )
     .await?;
     txn.commit().await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "id": ticket.id,
-        "topic": topic.map(Topic::as_str).or(ticket.topic.as_deref()),
-        "legal_track": track.map(LegalTrack::as_str).or(ticket.legal_track.as_deref()),
-        "urgent": request.urgent.unwrap_or(ticket.urgent),
-        "officer_conduct": topic.map_or(ticket.officer_conduct, |t| t == Topic::OfficerConduct),
-        "due_at": due_at,
-    })))
+    Ok(HttpResponse::Ok().json(Reclassified {
+        id: ticket.id,
+        topic: topic.map(|t| t.as_str().to_owned()).or(ticket.topic),
+        legal_track: track.map(|t| t.as_str().to_owned()).or(ticket.legal_track),
+        urgent: request.urgent.unwrap_or(ticket.urgent),
+        officer_conduct: topic.map_or(ticket.officer_conduct, |t| t == Topic::OfficerConduct),
+        due_at,
+    }))
 }
 
 /// Why the officer changed it: required, so that measuring routing has the officers' words.

@@ -13,16 +13,17 @@ use std::time::{Duration, Instant};
 use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, web};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
+use utoipa::ToSchema;
 
 use entity::officers;
 
 use super::officers::{hash_password, verify_password};
 use super::session::{self, Officer};
+use super::tickets::{UnitRef, unit_ref};
 use crate::config::AuthSettings;
-use crate::web::{ApiError, AppState, client_ip};
+use crate::web::{ApiError, AppState, ErrorBody, client_ip};
 
 const MINUTE: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(3600);
@@ -145,12 +146,46 @@ impl FailedLogins {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct Credentials {
+    /// At most 64 characters.
     username: String,
+    /// At most 256 bytes.
+    #[schema(format = Password)]
     password: String,
 }
 
+/// The officer logged in.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub officer: OfficerView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OfficerView {
+    pub id: i32,
+    pub username: String,
+    /// `officer` (one unit), `supervisor` (the whole province) or `admin` (also manages officers).
+    pub role: String,
+    pub unit: Option<UnitRef>,
+}
+
+/// Log in: the answer sets the session cookie the other inbox calls need.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    request_body = Credentials,
+    responses(
+        (status = 200, description = "Logged in; the session cookie is set", body = Me),
+        (status = 400, description = "The body is not valid JSON of this shape, or too long a name or password", body = ErrorBody),
+        (status = 401, description = "Wrong username or password", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 429, description = "Too many attempts from this client; see Retry-After", body = ErrorBody),
+        (status = 503, description = "The database is unavailable for a moment", body = ErrorBody),
+    )
+)]
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -164,6 +199,12 @@ pub async fn login(
         return Err(ApiError::BadRequest(format!(
             "the username is at most {MAX_USERNAME_CHARS} characters and the password at most {MAX_PASSWORD_BYTES} bytes"
         )));
+    }
+    // No username has them, and PostgreSQL refuses a NUL in text.
+    if username.chars().any(char::is_control) {
+        return Err(ApiError::BadRequest(
+            "the username has control characters".into(),
+        ));
     }
     let client = client_ip(&req, &state.settings.server.trusted_proxies)
         .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
@@ -215,6 +256,15 @@ pub async fn login(
 }
 
 /// Ends the session on the server: the cookie, even if kept, opens nothing afterwards.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "auth",
+    responses(
+        (status = 204, description = "Logged out (also when not logged in)"),
+        (status = 503, description = "The database is unavailable for a moment", body = ErrorBody),
+    )
+)]
 pub async fn logout(
     session: Session,
     state: web::Data<AppState>,
@@ -223,22 +273,30 @@ pub async fn logout(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/me",
+    tag = "auth",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The officer of this session", body = Me),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 503, description = "The database is unavailable for a moment", body = ErrorBody),
+    )
+)]
 pub async fn me(officer: Officer, state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(me_json(&officer, &state))
 }
 
-fn me_json(officer: &Officer, state: &AppState) -> serde_json::Value {
-    let unit = officer
-        .unit_code
-        .as_ref()
-        .and_then(|c| state.gazetteer.unit(c.as_str()))
-        .map(|u| json!({"code": u.code, "name": u.name}));
-    json!({"officer": {
-        "id": officer.id,
-        "username": officer.username,
-        "role": officer.role.as_str(),
-        "unit": unit,
-    }})
+fn me_json(officer: &Officer, state: &AppState) -> Me {
+    Me {
+        officer: OfficerView {
+            id: officer.id,
+            username: officer.username.clone(),
+            role: officer.role.as_str().to_owned(),
+            unit: unit_ref(state, officer.unit_code.as_ref().map(|c| c.as_str())),
+        },
+    }
 }
 
 /// A valid argon2id hash of a random password, made once, for unknown usernames.

@@ -6,20 +6,49 @@ use std::collections::BTreeMap;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use entity::{routing_decisions, tickets};
 
 use super::session::Officer;
 use crate::deadlines::calendar::VIETNAM;
 use crate::domain::UnitCode;
-use crate::web::{ApiError, AppState};
+use crate::web::{ApiError, AppState, ErrorBody};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Period {
+    /// First day, `YYYY-MM-DD` in Vietnam's time; default 29 days before `to`.
+    #[param(format = Date)]
     from: Option<String>,
+    /// Last day, inclusive; default today.
+    #[param(format = Date)]
     to: Option<String>,
+}
+
+/// How automatic routing fared over the period, overall and per unit.
+#[derive(Serialize, ToSchema)]
+pub struct RoutingReport {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub tickets: usize,
+    pub auto_routed: u64,
+    pub moved_by_officer: u64,
+    /// Share of auto-routed tickets never moved; null without any.
+    pub auto_precision: Option<f64>,
+    pub triaged: u64,
+    pub triage_routed_by_officer: u64,
+    pub units: Vec<UnitRouting>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitRouting {
+    pub unit_code: String,
+    pub unit_name: Option<String>,
+    pub auto_routed: u64,
+    pub moved_by_officer: u64,
+    pub precision: Option<f64>,
 }
 
 /// Days are Vietnam's (UTC+7); `to` is inclusive. Default: the last 30 days.
@@ -60,6 +89,20 @@ struct Tally {
     moved_by_officer: u64,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/routing",
+    tag = "reports",
+    params(Period),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The report", body = RoutingReport),
+        (status = 400, description = "A date is not valid, or `to` is before `from`", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "For supervisors", body = ErrorBody),
+        (status = 503, description = "The database is unavailable for a moment", body = ErrorBody),
+    )
+)]
 pub async fn routing(
     officer: Officer,
     state: web::Data<AppState>,
@@ -118,27 +161,25 @@ pub async fn routing(
     let moved: u64 = per_unit.values().map(|t| t.moved_by_officer).sum();
     let precision =
         |routed: u64, moved: u64| (routed > 0).then(|| (routed - moved) as f64 / routed as f64);
-    let units: Vec<_> = per_unit
+    let units = per_unit
         .iter()
-        .map(|(code, t)| {
-            json!({
-                "unit_code": code,
-                "unit_name": state.gazetteer.unit(code.as_str()).map(|u| u.name.clone()),
-                "auto_routed": t.auto_routed,
-                "moved_by_officer": t.moved_by_officer,
-                "precision": precision(t.auto_routed, t.moved_by_officer),
-            })
+        .map(|(code, t)| UnitRouting {
+            unit_code: code.as_str().to_owned(),
+            unit_name: state.gazetteer.unit(code.as_str()).map(|u| u.name.clone()),
+            auto_routed: t.auto_routed,
+            moved_by_officer: t.moved_by_officer,
+            precision: precision(t.auto_routed, t.moved_by_officer),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "from": from,
-        "to": to,
-        "tickets": routed.len(),
-        "auto_routed": auto_routed,
-        "moved_by_officer": moved,
-        "auto_precision": precision(auto_routed, moved),
-        "triaged": triaged,
-        "triage_routed_by_officer": triage_routed_by_officer,
-        "units": units,
-    })))
+    Ok(HttpResponse::Ok().json(RoutingReport {
+        from,
+        to,
+        tickets: routed.len(),
+        auto_routed,
+        moved_by_officer: moved,
+        auto_precision: precision(auto_routed, moved),
+        triaged,
+        triage_routed_by_officer,
+        units,
+    }))
 }

@@ -28,7 +28,7 @@ use crate::db::Db;
 use crate::domain::UnitCode;
 use crate::web::{ApiError, AppState};
 
-const COOKIE: &str = "phananh_session";
+pub const COOKIE: &str = "phananh_session";
 const TOKEN: &str = "session_token";
 /// How stale `last_seen_at` may be before a request writes it again: idle expiry to the minute, without a write
 /// on every request.

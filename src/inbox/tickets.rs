@@ -1,36 +1,117 @@
 //! `GET /api/v1/tickets` and `GET /api/v1/tickets/{id}`: the inbox's queues and one ticket's whole story,
 //! always within what the officer may see (another unit's ticket is 404, not 403: its existence is not theirs).
 use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::LikeExpr;
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
 
 use entity::{audit_log, contacts, outbox, routing_decisions, ticket_messages, tickets};
 
 use super::session::Officer;
-use crate::domain::{Channel, TicketStatus, TrackingCode};
+use crate::domain::{Channel, Direction, OutboxState, TicketStatus, TrackingCode, UnitCode};
 use crate::intake::tickets::automatic_decision;
-use crate::web::{ApiError, AppState};
+use crate::web::{ApiError, AppState, ErrorBody};
 
 const PAGE_SIZE: u64 = 50;
 
 /// The deepest page served: a million tickets at the page size, beyond any unit's queue.
 const MAX_PAGE: u64 = 1_000_000 / PAGE_SIZE;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    #[param(value_type = Option<TicketStatus>)]
     status: Option<String>,
+    /// A unit's code, five digits (supervisors; an officer sees only their own unit).
+    #[param(pattern = "^[0-9]{5}$")]
     unit_code: Option<String>,
+    #[param(value_type = Option<Channel>)]
     channel: Option<String>,
+    /// Words of the summary, or a tracking code.
     q: Option<String>,
+    /// From 1; 50 tickets a page.
+    #[param(minimum = 0, maximum = 20000)]
     page: Option<u64>,
     /// `triage` (no unit yet) or `conduct` (complaints about officers): the supervisors' queues.
+    #[param(value_type = Option<Queue>, inline)]
     queue: Option<String>,
 }
 
+/// The supervisors' queues.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)] // Named for the API document; the query keeps the raw string to answer a clear 400.
+pub enum Queue {
+    Triage,
+    Conduct,
+}
+
+/// A unit as the API names it; `name` is null for a code the gazetteer no longer holds.
+#[derive(Serialize, ToSchema)]
+pub struct UnitRef {
+    pub code: String,
+    pub name: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Point {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+impl Point {
+    pub fn of(lat: Option<f64>, lon: Option<f64>) -> Option<Point> {
+        lat.zip(lon).map(|(lat, lon)| Point { lat, lon })
+    }
+}
+
+/// One page of a queue, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct TicketPage {
+    pub items: Vec<TicketSummary>,
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TicketSummary {
+    pub id: i32,
+    /// As citizens read it out: `XXXX-XXXX-XXXX`.
+    pub tracking_code: String,
+    pub status: TicketStatus,
+    pub channel: Channel,
+    /// Null: in the triage queue.
+    pub unit: Option<UnitRef>,
+    pub summary: String,
+    pub topic: Option<String>,
+    pub legal_track: Option<String>,
+    pub urgent: bool,
+    pub officer_conduct: bool,
+    pub created_at: DateTime<Utc>,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// A queue: the officer's unit, or for supervisors any unit, the triage queue or the conduct queue.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tickets",
+    tag = "inbox",
+    params(ListQuery),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "One page of the queue", body = TicketPage),
+        (status = 400, description = "A filter or the page is not valid", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "The triage and conduct queues are for supervisors", body = ErrorBody),
+        (status = 503, description = "The database is unavailable for a moment", body = ErrorBody),
+    )
+)]
 pub async fn list(
     officer: Officer,
     state: web::Data<AppState>,
@@ -70,7 +151,9 @@ pub async fn list(
         filter = filter.add(tickets::Column::Status.eq(status));
     }
     if let Some(unit) = non_empty(&query.unit_code) {
-        filter = filter.add(tickets::Column::UnitCode.eq(unit));
+        let unit = UnitCode::parse(unit)
+            .ok_or_else(|| ApiError::BadRequest("unit_code is five digits, like 18073".into()))?;
+        filter = filter.add(tickets::Column::UnitCode.eq(unit.as_str()));
     }
     if let Some(channel) = non_empty(&query.channel) {
         let channel = Channel::parse(channel).ok_or_else(|| {
@@ -79,6 +162,12 @@ pub async fn list(
         filter = filter.add(tickets::Column::Channel.eq(channel));
     }
     if let Some(q) = non_empty(&query.q) {
+        // PostgreSQL refuses a NUL in text; no search needs control characters.
+        if q.chars().any(char::is_control) {
+            return Err(ApiError::BadRequest(
+                "q has control characters; search with words or a tracking code".into(),
+            ));
+        }
         // A tracking code as the citizen reads it out, or words of the summary.
         // `%` and `_` typed in the box are the characters themselves, not LIKE's wildcards.
         let escaped = q
@@ -105,31 +194,29 @@ pub async fn list(
         .limit(PAGE_SIZE)
         .all(&state.db.read)
         .await?;
-    let items: Vec<Value> = rows
-        .iter()
-        .map(|t| {
-            json!({
-                "id": t.id,
-                "tracking_code": TrackingCode::display(&t.tracking_code),
-                "status": t.status,
-                "channel": t.channel,
-                "unit": unit_json(&state, t.unit_code.as_deref()),
-                "summary": t.summary,
-                "topic": t.topic,
-                "legal_track": t.legal_track,
-                "urgent": t.urgent,
-                "officer_conduct": t.officer_conduct,
-                "created_at": t.created_at,
-                "due_at": t.due_at,
-            })
+    let items = rows
+        .into_iter()
+        .map(|t| TicketSummary {
+            id: t.id,
+            tracking_code: TrackingCode::display(&t.tracking_code),
+            status: t.status,
+            channel: t.channel,
+            unit: unit_ref(&state, t.unit_code.as_deref()),
+            summary: t.summary,
+            topic: t.topic,
+            legal_track: t.legal_track,
+            urgent: t.urgent,
+            officer_conduct: t.officer_conduct,
+            created_at: t.created_at,
+            due_at: t.due_at,
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "items": items,
-        "total": total,
-        "page": page,
-        "page_size": PAGE_SIZE,
-    })))
+    Ok(HttpResponse::Ok().json(TicketPage {
+        items,
+        total,
+        page,
+        page_size: PAGE_SIZE,
+    }))
 }
 
 /// The ticket if this officer may see it; otherwise 404.
@@ -145,6 +232,124 @@ pub async fn visible_ticket(
         .ok_or(ApiError::NotFound)
 }
 
+/// One ticket's whole story: the conversation across channels with each reply's delivery, the routing with its
+/// reasons and corrections, the notifications (acknowledgements) and the history.
+#[derive(Serialize, ToSchema)]
+pub struct TicketDetail {
+    pub id: i32,
+    pub tracking_code: String,
+    pub status: TicketStatus,
+    pub channel: Channel,
+    pub unit: Option<UnitRef>,
+    /// What routing proposed when it was not sure enough to decide.
+    pub suggested_unit: Option<UnitRef>,
+    /// The unit the citizen chose on the form.
+    pub submitted_unit: Option<UnitRef>,
+    pub summary: String,
+    pub language: Option<String>,
+    pub topic: Option<String>,
+    pub legal_track: Option<String>,
+    /// The classifier's output as stored.
+    pub classification: Option<Value>,
+    pub urgent: bool,
+    pub officer_conduct: bool,
+    pub location: Option<Point>,
+    pub contact: Option<ContactView>,
+    pub created_at: DateTime<Utc>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub routing: RoutingView,
+    pub conversation: Vec<MessageView>,
+    /// Messages sent that are not conversation entries (acknowledgements), with their delivery.
+    pub notifications: Vec<DeliveryView>,
+    pub history: Vec<HistoryEntry>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ContactView {
+    pub id: i32,
+    pub name: Option<String>,
+    pub verified_phone: Option<String>,
+    /// An earlier contact who typed the same phone number on the form: maybe the same person, not verified.
+    pub possibly_same_as: Option<i32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RoutingView {
+    pub confidence: Option<f64>,
+    /// The router's reasons as stored.
+    pub reasons: Option<Value>,
+    /// The automatic decision, then each officer's correction.
+    pub decisions: Vec<DecisionView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DecisionView {
+    pub unit: Option<UnitRef>,
+    pub confidence: f64,
+    pub reasons: Option<Value>,
+    /// `auto` or `officer`.
+    pub decided_by: String,
+    pub officer_id: Option<i32>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MessageView {
+    pub id: i32,
+    pub direction: Direction,
+    pub channel: Channel,
+    pub text: String,
+    /// The text as sent, where it was edited or cleaned.
+    pub original_text: Option<String>,
+    /// The platform's attachments as received.
+    pub attachments: Option<Value>,
+    pub location: Option<Point>,
+    pub language: Option<String>,
+    /// A public Page comment rather than a private message.
+    pub public: bool,
+    pub removed: bool,
+    pub hidden: bool,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub officer_id: Option<i32>,
+    /// Ours only: how far the reply got.
+    pub delivery: Option<DeliveryView>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryView {
+    pub kind: String,
+    pub state: OutboxState,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HistoryEntry {
+    /// `ticket_created`, `ticket_routed`, `ticket_classified`, ...
+    pub action: String,
+    pub officer_id: Option<i32>,
+    pub detail: Option<Value>,
+    pub at: DateTime<Utc>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/tickets/{id}",
+    tag = "inbox",
+    params(("id" = i32, Path, description = "The ticket's id")),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The ticket", body = TicketDetail),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such ticket, or another unit's", body = ErrorBody),
+        (status = 503, description = "The database is unavailable for a moment", body = ErrorBody),
+    )
+)]
 pub async fn detail(
     officer: Officer,
     state: web::Data<AppState>,
@@ -181,127 +386,120 @@ pub async fn detail(
         .one(db)
         .await?;
 
-    let conversation: Vec<Value> = messages
-        .iter()
+    let conversation = messages
+        .into_iter()
         .map(|m| {
             let delivery = deliveries.iter().find(|d| d.message_id == Some(m.id));
-            json!({
-                "id": m.id,
-                "direction": m.direction,
-                "channel": m.channel,
-                "text": m.body,
-                "original_text": m.original_body,
-                "attachments": parse_json(m.attachments.as_deref()),
-                "location": m.lat.zip(m.lon).map(|(lat, lon)| json!({"lat": lat, "lon": lon})),
-                "language": m.language,
-                "public": m.public,
-                "removed": m.removed,
-                "hidden": m.hidden,
-                "edited_at": m.edited_at,
-                "officer_id": m.officer_id,
-                "delivery": delivery.map(delivery_json),
-                "at": m.created_at,
-            })
+            MessageView {
+                id: m.id,
+                direction: m.direction,
+                channel: m.channel,
+                attachments: parse_json(m.attachments.as_deref()),
+                location: Point::of(m.lat, m.lon),
+                text: m.body,
+                original_text: m.original_body,
+                language: m.language,
+                public: m.public,
+                removed: m.removed,
+                hidden: m.hidden,
+                edited_at: m.edited_at,
+                officer_id: m.officer_id,
+                delivery: delivery.map(delivery_view),
+                at: m.created_at,
+            }
         })
         .collect();
-    let routing: Vec<Value> = decisions
-        .iter()
-        .map(|d| {
-            json!({
-                "unit": unit_json(&state, d.unit_code.as_deref()),
-                "confidence": d.confidence,
-                "reasons": parse_json(Some(&d.reasons)),
-                "decided_by": d.decided_by,
-                "officer_id": d.officer_id,
-                "at": d.created_at,
-            })
+    let decisions = decisions
+        .into_iter()
+        .map(|d| DecisionView {
+            unit: unit_ref(&state, d.unit_code.as_deref()),
+            confidence: d.confidence,
+            reasons: parse_json(Some(&d.reasons)),
+            decided_by: d.decided_by,
+            officer_id: d.officer_id,
+            at: d.created_at,
         })
         .collect();
     // The ticket's creation is its row (tickets opened before this was so also have an audit entry for it).
-    let created = (!history.iter().any(|a| a.action == "ticket_created")).then(|| {
-        json!({
-            "action": "ticket_created",
-            "officer_id": null,
-            "detail": {"channel": ticket.channel},
-            "at": ticket.created_at,
-        })
+    let created = (!history.iter().any(|a| a.action == "ticket_created")).then(|| HistoryEntry {
+        action: "ticket_created".into(),
+        officer_id: None,
+        detail: Some(json!({"channel": ticket.channel})),
+        at: ticket.created_at,
     });
-    let history: Vec<Value> = created
+    let history = created
         .into_iter()
-        .chain(history.iter().map(|a| {
-            json!({
-                "action": a.action,
-                "officer_id": a.officer_id,
-                "detail": parse_json(a.detail.as_deref()),
-                "at": a.created_at,
-            })
+        .chain(history.into_iter().map(|a| HistoryEntry {
+            detail: parse_json(a.detail.as_deref()),
+            action: a.action,
+            officer_id: a.officer_id,
+            at: a.created_at,
         }))
         .collect();
     // Messages not tied to a conversation entry (acknowledgements) still show their delivery state.
-    let other_deliveries: Vec<Value> = deliveries
+    let notifications = deliveries
         .iter()
         .filter(|d| d.message_id.is_none())
-        .map(delivery_json)
+        .map(delivery_view)
         .collect();
 
-    Ok(HttpResponse::Ok().json(json!({
-        "id": ticket.id,
-        "tracking_code": TrackingCode::display(&ticket.tracking_code),
-        "status": ticket.status,
-        "channel": ticket.channel,
-        "unit": unit_json(&state, ticket.unit_code.as_deref()),
-        "suggested_unit": unit_json(&state, ticket.suggested_unit_code.as_deref()),
-        "submitted_unit": unit_json(&state, ticket.submitted_unit_code.as_deref()),
-        "summary": ticket.summary,
-        "language": ticket.language,
-        "topic": ticket.topic,
-        "legal_track": ticket.legal_track,
-        "classification": parse_json(ticket.classification.as_deref()),
-        "urgent": ticket.urgent,
-        "officer_conduct": ticket.officer_conduct,
-        "location": ticket.lat.zip(ticket.lon).map(|(lat, lon)| json!({"lat": lat, "lon": lon})),
-        "contact": contact.map(|c| json!({
-            "id": c.id,
-            "name": c.display_name,
-            "verified_phone": c.verified_phone,
-            "possibly_same_as": c.possibly_same_as,
-        })),
-        "created_at": ticket.created_at,
-        "due_at": ticket.due_at,
-        "resolved_at": ticket.resolved_at,
-        "routing": {
-            "confidence": ticket.routing_confidence,
-            "reasons": parse_json(ticket.routing_reasons.as_deref()),
-            "decisions": routing,
+    Ok(HttpResponse::Ok().json(TicketDetail {
+        id: ticket.id,
+        tracking_code: TrackingCode::display(&ticket.tracking_code),
+        status: ticket.status,
+        channel: ticket.channel,
+        unit: unit_ref(&state, ticket.unit_code.as_deref()),
+        suggested_unit: unit_ref(&state, ticket.suggested_unit_code.as_deref()),
+        submitted_unit: unit_ref(&state, ticket.submitted_unit_code.as_deref()),
+        summary: ticket.summary,
+        language: ticket.language,
+        topic: ticket.topic,
+        legal_track: ticket.legal_track,
+        classification: parse_json(ticket.classification.as_deref()),
+        urgent: ticket.urgent,
+        officer_conduct: ticket.officer_conduct,
+        location: Point::of(ticket.lat, ticket.lon),
+        contact: contact.map(|c| ContactView {
+            id: c.id,
+            name: c.display_name,
+            verified_phone: c.verified_phone,
+            possibly_same_as: c.possibly_same_as,
+        }),
+        created_at: ticket.created_at,
+        due_at: ticket.due_at,
+        resolved_at: ticket.resolved_at,
+        routing: RoutingView {
+            confidence: ticket.routing_confidence,
+            reasons: parse_json(ticket.routing_reasons.as_deref()),
+            decisions,
         },
-        "conversation": conversation,
-        "notifications": other_deliveries,
-        "history": history,
-    })))
+        conversation,
+        notifications,
+        history,
+    }))
 }
 
-pub fn unit_json(state: &AppState, code: Option<&str>) -> Value {
-    code.map_or(Value::Null, |code| match state.gazetteer.unit(code) {
-        Some(unit) => json!({"code": unit.code, "name": unit.name}),
-        None => json!({"code": code, "name": null}),
+pub fn unit_ref(state: &AppState, code: Option<&str>) -> Option<UnitRef> {
+    code.map(|code| UnitRef {
+        code: code.to_owned(),
+        name: state.gazetteer.unit(code).map(|unit| unit.name.clone()),
     })
 }
 
-fn delivery_json(d: &outbox::Model) -> Value {
-    json!({
-        "kind": d.kind,
-        "state": d.state,
-        "attempts": d.attempts,
-        "last_error": d.last_error,
-        "sent_at": d.sent_at,
-        "delivered_at": d.delivered_at,
-        "read_at": d.read_at,
-    })
+fn delivery_view(d: &outbox::Model) -> DeliveryView {
+    DeliveryView {
+        kind: d.kind.clone(),
+        state: d.state,
+        attempts: d.attempts,
+        last_error: d.last_error.clone(),
+        sent_at: d.sent_at,
+        delivered_at: d.delivered_at,
+        read_at: d.read_at,
+    }
 }
 
-fn parse_json(text: Option<&str>) -> Value {
+fn parse_json(text: Option<&str>) -> Option<Value> {
     text.and_then(|t| serde_json::from_str(t).ok())
-        .unwrap_or(Value::Null)
 }
 
 fn non_empty(value: &Option<String>) -> Option<&str> {

@@ -2,7 +2,8 @@
 //! 5xx bodies are opaque; the cause chain goes to the log.
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::domain::FieldError;
 
@@ -90,27 +91,49 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut body = json!({"error": {"code": self.code(), "message": self.to_string()}});
-        match self {
-            ApiError::Validation(fields) => {
-                body["error"]["message"] = json!(
-                    fields
-                        .iter()
-                        .map(|f| format!("{}: {}", f.field, f.en))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                );
-                body["error"]["fields"] = json!(fields);
-            }
-            ApiError::Internal(cause) => {
-                tracing::error!(error = format!("{cause:#}"), "request failed");
-            }
-            _ => {}
+        let message = match self {
+            ApiError::Validation(fields) => fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.en))
+                .collect::<Vec<_>>()
+                .join("; "),
+            _ => self.to_string(),
+        };
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(error = format!("{cause:#}"), "request failed");
         }
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message,
+                fields: match self {
+                    ApiError::Validation(fields) => Some(fields.clone()),
+                    _ => None,
+                },
+            },
+        };
         let mut response = HttpResponse::build(self.status_code());
         if let ApiError::RateLimited { retry_after_secs } = self {
             response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
         }
         response.json(body)
     }
+}
+
+/// Every error the API answers: `{"error": {"code", "message", "fields"?}}`.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, for programs: `validation_failed`, `bad_request`, `not_found`, `unauthorized`, `forbidden`,
+    /// `conflict`, `payload_too_large`, `unsupported_media_type`, `rate_limited`, `unavailable`, `internal`.
+    pub code: &'static str,
+    /// For people: what to change or when to try again.
+    pub message: String,
+    /// With `validation_failed`: each field at fault, with a Vietnamese and an English message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<FieldError>>,
 }

@@ -10,6 +10,7 @@ mod feedback_form;
 mod hostile;
 mod inbox;
 mod intake;
+mod openapi;
 mod outbound;
 mod pg_nodelay;
 mod properties;

@@ -1,29 +1,71 @@
 //! `POST /api/v1/feedback`: the form for apps and kiosks.
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::submission::{RawLocation, RawSubmission, parse_submission};
-use crate::domain::TrackingCode;
+use crate::domain::{TicketStatus, TrackingCode};
 use crate::intake::{NewFeedback, open_form_ticket};
-use crate::web::{ApiError, AppState, client_ip};
+use crate::web::{ApiError, AppState, ErrorBody, client_ip};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct FeedbackRequest {
+    /// What happened: required, at most 5,000 characters.
     text: Option<String>,
     name: Option<String>,
+    /// A Vietnamese phone number; with `email`, how the unit can answer outside the tracking page.
     phone: Option<String>,
     email: Option<String>,
+    /// The commune the citizen chose, when they know it.
     unit_code: Option<String>,
     location: Option<LocationRequest>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct LocationRequest {
     lat: f64,
     lon: f64,
 }
 
+/// The ticket opened (201) or the one this retry already opened (200, `duplicate`).
+#[derive(Serialize, ToSchema)]
+pub struct FeedbackAccepted {
+    pub tracking_code: String,
+    pub status: TicketStatus,
+    /// Null: the province's triage queue will route it.
+    pub unit: Option<UnitView>,
+    pub duplicate: bool,
+    /// The page where the citizen follows the ticket and reads the answers.
+    pub tracking_url: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitView {
+    pub code: String,
+    pub name: String,
+}
+
+/// Send feedback as the public form does, for apps and kiosks.
+#[utoipa::path(
+    post,
+    path = "/api/v1/feedback",
+    tag = "citizens",
+    request_body = FeedbackRequest,
+    params(
+        ("Idempotency-Key" = Option<String>, Header,
+            description = "Makes a retry safe: the same key and text within the duplicate window is the ticket already opened (1 to 200 visible ASCII characters)"),
+    ),
+    responses(
+        (status = 201, description = "Received", body = FeedbackAccepted),
+        (status = 200, description = "A retry of feedback already received", body = FeedbackAccepted),
+        (status = 400, description = "The body is not valid JSON of this shape, or a bad Idempotency-Key", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 422, description = "A field is not valid; each is named", body = ErrorBody),
+        (status = 429, description = "Too many submissions from this client; see Retry-After", body = ErrorBody),
+        (status = 503, description = "The database is unavailable for a moment", body = ErrorBody),
+    )
+)]
 pub async fn submit_json(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -73,19 +115,23 @@ pub async fn submit_json(
         .unit_code
         .as_deref()
         .and_then(|code| state.gazetteer.unit(code))
-        .map(|u| json!({"code": u.code, "name": u.name}));
+        .map(|u| UnitView {
+            code: u.code.clone(),
+            name: u.name.clone(),
+        });
     let status = if opened.joined_existing {
         actix_web::http::StatusCode::OK
     } else {
         actix_web::http::StatusCode::CREATED
     };
-    Ok(HttpResponse::build(status).json(json!({
-        "tracking_code": TrackingCode::display(&ticket.tracking_code),
-        "status": ticket.status,
-        "unit": unit,
-        "duplicate": opened.joined_existing,
-        "tracking_url": format!("{}/track/{}", state.settings.public_base(), TrackingCode::display(&ticket.tracking_code)),
-    })))
+    let tracking_code = TrackingCode::display(&ticket.tracking_code);
+    Ok(HttpResponse::build(status).json(FeedbackAccepted {
+        tracking_url: format!("{}/track/{tracking_code}", state.settings.public_base()),
+        tracking_code,
+        status: ticket.status,
+        unit,
+        duplicate: opened.joined_existing,
+    }))
 }
 
 /// The `Idempotency-Key` a client sends to make a retry safe: the same key and text within the duplicate window

@@ -1,5 +1,5 @@
 //! The public feedback form (HTML) and its JSON twin `POST /api/v1/feedback`.
-mod api;
+pub mod api;
 mod page;
 mod submission;
 
