@@ -27,6 +27,8 @@ use crate::{channels, inbox, tracking};
         inbox::login::me,
         inbox::tickets::list,
         inbox::tickets::detail,
+        inbox::replies::reply,
+        inbox::status::change,
         inbox::corrections::route,
         inbox::corrections::classification,
         inbox::reports::routing,

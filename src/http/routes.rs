@@ -75,6 +75,12 @@ fn table() -> Vec<(Method, &'static str, Route)> {
         at(Method::GET, "/api/v1/tickets/{id}", |r| {
             r.to(inbox::tickets::detail)
         }),
+        at(Method::POST, "/api/v1/tickets/{id}/replies", |r| {
+            r.to(inbox::replies::reply)
+        }),
+        at(Method::POST, "/api/v1/tickets/{id}/status", |r| {
+            r.to(inbox::status::change)
+        }),
         at(Method::POST, "/api/v1/tickets/{id}/route", |r| {
             r.to(inbox::corrections::route)
         }),

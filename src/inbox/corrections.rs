@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use entity::{audit_log, routing_decisions, tickets};
+use entity::{routing_decisions, tickets};
 
+use super::audit;
 use super::session::Officer;
 use super::tickets::{UnitRef, unit_ref, visible_ticket};
 use crate::domain::{FieldError, UnitCode};
@@ -169,7 +170,7 @@ pub async fn route(
     }
     .insert(&txn)
     .await?;
-    audit(
+    audit::record(
         &txn,
         &officer,
         ticket.id,
@@ -300,7 +301,7 @@ pub async fn classification(
     }
     let txn = state.db.begin_write().await?;
     update.exec(&txn).await?;
-    audit(
+    audit::record(
         &txn,
         &officer,
         ticket.id,
@@ -339,24 +340,4 @@ fn reason_field(reason: &str) -> Result<String, ApiError> {
         )]));
     }
     Ok(reason.to_owned())
-}
-
-async fn audit(
-    txn: &sea_orm::DatabaseTransaction,
-    officer: &Officer,
-    ticket_id: i32,
-    action: &str,
-    detail: serde_json::Value,
-) -> Result<(), sea_orm::DbErr> {
-    audit_log::ActiveModel {
-        officer_id: Set(Some(officer.id)),
-        ticket_id: Set(Some(ticket_id)),
-        action: Set(action.into()),
-        detail: Set(Some(detail.to_string())),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await?;
-    Ok(())
 }

@@ -306,7 +306,7 @@ pub struct MessageView {
     pub attachments: Option<Value>,
     pub location: Option<Point>,
     pub language: Option<String>,
-    /// A public Page comment rather than a private message.
+    /// Shown on the citizen's tracking page.
     pub public: bool,
     pub removed: bool,
     pub hidden: bool,
@@ -390,23 +390,7 @@ pub async fn detail(
         .into_iter()
         .map(|m| {
             let delivery = deliveries.iter().find(|d| d.message_id == Some(m.id));
-            MessageView {
-                id: m.id,
-                direction: m.direction,
-                channel: m.channel,
-                attachments: parse_json(m.attachments.as_deref()),
-                location: Point::of(m.lat, m.lon),
-                text: m.body,
-                original_text: m.original_body,
-                language: m.language,
-                public: m.public,
-                removed: m.removed,
-                hidden: m.hidden,
-                edited_at: m.edited_at,
-                officer_id: m.officer_id,
-                delivery: delivery.map(delivery_view),
-                at: m.created_at,
-            }
+            message_view(m, delivery)
         })
         .collect();
     let decisions = decisions
@@ -477,6 +461,26 @@ pub async fn detail(
         notifications,
         history,
     }))
+}
+
+pub fn message_view(m: ticket_messages::Model, delivery: Option<&outbox::Model>) -> MessageView {
+    MessageView {
+        id: m.id,
+        direction: m.direction,
+        channel: m.channel,
+        attachments: parse_json(m.attachments.as_deref()),
+        location: Point::of(m.lat, m.lon),
+        text: m.body,
+        original_text: m.original_body,
+        language: m.language,
+        public: m.public,
+        removed: m.removed,
+        hidden: m.hidden,
+        edited_at: m.edited_at,
+        officer_id: m.officer_id,
+        delivery: delivery.map(delivery_view),
+        at: m.created_at,
+    }
 }
 
 pub fn unit_ref(state: &AppState, code: Option<&str>) -> Option<UnitRef> {

@@ -8,6 +8,6 @@ mod rate_limit;
 mod state;
 
 pub use client::client_ip;
-pub use error::{ApiError, ErrorBody};
+pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use rate_limit::PerMinute;
 pub use state::AppState;

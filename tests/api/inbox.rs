@@ -7,13 +7,18 @@ use serde_json::{Value, json};
 use crate::helpers::{AppOptions, Backend, TestApp, client, spawn_app_with};
 use crate::on_both_backends;
 
-const THANH_SEN: &str = "18073";
-const TRAN_PHU: &str = "18100";
+pub(crate) const THANH_SEN: &str = "18073";
+pub(crate) const TRAN_PHU: &str = "18100";
 const PASSWORD: &str = "mat khau du dai 2026";
 
 impl TestApp {
     /// Creates an officer and returns a client logged in as them.
-    async fn officer(&self, username: &str, role: Role, unit: Option<&str>) -> reqwest::Client {
+    pub(crate) async fn officer(
+        &self,
+        username: &str,
+        role: Role,
+        unit: Option<&str>,
+    ) -> reqwest::Client {
         add_officer(
             &self.state.db,
             &self.state.gazetteer,
@@ -36,7 +41,7 @@ impl TestApp {
     }
 
     /// A citizen's ticket through the public API; returns its id (looked up by tracking code).
-    async fn citizen_ticket(&self, text: &str, unit: Option<&str>) -> i32 {
+    pub(crate) async fn citizen_ticket(&self, text: &str, unit: Option<&str>) -> i32 {
         let mut body = json!({"text": text});
         if let Some(unit) = unit {
             body["unit_code"] = json!(unit);
@@ -56,13 +61,13 @@ impl TestApp {
     }
 }
 
-async fn get_json(client: &reqwest::Client, url: String) -> (u16, Value) {
+pub(crate) async fn get_json(client: &reqwest::Client, url: String) -> (u16, Value) {
     let response = client.get(url).send().await.unwrap();
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn post_json(client: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
+pub(crate) async fn post_json(client: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
     let response = client.post(url).json(&body).send().await.unwrap();
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))

@@ -14,6 +14,7 @@ mod openapi;
 mod outbound;
 mod pg_nodelay;
 mod properties;
+mod replies;
 mod service;
 mod settings;
 mod signatures;

@@ -1,0 +1,217 @@
+//! Officers answer: a reply goes back on the citizen's own channel once (Zalo through the fake platform), a form
+//! ticket's reply shows on the tracking page, a closed window is said at once, a stale view is not answered blindly;
+//! status changes; another unit's ticket is 404 for every action.
+use chrono::{Duration, Utc};
+use phananh::domain::OutboxState;
+use phananh::inbox::officers::Role;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use crate::channels::{as_if_now, zalo_event, zalo_fixture};
+use crate::inbox::{THANH_SEN, TRAN_PHU, get_json, post_json};
+use crate::on_both_backends;
+
+const CITIZEN: &str = "246845883529197922";
+
+on_both_backends! {
+    spawn = crate::channels::channel_app;
+    async fn a_reply_reaches_the_zalo_citizen_once_and_shows_its_delivery(app) {
+        assert_eq!(app.post_zalo(&as_if_now(&zalo_fixture("zalo_user_send_text.json"))).await.status(), 200);
+        app.processed().await;
+        let ticket = app.tickets().await.remove(0);
+        app.acknowledged(&ticket, "zalo_cs", CITIZEN).await;
+        let supervisor = app.officer("giam.sat", Role::Supervisor, None).await;
+        let url = app.url(&format!("/api/v1/tickets/{}", ticket.id));
+        let (_, before) = get_json(&supervisor, url.clone()).await;
+        let seen = before["conversation"].as_array().unwrap().last().unwrap()["id"].clone();
+
+        let text = "Chào anh, Công an xã đã nhận phản ánh và sẽ cử cán bộ xác minh trong hôm nay.";
+        let (status, accepted) =
+            post_json(&supervisor, format!("{url}/replies"), json!({"text": text, "after_message_id": seen})).await;
+        assert_eq!(status, 202, "{accepted}");
+        assert_eq!(accepted["delivery"], "queued");
+        assert_eq!(accepted["message"]["direction"], "out");
+
+        let sent = app.delivered().await;
+        let replies: Vec<_> = sent.iter().filter(|s| s.text == text).collect();
+        assert_eq!(replies.len(), 1, "sent once: {sent:?}");
+        assert_eq!((replies[0].kind, replies[0].recipient.as_str()), ("zalo_cs", CITIZEN));
+
+        let (_, after) = get_json(&supervisor, url).await;
+        let last = after["conversation"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["text"], text);
+        assert_eq!(last["delivery"]["state"], "sent", "{last}");
+        assert_eq!(after["status"], "in_progress", "answering a new ticket takes it in hand");
+        let actions: Vec<&str> =
+            after["history"].as_array().unwrap().iter().filter_map(|h| h["action"].as_str()).collect();
+        assert!(actions.contains(&"reply_sent"), "{actions:?}");
+    }
+}
+
+on_both_backends! {
+    spawn = crate::channels::channel_app;
+    async fn a_reply_written_on_a_stale_view_waits_for_the_officer_to_read(app) {
+        assert_eq!(app.post_zalo(&as_if_now(&zalo_fixture("zalo_user_send_text.json"))).await.status(), 200);
+        app.processed().await;
+        let ticket = app.tickets().await.remove(0);
+        let supervisor = app.officer("giam.sat", Role::Supervisor, None).await;
+        let url = app.url(&format!("/api/v1/tickets/{}", ticket.id));
+        let (_, before) = get_json(&supervisor, url.clone()).await;
+        let seen = before["conversation"].as_array().unwrap().last().unwrap()["id"].clone();
+        // The citizen writes again while the officer types.
+        let more =
+            as_if_now(&zalo_event("user_send_text", CITIZEN, "msg-2", json!({"text": "Tôi gửi thêm số nhà: 12 Trần Phú"})));
+        assert_eq!(app.post_zalo(&more).await.status(), 200);
+        app.processed().await;
+        let outbox_before = app.outbox().await.len();
+
+        let (status, stale) =
+            post_json(&supervisor, format!("{url}/replies"), json!({"text": "Đã rõ.", "after_message_id": seen})).await;
+        assert_eq!(status, 409, "{stale}");
+        assert_eq!(stale["error"]["code"], "conflict");
+        let new: Vec<&str> =
+            stale["new_messages"].as_array().unwrap().iter().filter_map(|m| m["text"].as_str()).collect();
+        assert_eq!(new, ["Tôi gửi thêm số nhà: 12 Trần Phú"]);
+        assert_eq!(app.outbox().await.len(), outbox_before, "nothing queued");
+        assert!(app.messages().await.iter().all(|m| m.body != "Đã rõ."), "nothing kept");
+
+        // Having read it, the officer sends.
+        let newest = stale["new_messages"].as_array().unwrap().last().unwrap()["id"].clone();
+        let (status, _) =
+            post_json(&supervisor, format!("{url}/replies"), json!({"text": "Đã rõ.", "after_message_id": newest})).await;
+        assert_eq!(status, 202);
+    }
+}
+
+on_both_backends! {
+    spawn = crate::channels::channel_app;
+    async fn outside_zalo_s_window_the_reply_is_kept_and_said_undeliverable_at_once(app) {
+        assert_eq!(app.post_zalo(&as_if_now(&zalo_fixture("zalo_user_send_text.json"))).await.status(), 200);
+        app.processed().await;
+        let ticket = app.tickets().await.remove(0);
+        app.delivered().await;
+        // The citizen last wrote 8 days ago.
+        entity::ticket_messages::Entity::update_many()
+            .col_expr(entity::ticket_messages::Column::CreatedAt, Expr::value(Utc::now() - Duration::days(8)))
+            .filter(entity::ticket_messages::Column::TicketId.eq(ticket.id))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        let sent_before = app.sent().await.len();
+        let supervisor = app.officer("giam.sat", Role::Supervisor, None).await;
+        let url = app.url(&format!("/api/v1/tickets/{}", ticket.id));
+        let (status, accepted) =
+            post_json(&supervisor, format!("{url}/replies"), json!({"text": "Xin lỗi vì trả lời muộn."})).await;
+        assert_eq!(status, 202, "{accepted}");
+        assert_eq!(accepted["delivery"], "undeliverable");
+        assert!(accepted["reason"].as_str().unwrap().contains("7 days"), "{accepted}");
+        assert_eq!(accepted["message"]["delivery"]["state"], "undeliverable");
+        let row = app.outbox().await.pop().unwrap();
+        assert_eq!(row.state, OutboxState::Undeliverable);
+        // Nothing is attempted, now or later.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(app.sent().await.len(), sent_before);
+        // The reply is on the ticket, and on its tracking page.
+        let code = crate::helpers::display_code(&ticket.tracking_code);
+        let (_, tracked) = get_json(&app.client, app.url(&format!("/api/v1/track/{code}"))).await;
+        assert!(tracked["replies"].as_array().unwrap().iter().any(|r| r["text"] == "Xin lỗi vì trả lời muộn."));
+    }
+}
+
+on_both_backends! {
+    async fn a_form_ticket_s_reply_is_on_its_tracking_page(app) {
+        let id = app.citizen_ticket("Xin hỏi thủ tục đăng ký tạm trú cho sinh viên", Some(THANH_SEN)).await;
+        let officer = app.officer("lan", Role::Officer, Some(THANH_SEN)).await;
+        let (status, accepted) = post_json(
+            &officer,
+            app.url(&format!("/api/v1/tickets/{id}/replies")),
+            json!({"text": "Bạn mang căn cước và giấy xác nhận của trường đến trụ sở nhé."}),
+        )
+        .await;
+        assert_eq!(status, 202, "{accepted}");
+        assert_eq!(accepted["delivery"], "tracking_page");
+        let ticket = entity::tickets::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
+        let code = crate::helpers::display_code(&ticket.tracking_code);
+        let (_, tracked) = get_json(&app.client, app.url(&format!("/api/v1/track/{code}"))).await;
+        let replies: Vec<&str> =
+            tracked["replies"].as_array().unwrap().iter().filter_map(|r| r["text"].as_str()).collect();
+        assert_eq!(replies, ["Bạn mang căn cước và giấy xác nhận của trường đến trụ sở nhé."]);
+        assert!(tracked.to_string().find("lan").is_none(), "no officer's name on the tracking page");
+        // Empty, too long, or with control characters: refused, nothing kept.
+        for text in [json!("   "), json!("a".repeat(5001)), json!("xin\u{0}chao")] {
+            let (status, _) =
+                post_json(&officer, app.url(&format!("/api/v1/tickets/{id}/replies")), json!({"text": text})).await;
+            assert_eq!(status, 422);
+        }
+        let (_, tracked) = get_json(&app.client, app.url(&format!("/api/v1/track/{code}"))).await;
+        assert_eq!(tracked["replies"].as_array().unwrap().len(), 1);
+    }
+}
+
+on_both_backends! {
+    async fn status_moves_along_with_reasons_and_history(app) {
+        let id = app.citizen_ticket("Mất ví ở chợ Thành Sen", Some(THANH_SEN)).await;
+        let officer = app.officer("lan", Role::Officer, Some(THANH_SEN)).await;
+        let status_url = app.url(&format!("/api/v1/tickets/{id}/status"));
+        let set = |body: Value| post_json(&officer, status_url.clone(), body);
+
+        let (status, resolved) = set(json!({"status": "resolved"})).await;
+        assert_eq!(status, 200, "{resolved}");
+        assert_eq!(resolved["status"], "resolved");
+        assert!(resolved["resolved_at"].is_string());
+        assert_eq!(set(json!({"status": "resolved"})).await.0, 409, "already resolved");
+        assert_eq!(set(json!({"status": "new"})).await.0, 422, "new is intake's");
+        assert_eq!(set(json!({"status": "archived"})).await.0, 422);
+        let (status, error) = set(json!({"status": "rejected"})).await;
+        assert_eq!(status, 422, "a rejection needs its reason");
+        assert_eq!(error["error"]["fields"][0]["field"], "reason");
+        let (status, reopened) = set(json!({"status": "in_progress"})).await;
+        assert_eq!(status, 200);
+        assert!(reopened["resolved_at"].is_null(), "reopened");
+        let (status, _) = set(json!({"status": "rejected", "reason": "Không thuộc thẩm quyền Công an xã"})).await;
+        assert_eq!(status, 200);
+
+        let (_, ticket) = get_json(&officer, app.url(&format!("/api/v1/tickets/{id}"))).await;
+        assert_eq!(ticket["status"], "rejected");
+        let changes: Vec<(String, String)> = ticket["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|h| h["action"] == "status_changed")
+            .map(|h| (h["detail"]["from"].as_str().unwrap().into(), h["detail"]["to"].as_str().unwrap().into()))
+            .collect();
+        let expected = [("new", "resolved"), ("resolved", "in_progress"), ("in_progress", "rejected")];
+        assert_eq!(changes, expected.map(|(a, b)| (a.to_owned(), b.to_owned())));
+        let rejection = ticket["history"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(rejection["detail"]["reason"], "Không thuộc thẩm quyền Công an xã");
+    }
+}
+
+on_both_backends! {
+    async fn another_unit_s_ticket_is_404_for_replies_and_status(app) {
+        let id = app.citizen_ticket("Karaoke ồn ào quá khuya", Some(THANH_SEN)).await;
+        let stranger = app.officer("binh", Role::Officer, Some(TRAN_PHU)).await;
+        for (path, body) in [
+            ("replies", json!({"text": "Xin chào"})),
+            ("status", json!({"status": "resolved"})),
+        ] {
+            let (status, error) =
+                post_json(&stranger, app.url(&format!("/api/v1/tickets/{id}/{path}")), body).await;
+            assert_eq!(status, 404, "{path}: {error}");
+        }
+        let anonymous = crate::helpers::client();
+        let (status, _) =
+            post_json(&anonymous, app.url(&format!("/api/v1/tickets/{id}/replies")), json!({"text": "x"})).await;
+        assert_eq!(status, 401);
+        let ticket = entity::tickets::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
+        assert_eq!(ticket.status, phananh::domain::TicketStatus::New, "nothing changed");
+        let out = entity::ticket_messages::Entity::find()
+            .filter(entity::ticket_messages::Column::TicketId.eq(id))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(out.len(), 1, "only the citizen's message");
+        assert!(app.outbox().await.is_empty(), "no reply queued");
+    }
+}
