@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod routing_decisions;
 pub mod survey_ratings;
 pub mod ticket_messages;
+pub mod ticket_notes;
 pub mod tickets;
 pub mod unit_successions;
 pub mod units;

@@ -9,6 +9,7 @@ mod m20261127_000005_drop_superseded_event_index;
 mod m20261202_000006_create_officer_sessions;
 mod m20261202_000007_create_app_secrets;
 mod m20261202_000008_add_outbox_purpose;
+mod m20261202_000009_create_ticket_notes;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_create_officer_sessions::Migration),
             Box::new(m20261202_000007_create_app_secrets::Migration),
             Box::new(m20261202_000008_add_outbox_purpose::Migration),
+            Box::new(m20261202_000009_create_ticket_notes::Migration),
         ]
     }
 }

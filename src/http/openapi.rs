@@ -29,6 +29,8 @@ use crate::{channels, inbox, tracking};
         inbox::tickets::detail,
         inbox::replies::reply,
         inbox::status::change,
+        inbox::notes::add,
+        inbox::assign::assign,
         inbox::corrections::route,
         inbox::corrections::classification,
         inbox::reports::routing,

@@ -81,6 +81,12 @@ fn table() -> Vec<(Method, &'static str, Route)> {
         at(Method::POST, "/api/v1/tickets/{id}/status", |r| {
             r.to(inbox::status::change)
         }),
+        at(Method::POST, "/api/v1/tickets/{id}/notes", |r| {
+            r.to(inbox::notes::add)
+        }),
+        at(Method::POST, "/api/v1/tickets/{id}/assign", |r| {
+            r.to(inbox::assign::assign)
+        }),
         at(Method::POST, "/api/v1/tickets/{id}/route", |r| {
             r.to(inbox::corrections::route)
         }),

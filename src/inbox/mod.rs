@@ -1,9 +1,11 @@
 //! The officers' side: accounts and sessions, the inbox's queues and tickets, corrections of routing and
 //! classification, reports. Every route here takes a `session::Officer` and sees only what that officer may.
 pub mod admin;
+pub mod assign;
 pub mod audit;
 pub mod corrections;
 pub mod login;
+pub mod notes;
 pub mod officers;
 pub mod replies;
 pub mod reports;

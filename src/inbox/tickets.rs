@@ -10,8 +10,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 
-use entity::{audit_log, contacts, outbox, routing_decisions, ticket_messages, tickets};
+use entity::{
+    audit_log, contacts, outbox, routing_decisions, ticket_messages, ticket_notes, tickets,
+};
 
+use super::notes::NoteView;
 use super::session::Officer;
 use crate::domain::{Channel, Direction, OutboxState, TicketStatus, TrackingCode, UnitCode};
 use crate::intake::tickets::automatic_decision;
@@ -93,6 +96,7 @@ pub struct TicketSummary {
     pub legal_track: Option<String>,
     pub urgent: bool,
     pub officer_conduct: bool,
+    pub assigned_officer_id: Option<i32>,
     pub created_at: DateTime<Utc>,
     pub due_at: Option<DateTime<Utc>>,
 }
@@ -207,6 +211,7 @@ pub async fn list(
             legal_track: t.legal_track,
             urgent: t.urgent,
             officer_conduct: t.officer_conduct,
+            assigned_officer_id: t.assigned_officer_id,
             created_at: t.created_at,
             due_at: t.due_at,
         })
@@ -259,7 +264,10 @@ pub struct TicketDetail {
     pub due_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub routing: RoutingView,
+    pub assigned_officer_id: Option<i32>,
     pub conversation: Vec<MessageView>,
+    /// Officers' internal notes: never sent to the citizen.
+    pub notes: Vec<NoteView>,
     /// Messages sent that are not conversation entries (acknowledgements), with their delivery.
     pub notifications: Vec<DeliveryView>,
     pub history: Vec<HistoryEntry>,
@@ -385,6 +393,14 @@ pub async fn detail(
     let contact = contacts::Entity::find_by_id(ticket.contact_id)
         .one(db)
         .await?;
+    let notes = ticket_notes::Entity::find()
+        .filter(ticket_notes::Column::TicketId.eq(ticket.id))
+        .order_by_asc(ticket_notes::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(NoteView::from)
+        .collect();
 
     let conversation = messages
         .into_iter()
@@ -457,7 +473,9 @@ pub async fn detail(
             reasons: parse_json(ticket.routing_reasons.as_deref()),
             decisions,
         },
+        assigned_officer_id: ticket.assigned_officer_id,
         conversation,
+        notes,
         notifications,
         history,
     }))

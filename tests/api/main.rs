@@ -1,6 +1,7 @@
 //! End-to-end tests: the real app on port 0 with a fresh database, SQLite and PostgreSQL alike.
 mod helpers;
 
+mod actions;
 mod channels;
 mod cli;
 mod deadlines;
@@ -14,7 +15,6 @@ mod openapi;
 mod outbound;
 mod pg_nodelay;
 mod properties;
-mod replies;
 mod service;
 mod settings;
 mod signatures;

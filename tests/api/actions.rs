@@ -1,6 +1,6 @@
-//! Officers answer: a reply goes back on the citizen's own channel once (Zalo through the fake platform), a form
-//! ticket's reply shows on the tracking page, a closed window is said at once, a stale view is not answered blindly;
-//! status changes; another unit's ticket is 404 for every action.
+//! What officers do with a ticket: a reply goes back on the citizen's own channel once (Zalo through the fake
+//! platform), a form ticket's reply shows on the tracking page, a closed window is said at once, a stale view is not
+//! answered blindly; status changes, internal notes, assignment; another unit's ticket is 404 for every action.
 use chrono::{Duration, Utc};
 use phananh::domain::OutboxState;
 use phananh::inbox::officers::Role;
@@ -189,12 +189,14 @@ on_both_backends! {
 }
 
 on_both_backends! {
-    async fn another_unit_s_ticket_is_404_for_replies_and_status(app) {
+    async fn another_unit_s_ticket_is_404_for_every_action(app) {
         let id = app.citizen_ticket("Karaoke ồn ào quá khuya", Some(THANH_SEN)).await;
         let stranger = app.officer("binh", Role::Officer, Some(TRAN_PHU)).await;
         for (path, body) in [
             ("replies", json!({"text": "Xin chào"})),
             ("status", json!({"status": "resolved"})),
+            ("notes", json!({"text": "ghi chú"})),
+            ("assign", json!({"officer_id": null})),
         ] {
             let (status, error) =
                 post_json(&stranger, app.url(&format!("/api/v1/tickets/{id}/{path}")), body).await;
@@ -213,5 +215,72 @@ on_both_backends! {
             .unwrap();
         assert_eq!(out.len(), 1, "only the citizen's message");
         assert!(app.outbox().await.is_empty(), "no reply queued");
+    }
+}
+
+on_both_backends! {
+    async fn internal_notes_stay_with_officers(app) {
+        let id = app.citizen_ticket("Xin hỏi lệ phí cấp căn cước", Some(THANH_SEN)).await;
+        let officer = app.officer("lan", Role::Officer, Some(THANH_SEN)).await;
+        let note = "Người này đã hỏi qua điện thoại hôm qua; SĐT riêng 0912 000 111";
+        let (status, created) =
+            post_json(&officer, app.url(&format!("/api/v1/tickets/{id}/notes")), json!({"text": note})).await;
+        assert_eq!(status, 201, "{created}");
+        let (_, ticket) = get_json(&officer, app.url(&format!("/api/v1/tickets/{id}"))).await;
+        assert_eq!(ticket["notes"][0]["text"], note);
+        assert_eq!(ticket["conversation"].as_array().unwrap().len(), 1, "not a message");
+        let stored = entity::tickets::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
+        let code = crate::helpers::display_code(&stored.tracking_code);
+        let (_, tracked) = get_json(&app.client, app.url(&format!("/api/v1/track/{code}"))).await;
+        assert!(!tracked.to_string().contains("0912 000 111"), "{tracked}");
+        assert!(app.outbox().await.is_empty(), "never sent");
+        let (status, _) =
+            post_json(&officer, app.url(&format!("/api/v1/tickets/{id}/notes")), json!({"text": " "})).await;
+        assert_eq!(status, 422);
+    }
+}
+
+on_both_backends! {
+    async fn a_ticket_is_assigned_within_its_unit_taken_and_released(app) {
+        let id = app.citizen_ticket("Mất xe đạp trước nhà văn hoá", Some(THANH_SEN)).await;
+        let lan = app.officer("lan", Role::Officer, Some(THANH_SEN)).await;
+        let _hoa = app.officer("hoa", Role::Officer, Some(THANH_SEN)).await;
+        let _binh = app.officer("binh", Role::Officer, Some(TRAN_PHU)).await;
+        let id_of = |name: &'static str| {
+            let db = app.db.clone();
+            async move {
+                entity::officers::Entity::find()
+                    .filter(entity::officers::Column::Username.eq(name))
+                    .one(&db)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id
+            }
+        };
+        let url = app.url(&format!("/api/v1/tickets/{id}/assign"));
+        let (status, assigned) = post_json(&lan, url.clone(), json!({"officer_id": id_of("hoa").await})).await;
+        assert_eq!(status, 200, "{assigned}");
+        assert_eq!(assigned["assigned_officer_id"], id_of("hoa").await);
+        // Not to another unit's officer, nor to no one that exists.
+        for target in [json!(id_of("binh").await), json!(999_999)] {
+            let (status, error) = post_json(&lan, url.clone(), json!({"officer_id": target})).await;
+            assert_eq!(status, 422, "{error}");
+        }
+        // Taken by lan, then released.
+        assert_eq!(post_json(&lan, url.clone(), json!({"officer_id": id_of("lan").await})).await.0, 200);
+        assert_eq!(post_json(&lan, url.clone(), json!({"officer_id": id_of("lan").await})).await.0, 409);
+        assert_eq!(post_json(&lan, url.clone(), json!({"officer_id": null})).await.0, 200);
+        let (_, ticket) = get_json(&lan, app.url(&format!("/api/v1/tickets/{id}"))).await;
+        assert!(ticket["assigned_officer_id"].is_null());
+        let moves: Vec<(Value, Value)> = ticket["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|h| h["action"] == "ticket_assigned")
+            .map(|h| (h["detail"]["from"].clone(), h["detail"]["to"].clone()))
+            .collect();
+        assert_eq!(moves.len(), 3, "{moves:?}");
+        assert_eq!(moves[2].1, Value::Null);
     }
 }

@@ -1,0 +1,108 @@
+//! `POST /api/v1/tickets/{id}/assign`: give a ticket to an officer who can see it (its unit's, or a supervisor
+//! for the triage queue), take it, or unassign it.
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use entity::{officers, tickets};
+
+use super::audit;
+use super::session::Officer;
+use super::tickets::visible_ticket;
+use crate::domain::FieldError;
+use crate::web::{ApiError, AppState, ErrorBody};
+
+#[derive(Deserialize, ToSchema)]
+pub struct AssignRequest {
+    /// The officer to hold the ticket; null unassigns it.
+    officer_id: Option<i32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Assigned {
+    pub id: i32,
+    pub assigned_officer_id: Option<i32>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/tickets/{id}/assign",
+    tag = "inbox",
+    params(("id" = i32, Path, description = "The ticket's id")),
+    request_body = AssignRequest,
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Assigned (or unassigned)", body = Assigned),
+        (status = 400, description = "The body is not valid JSON of this shape", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such ticket, or another unit's", body = ErrorBody),
+        (status = 409, description = "Already so, or assigned meanwhile", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 422, description = "Not an active officer who can see this ticket", body = ErrorBody),
+        (status = 503, description = "The database is unavailable for a moment", body = ErrorBody),
+    )
+)]
+pub async fn assign(
+    officer: Officer,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    body: web::Json<AssignRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let ticket = visible_ticket(&state, &officer, id.into_inner()).await?;
+    let to = body.into_inner().officer_id;
+    if let Some(target) = to {
+        let holder = officers::Entity::find_by_id(target)
+            .one(&state.db.read)
+            .await?
+            .filter(|o| o.active)
+            .and_then(Officer::from_model)
+            .filter(|o| o.can_see(ticket.unit_code.as_deref()));
+        if holder.is_none() {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "officer_id",
+                "not_of_unit",
+                "Cán bộ này không thuộc đơn vị đang giữ phản ánh",
+                "not an active officer who can see this ticket (its unit's, or a supervisor)",
+            )]));
+        }
+    }
+    if ticket.assigned_officer_id == to {
+        return Err(ApiError::Conflict("the ticket is already so"));
+    }
+    let txn = state.db.begin_write().await?;
+    // Only from the holder the officer saw: two officers taking it at once do not both win.
+    let changed = tickets::Entity::update_many()
+        .col_expr(tickets::Column::AssignedOfficerId, Expr::value(to))
+        .col_expr(tickets::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(tickets::Column::Id.eq(ticket.id))
+        .filter(match ticket.assigned_officer_id {
+            Some(id) => tickets::Column::AssignedOfficerId.eq(id),
+            None => tickets::Column::AssignedOfficerId.is_null(),
+        })
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected == 0 {
+        txn.rollback().await?;
+        return Err(ApiError::Conflict(
+            "the ticket was assigned meanwhile; reload it",
+        ));
+    }
+    audit::record(
+        &txn,
+        &officer,
+        ticket.id,
+        "ticket_assigned",
+        json!({"from": ticket.assigned_officer_id, "to": to}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Ok().json(Assigned {
+        id: ticket.id,
+        assigned_officer_id: to,
+    }))
+}

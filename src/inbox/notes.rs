@@ -1,0 +1,105 @@
+//! `POST /api/v1/tickets/{id}/notes`: an internal note, for colleagues: never sent, never on the tracking page.
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, Set};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use entity::ticket_notes;
+
+use super::audit;
+use super::session::Officer;
+use super::tickets::visible_ticket;
+use crate::domain::FieldError;
+use crate::web::{ApiError, AppState, ErrorBody};
+
+const MAX_NOTE_CHARS: usize = 5000;
+
+#[derive(Deserialize, ToSchema)]
+pub struct NoteRequest {
+    /// 1 to 5,000 characters.
+    text: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NoteView {
+    pub id: i32,
+    pub officer_id: i32,
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+impl From<ticket_notes::Model> for NoteView {
+    fn from(note: ticket_notes::Model) -> NoteView {
+        NoteView {
+            id: note.id,
+            officer_id: note.officer_id,
+            text: note.body,
+            at: note.created_at,
+        }
+    }
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/tickets/{id}/notes",
+    tag = "inbox",
+    params(("id" = i32, Path, description = "The ticket's id")),
+    request_body = NoteRequest,
+    security(("session" = [])),
+    responses(
+        (status = 201, description = "Noted", body = NoteView),
+        (status = 400, description = "The body is not valid JSON of this shape", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such ticket, or another unit's", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 422, description = "Empty or too long a note", body = ErrorBody),
+        (status = 503, description = "The database is unavailable for a moment", body = ErrorBody),
+    )
+)]
+pub async fn add(
+    officer: Officer,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    body: web::Json<NoteRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let ticket = visible_ticket(&state, &officer, id.into_inner()).await?;
+    let text = body.into_inner().text;
+    let text = text.trim();
+    let length = text.chars().count();
+    if length == 0
+        || length > MAX_NOTE_CHARS
+        || text
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "text",
+            "length",
+            "Vui lòng nhập ghi chú (tối đa 5.000 ký tự, không có ký tự điều khiển)",
+            "write the note, in at most 5,000 characters, without control characters",
+        )]));
+    }
+    let txn = state.db.begin_write().await?;
+    let note = ticket_notes::ActiveModel {
+        ticket_id: Set(ticket.id),
+        officer_id: Set(officer.id),
+        body: Set(text.to_owned()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        &officer,
+        ticket.id,
+        "note_added",
+        json!({"note_id": note.id}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Created().json(NoteView::from(note)))
+}
