@@ -16,8 +16,11 @@ use entity::{
 
 use super::notes::NoteView;
 use super::session::Officer;
-use crate::domain::{Channel, Direction, OutboxState, TicketStatus, TrackingCode, UnitCode};
+use crate::domain::{
+    Channel, Direction, OutboxState, Purpose, TicketStatus, TrackingCode, UnitCode,
+};
 use crate::intake::tickets::automatic_decision;
+use crate::outbound::reach::{self, Unreachable};
 use crate::web::{ApiError, AppState, ErrorBody};
 
 const PAGE_SIZE: u64 = 50;
@@ -265,12 +268,24 @@ pub struct TicketDetail {
     pub resolved_at: Option<DateTime<Utc>>,
     pub routing: RoutingView,
     pub assigned_officer_id: Option<i32>,
+    /// Whether an officer's reply can reach the citizen on their channel now, and until when.
+    pub reply_window: ReplyWindow,
     pub conversation: Vec<MessageView>,
     /// Officers' internal notes: never sent to the citizen.
     pub notes: Vec<NoteView>,
     /// Messages sent that are not conversation entries (acknowledgements), with their delivery.
     pub notifications: Vec<DeliveryView>,
     pub history: Vec<HistoryEntry>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReplyWindow {
+    /// A reply would go out on the citizen's channel (or, for the web form, onto the tracking page).
+    pub open: bool,
+    /// When the channel's window closes, if it is open and has one.
+    pub until: Option<DateTime<Utc>>,
+    /// Why it is closed.
+    pub reason: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -393,6 +408,23 @@ pub async fn detail(
     let contact = contacts::Entity::find_by_id(ticket.contact_id)
         .one(db)
         .await?;
+    let reply_window = {
+        let facts = reach::facts_of(db, &ticket).await?;
+        let now = Utc::now();
+        let human_agent_tag = state.settings.facebook.human_agent_tag;
+        match reach::route(&facts, Purpose::OfficerReply, human_agent_tag, now) {
+            Ok(_) | Err(Unreachable::WebForm) => ReplyWindow {
+                open: true,
+                until: reach::open_until(&facts, Purpose::OfficerReply, human_agent_tag, now),
+                reason: None,
+            },
+            Err(Unreachable::WindowClosed(reason)) => ReplyWindow {
+                open: false,
+                until: None,
+                reason: Some(reason),
+            },
+        }
+    };
     let notes = ticket_notes::Entity::find()
         .filter(ticket_notes::Column::TicketId.eq(ticket.id))
         .order_by_asc(ticket_notes::Column::Id)
@@ -474,6 +506,7 @@ pub async fn detail(
             decisions,
         },
         assigned_officer_id: ticket.assigned_officer_id,
+        reply_window,
         conversation,
         notes,
         notifications,

@@ -101,6 +101,33 @@ pub fn route(
     }
 }
 
+/// Until when `route` stays open for `purpose`, when it is open now: what the reply box tells the officer.
+/// None for the web form (the tracking page has no window) and for a closed window.
+pub fn open_until(
+    facts: &Facts,
+    purpose: Purpose,
+    human_agent_tag: bool,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    route(facts, purpose, human_agent_tag, now).ok()?;
+    match (facts.channel, &facts.comment) {
+        (Channel::Form, _) => None,
+        (Channel::Zalo, _) => Some(facts.last_inbound_at? + Duration::days(ZALO_DAYS)),
+        (Channel::Facebook, Some(comment)) => {
+            Some(comment.at + Duration::days(window::PRIVATE_REPLY_DAYS))
+        }
+        (Channel::Facebook, None) => {
+            let last = facts.last_inbound_at?;
+            let standard = last + Duration::hours(window::STANDARD_WINDOW);
+            Some(if purpose.human() && human_agent_tag {
+                last + Duration::days(window::HUMAN_AGENT_DAYS)
+            } else {
+                standard
+            })
+        }
+    }
+}
+
 /// The facts of a stored ticket: its identity, its thread's latest citizen comment, the citizen's last message.
 pub async fn facts_of(
     conn: &impl ConnectionTrait,
@@ -182,6 +209,27 @@ mod tests {
         assert!(route(&fresh, Purpose::Survey, false, now).is_ok());
         let eight_days = facts(Channel::Facebook, 8 * 24, now);
         assert!(route(&eight_days, Purpose::OfficerReply, true, now).is_err());
+    }
+
+    #[test]
+    fn the_window_closes_when_the_platform_says() {
+        let now = Utc::now();
+        let zalo = facts(Channel::Zalo, 24, now);
+        assert_eq!(
+            open_until(&zalo, Purpose::OfficerReply, false, now),
+            Some(now - Duration::hours(24) + Duration::days(7))
+        );
+        let messenger = facts(Channel::Facebook, 2, now);
+        assert_eq!(
+            open_until(&messenger, Purpose::OfficerReply, false, now),
+            Some(now + Duration::hours(22))
+        );
+        assert_eq!(
+            open_until(&messenger, Purpose::OfficerReply, true, now),
+            Some(now - Duration::hours(2) + Duration::days(7))
+        );
+        let closed = facts(Channel::Zalo, 8 * 24, now);
+        assert_eq!(open_until(&closed, Purpose::OfficerReply, true, now), None);
     }
 
     #[test]

@@ -9,9 +9,9 @@ use super::error::OutboundError;
 use crate::domain::{Channel, Direction, Purpose};
 use crate::platforms::facebook::MessagingType;
 
-const STANDARD_WINDOW: i64 = 24;
-const HUMAN_AGENT_DAYS: i64 = 7;
-const PRIVATE_REPLY_DAYS: i64 = 7;
+pub(crate) const STANDARD_WINDOW: i64 = 24;
+pub(crate) const HUMAN_AGENT_DAYS: i64 = 7;
+pub(crate) const PRIVATE_REPLY_DAYS: i64 = 7;
 
 /// How a Messenger message for `purpose` may go out now, given the citizen's last message on that identity.
 pub(crate) async fn messenger(

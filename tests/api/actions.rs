@@ -25,6 +25,10 @@ on_both_backends! {
         let url = app.url(&format!("/api/v1/tickets/{}", ticket.id));
         let (_, before) = get_json(&supervisor, url.clone()).await;
         let seen = before["conversation"].as_array().unwrap().last().unwrap()["id"].clone();
+        // The reply box can say the window is open, until 7 days after the citizen's message.
+        assert_eq!(before["reply_window"]["open"], true, "{}", before["reply_window"]);
+        let until: chrono::DateTime<Utc> = before["reply_window"]["until"].as_str().unwrap().parse().unwrap();
+        assert!(until > Utc::now() + Duration::days(6) && until <= Utc::now() + Duration::days(7));
 
         let text = "Chào anh, Công an xã đã nhận phản ánh và sẽ cử cán bộ xác minh trong hôm nay.";
         let (status, accepted) =
@@ -101,6 +105,9 @@ on_both_backends! {
         let sent_before = app.sent().await.len();
         let supervisor = app.officer("giam.sat", Role::Supervisor, None).await;
         let url = app.url(&format!("/api/v1/tickets/{}", ticket.id));
+        let (_, before) = get_json(&supervisor, url.clone()).await;
+        assert_eq!(before["reply_window"]["open"], false);
+        assert!(before["reply_window"]["reason"].as_str().unwrap().contains("8 days ago"), "{before}");
         let (status, accepted) =
             post_json(&supervisor, format!("{url}/replies"), json!({"text": "Xin lỗi vì trả lời muộn."})).await;
         assert_eq!(status, 202, "{accepted}");
