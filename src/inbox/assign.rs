@@ -12,7 +12,7 @@ use entity::{officers, tickets};
 
 use super::audit;
 use super::session::Officer;
-use super::tickets::visible_ticket;
+use super::tickets::{change_ticket, visible_ticket};
 use crate::domain::FieldError;
 use crate::web::{ApiError, AppState, ErrorBody};
 
@@ -55,9 +55,11 @@ pub async fn assign(
 ) -> Result<HttpResponse, ApiError> {
     let ticket = visible_ticket(&state, &officer, id.into_inner()).await?;
     let to = body.into_inner().officer_id;
+    let (txn, ticket) = change_ticket(&state, &officer, ticket.id).await?;
     if let Some(target) = to {
+        // Against the locked ticket's unit: a ticket moved meanwhile is not given to the old unit's officer.
         let holder = officers::Entity::find_by_id(target)
-            .one(&state.db.read)
+            .one(&txn)
             .await?
             .filter(|o| o.active)
             .and_then(Officer::from_model)
@@ -74,7 +76,6 @@ pub async fn assign(
     if ticket.assigned_officer_id == to {
         return Err(ApiError::Conflict("the ticket is already so"));
     }
-    let txn = state.db.begin_write().await?;
     // Only from the holder the officer saw: two officers taking it at once do not both win.
     let changed = tickets::Entity::update_many()
         .col_expr(tickets::Column::AssignedOfficerId, Expr::value(to))

@@ -16,7 +16,7 @@ use entity::{routing_decisions, tickets};
 
 use super::audit;
 use super::session::Officer;
-use super::tickets::{UnitRef, unit_ref, visible_ticket};
+use super::tickets::{UnitRef, change_ticket, unit_ref, visible_ticket};
 use crate::domain::{FieldError, UnitCode};
 use crate::intake::tickets::automatic_decision;
 use crate::routing::{LegalTrack, Reason, Topic};
@@ -129,6 +129,8 @@ pub async fn route(
             Expr::value(stored.map(str::to_owned)),
         )
         .col_expr(tickets::Column::RoutingConfidence, Expr::value(Some(1.0)))
+        // The holder was of the unit it leaves.
+        .col_expr(tickets::Column::AssignedOfficerId, Expr::value(None::<i32>))
         .col_expr(
             tickets::Column::RoutingReasons,
             Expr::value(Some(reasons.clone())),
@@ -175,7 +177,12 @@ pub async fn route(
         &officer,
         ticket.id,
         "ticket_routed",
-        json!({"from": ticket.unit_code, "to": unit_code, "reason": reason}),
+        json!({
+            "from": ticket.unit_code,
+            "to": unit_code,
+            "reason": reason,
+            "unassigned": ticket.assigned_officer_id,
+        }),
     )
     .await?;
     txn.commit().await?;
@@ -299,7 +306,8 @@ pub async fn classification(
     if let Some(urgent) = request.urgent {
         update = update.col_expr(tickets::Column::Urgent, Expr::value(urgent));
     }
-    let txn = state.db.begin_write().await?;
+    // Under the lock, still this officer's to change (not moved to another unit meanwhile).
+    let (txn, _) = change_ticket(&state, &officer, ticket.id).await?;
     update.exec(&txn).await?;
     audit::record(
         &txn,

@@ -21,7 +21,7 @@ use entity::officers;
 
 use super::officers::{hash_password, verify_password};
 use super::session::{self, Officer};
-use super::tickets::{UnitRef, unit_ref};
+use super::tickets::UnitRef;
 use crate::config::AuthSettings;
 use crate::web::{ApiError, AppState, ErrorBody, client_ip};
 
@@ -294,7 +294,14 @@ fn me_json(officer: &Officer, state: &AppState) -> Me {
             id: officer.id,
             username: officer.username.clone(),
             role: officer.role.as_str().to_owned(),
-            unit: unit_ref(state, officer.unit_code.as_ref().map(|c| c.as_str())),
+            unit: officer
+                .unit_code
+                .as_ref()
+                .and_then(|c| state.gazetteer.unit(c.as_str()))
+                .map(|u| UnitRef {
+                    code: u.code.clone(),
+                    name: Some(u.name.clone()),
+                }),
         },
     }
 }

@@ -10,7 +10,7 @@ use entity::ticket_notes;
 
 use super::audit;
 use super::session::Officer;
-use super::tickets::visible_ticket;
+use super::tickets::{change_ticket, visible_ticket};
 use crate::domain::FieldError;
 use crate::web::{ApiError, AppState, ErrorBody};
 
@@ -82,7 +82,7 @@ pub async fn add(
             "write the note, in at most 5,000 characters, without control characters",
         )]));
     }
-    let txn = state.db.begin_write().await?;
+    let (txn, ticket) = change_ticket(&state, &officer, ticket.id).await?;
     let note = ticket_notes::ActiveModel {
         ticket_id: Set(ticket.id),
         officer_id: Set(officer.id),

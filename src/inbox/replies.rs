@@ -18,7 +18,7 @@ use entity::{ticket_messages, tickets};
 
 use super::audit;
 use super::session::Officer;
-use super::tickets::{MessageView, message_view, visible_ticket};
+use super::tickets::{MessageView, change_ticket, message_view, visible_ticket};
 use crate::domain::{Channel, Direction, FieldError, OutboxState, Purpose, TicketStatus};
 use crate::outbound::reach::{self, Unreachable};
 use crate::outbound::text::{MESSAGE_MAX_CHARS, fit};
@@ -94,12 +94,14 @@ pub async fn reply(
         after_message_id,
     } = body.into_inner();
     let text = reply_text(&text)?;
+    // Checked with the ticket locked: of two officers answering the same view, the second sees the first's reply.
+    let (txn, ticket) = change_ticket(&state, &officer, ticket.id).await?;
     if let Some(seen) = after_message_id {
         let newer = ticket_messages::Entity::find()
             .filter(ticket_messages::Column::TicketId.eq(ticket.id))
             .filter(ticket_messages::Column::Id.gt(seen))
             .order_by_asc(ticket_messages::Column::Id)
-            .all(&state.db.read)
+            .all(&txn)
             .await?;
         if !newer.is_empty() {
             return Ok(HttpResponse::Conflict().json(StaleView {
@@ -117,7 +119,6 @@ pub async fn reply(
     }
 
     let now = Utc::now();
-    let txn = state.db.begin_write().await?;
     let facts = reach::facts_of(&txn, &ticket).await?;
     let route = reach::route(
         &facts,
@@ -191,7 +192,12 @@ pub async fn reply(
             (DeliveryPlan::Undeliverable, Some(reason), Some(row))
         }
     };
-    // Answering a new ticket takes it in hand.
+    // Answering a new ticket takes it in hand (the ticket is locked: its status is as read).
+    let status_after = if ticket.status == TicketStatus::New {
+        TicketStatus::InProgress
+    } else {
+        ticket.status
+    };
     if ticket.status == TicketStatus::New {
         tickets::Entity::update_many()
             .col_expr(
@@ -213,7 +219,7 @@ pub async fn reply(
             "message_id": message.id,
             "delivery": plan,
             "reason": reason,
-            "status": {"from": ticket.status, "to": if ticket.status == TicketStatus::New { TicketStatus::InProgress } else { ticket.status }},
+            "status": {"from": ticket.status, "to": status_after},
         }),
     )
     .await?;

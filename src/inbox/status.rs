@@ -12,7 +12,7 @@ use entity::tickets;
 
 use super::audit;
 use super::session::Officer;
-use super::tickets::visible_ticket;
+use super::tickets::{change_ticket, visible_ticket};
 use crate::domain::{FieldError, TicketStatus};
 use crate::web::{ApiError, AppState, ErrorBody};
 
@@ -89,16 +89,16 @@ pub async fn change(
             "a rejection needs its reason, in at most 1,000 characters",
         )]));
     }
+    let now = Utc::now();
+    let (txn, ticket) = change_ticket(&state, &officer, ticket.id).await?;
     if ticket.status == to {
         return Err(ApiError::Conflict("the ticket already has this status"));
     }
-    let now = Utc::now();
     let resolved_at = match to {
         TicketStatus::Resolved => Some(now),
         TicketStatus::InProgress => None,
         _ => ticket.resolved_at,
     };
-    let txn = state.db.begin_write().await?;
     // Only from the status the officer saw: two officers acting at once do not both win.
     let changed = tickets::Entity::update_many()
         .col_expr(tickets::Column::Status, Expr::value(to))

@@ -4,7 +4,8 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::LikeExpr;
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -238,6 +239,24 @@ pub async fn visible_ticket(
         .await?
         .filter(|t| officer.can_see(t.unit_code.as_deref()))
         .ok_or(ApiError::NotFound)
+}
+
+/// Starts the write transaction of a change to ticket `id`: the ticket read again and locked (PostgreSQL; SQLite's
+/// write transactions already take turns), and 404 if the officer may no longer see it (moved meanwhile). What an
+/// action checks is then what holds when it commits: two officers acting at once take turns.
+pub async fn change_ticket(
+    state: &AppState,
+    officer: &Officer,
+    id: i32,
+) -> Result<(DatabaseTransaction, tickets::Model), ApiError> {
+    let txn = state.db.begin_write().await?;
+    let ticket = tickets::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .filter(|t| officer.can_see(t.unit_code.as_deref()))
+        .ok_or(ApiError::NotFound)?;
+    Ok((txn, ticket))
 }
 
 /// One ticket's whole story: the conversation across channels with each reply's delivery, the routing with its

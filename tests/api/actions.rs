@@ -291,3 +291,55 @@ on_both_backends! {
         assert_eq!(moves[2].1, Value::Null);
     }
 }
+
+on_both_backends! {
+    async fn two_officers_answering_the_same_view_at_once_send_one_reply(app) {
+        let id = app.citizen_ticket("Xin hỏi giờ làm việc của bộ phận một cửa", Some(THANH_SEN)).await;
+        let lan = app.officer("lan", Role::Officer, Some(THANH_SEN)).await;
+        let hoa = app.officer("hoa", Role::Officer, Some(THANH_SEN)).await;
+        let url = app.url(&format!("/api/v1/tickets/{id}"));
+        let (_, ticket) = get_json(&lan, url.clone()).await;
+        let seen = ticket["conversation"][0]["id"].clone();
+        let send = |client: reqwest::Client, text: &'static str| {
+            let url = format!("{url}/replies");
+            let seen = seen.clone();
+            async move { post_json(&client, url, json!({"text": text, "after_message_id": seen})).await.0 }
+        };
+        let (a, b) = tokio::join!(send(lan, "Từ 7h30 đến 17h."), send(hoa, "Sáng 7h30, chiều đến 17h."));
+        let mut statuses = [a, b];
+        statuses.sort();
+        assert_eq!(statuses, [202, 409], "one reply goes; the other officer sees it first");
+        let replies = entity::ticket_messages::Entity::find()
+            .filter(entity::ticket_messages::Column::TicketId.eq(id))
+            .filter(entity::ticket_messages::Column::Direction.eq(phananh::domain::Direction::Out))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(replies.len(), 1);
+    }
+}
+
+on_both_backends! {
+    async fn a_ticket_moved_to_another_unit_leaves_its_holder_behind(app) {
+        let id = app.citizen_ticket("Tranh chấp đất giữa hai hộ", Some(THANH_SEN)).await;
+        let lan = app.officer("lan", Role::Officer, Some(THANH_SEN)).await;
+        let me: Value = lan.get(app.url("/api/v1/auth/me")).send().await.unwrap().json().await.unwrap();
+        let lan_id = me["officer"]["id"].clone();
+        let (status, _) =
+            post_json(&lan, app.url(&format!("/api/v1/tickets/{id}/assign")), json!({"officer_id": lan_id})).await;
+        assert_eq!(status, 200);
+        let (status, moved) = post_json(
+            &lan,
+            app.url(&format!("/api/v1/tickets/{id}/route")),
+            json!({"unit_code": TRAN_PHU, "reason": "Địa chỉ thuộc phường Trần Phú"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{moved}");
+        let ticket = entity::tickets::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
+        assert_eq!(ticket.assigned_officer_id, None, "no longer held by an officer who cannot see it");
+        // And lan can no longer act on it.
+        let (status, _) =
+            post_json(&lan, app.url(&format!("/api/v1/tickets/{id}/notes")), json!({"text": "ghi chú"})).await;
+        assert_eq!(status, 404);
+    }
+}
