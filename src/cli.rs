@@ -1,4 +1,5 @@
-//! The `phananh` command line: serve, migrate, officer add, route.
+//! The `phananh` command line: serve, migrate, officer add | list | disable | enable | reset-password | set-unit,
+//! route.
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,7 +11,7 @@ use serde::Deserialize;
 use crate::config::{self, Settings};
 use crate::db::Db;
 use crate::http::Application;
-use crate::inbox::admin::{reset_password, set_active};
+use crate::inbox::admin::{list, reset_password, set_active, set_unit};
 use crate::inbox::officers::{Role, add_officer};
 use crate::routing::{HintSource, LatLon, RouteInput, Router, UnitHint};
 
@@ -64,6 +65,14 @@ enum OfficerCommand {
     Enable { username: String },
     /// Set a new password (from PHANANH_PASSWORD, else asked for); the officer's open sessions end.
     ResetPassword { username: String },
+    /// List officers: username, role, unit, active.
+    List,
+    /// Move an officer to another unit (2025 unit code); without CODE, no unit (supervisors and admins only).
+    /// Tickets they held in the unit they leave are released.
+    SetUnit {
+        username: String,
+        code: Option<String>,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -111,6 +120,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             db.migrate().await?;
             let officer = reset_password(&db, &username, &password).await?;
             println!("password of {} set; their sessions ended", officer.username);
+        }
+        Command::Officer {
+            command: OfficerCommand::List,
+        } => {
+            let db = Db::connect(&settings.database).await?;
+            db.migrate().await?;
+            for officer in list(&db).await? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    officer.username,
+                    officer.role,
+                    officer.unit_code.as_deref().unwrap_or("-"),
+                    if officer.active { "active" } else { "disabled" }
+                );
+            }
+        }
+        Command::Officer {
+            command: OfficerCommand::SetUnit { username, code },
+        } => {
+            let gazetteer = crate::routing::load_gazetteer(&settings.routing)?;
+            let db = Db::connect(&settings.database).await?;
+            db.migrate().await?;
+            let officer = set_unit(&db, &gazetteer, &username, code.as_deref()).await?;
+            println!(
+                "officer {} now in unit {}",
+                officer.username,
+                officer.unit_code.as_deref().unwrap_or("(none)")
+            );
         }
         Command::Route { jsonl } => {
             if !jsonl {

@@ -1,14 +1,19 @@
-//! Managing officers' accounts: disable, enable, reset a password (from the command line today, the admins'
-//! pages later). Each ends the officer's sessions where it must and is written to the audit log.
+//! Managing officers' accounts: list, disable, enable, reset a password, move to another unit (from the command
+//! line today, the admins' pages later). Each ends the officer's sessions where it must and is written to the
+//! audit log.
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 
-use entity::officers;
+use entity::{officers, tickets};
 
-use super::officers::{OfficerError, hash_password};
+use super::officers::{OfficerError, Role, hash_password};
 use super::session;
 use crate::db::Db;
+use crate::domain::UnitCode;
+use crate::routing::Gazetteer;
 
 /// Disables or enables an officer; disabling ends their sessions on the server at once. Audited.
 pub async fn set_active(
@@ -70,6 +75,71 @@ pub async fn reset_password(
     .await?;
     txn.commit().await?;
     Ok(officer)
+}
+
+/// Every officer, by username.
+pub async fn list(db: &Db) -> Result<Vec<officers::Model>, OfficerError> {
+    Ok(officers::Entity::find()
+        .order_by_asc(officers::Column::Username)
+        .all(&db.read)
+        .await?)
+}
+
+/// Moves an officer to another unit (`None`: no unit, for supervisors and admins). The tickets they held in
+/// the unit they leave are released, so no ticket waits on someone who can no longer see it. Their sessions go
+/// on: every request reads the officer's unit afresh. Audited.
+pub async fn set_unit(
+    db: &Db,
+    gazetteer: &Gazetteer,
+    username: &str,
+    unit: Option<&str>,
+) -> Result<officers::Model, OfficerError> {
+    let officer = find(db, username).await?;
+    let unit = match unit {
+        None if officer.role == Role::Officer.as_str() => return Err(OfficerError::UnitRequired),
+        None => None,
+        Some(raw) => Some(
+            UnitCode::parse(raw.trim())
+                .filter(|code| gazetteer.unit(code.as_str()).is_some())
+                .ok_or_else(|| OfficerError::UnknownUnit(raw.to_owned()))?,
+        ),
+    };
+    let unit = unit.map(String::from);
+    let txn = db.begin_write().await?;
+    officers::Entity::update_many()
+        .col_expr(officers::Column::UnitCode, Expr::value(unit.clone()))
+        .col_expr(officers::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(officers::Column::Id.eq(officer.id))
+        .exec(&txn)
+        .await?;
+    let released = if officer.role == Role::Officer.as_str() {
+        tickets::Entity::update_many()
+            .col_expr(tickets::Column::AssignedOfficerId, Expr::value(None::<i32>))
+            .filter(tickets::Column::AssignedOfficerId.eq(officer.id))
+            .filter(
+                Condition::any()
+                    .add(tickets::Column::UnitCode.ne(unit.clone().unwrap_or_default()))
+                    .add(tickets::Column::UnitCode.is_null()),
+            )
+            .exec(&txn)
+            .await?
+            .rows_affected
+    } else {
+        0
+    };
+    audit(
+        &txn,
+        officer.id,
+        "officer.set_unit",
+        serde_json::json!({"username": officer.username, "before": {"unit_code": officer.unit_code},
+            "after": {"unit_code": unit}, "tickets_released": released}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(officers::Model {
+        unit_code: unit,
+        ..officer
+    })
 }
 
 pub(super) async fn find(db: &Db, username: &str) -> Result<officers::Model, OfficerError> {

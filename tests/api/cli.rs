@@ -113,6 +113,98 @@ async fn officer_add_stores_an_argon2id_hash() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 }
 
+#[tokio::test]
+async fn officer_list_and_set_unit_move_an_officer_and_release_what_they_held() {
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await.unwrap();
+    let url = app.db_url();
+    let run = |args: &[&str]| {
+        let output = phananh(&url)
+            .args(args)
+            .env("PHANANH_PASSWORD", "mật khẩu đủ dài")
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    assert!(
+        run(&[
+            "officer", "add", "lan", "--role", "officer", "--unit", "18073"
+        ])
+        .0
+    );
+    assert!(run(&["officer", "add", "giam.sat", "--role", "supervisor"]).0);
+    let (ok, listed, _) = run(&["officer", "list"]);
+    assert!(ok);
+    assert_eq!(
+        listed.lines().collect::<Vec<_>>(),
+        [
+            "giam.sat\tsupervisor\t-\tactive",
+            "lan\tofficer\t18073\tactive"
+        ]
+    );
+    // A ticket of unit 18073, held by lan.
+    let db = app.db.clone();
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let lan = entity::officers::Entity::find()
+        .filter(entity::officers::Column::Username.eq("lan"))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let response = app
+        .post_feedback_json(serde_json::json!({"text": "Mất ví ở chợ", "unit_code": "18073"}))
+        .await;
+    assert_eq!(response.status(), 201);
+    entity::tickets::Entity::update_many()
+        .col_expr(
+            entity::tickets::Column::AssignedOfficerId,
+            Expr::value(lan.id),
+        )
+        .exec(&db)
+        .await
+        .unwrap();
+
+    let (ok, said, err) = run(&["officer", "set-unit", "lan", "18100"]);
+    assert!(ok, "{err}");
+    assert!(said.contains("18100"), "{said}");
+    let moved = entity::officers::Entity::find_by_id(lan.id)
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(moved.unit_code.as_deref(), Some("18100"));
+    let ticket = entity::tickets::Entity::find()
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        ticket.assigned_officer_id, None,
+        "released: lan cannot see 18073's tickets now"
+    );
+    let audit = entity::audit_log::Entity::find().all(&db).await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "officer.set_unit"));
+
+    let (ok, _, err) = run(&["officer", "set-unit", "lan"]);
+    assert!(
+        !ok && err.contains("--unit"),
+        "an officer keeps a unit: {err}"
+    );
+    let (ok, _, err) = run(&["officer", "set-unit", "lan", "99999"]);
+    assert!(!ok && err.contains("99999"), "{err}");
+    let (ok, _, err) = run(&["officer", "set-unit", "nobody", "18100"]);
+    assert!(!ok && err.contains("nobody"), "{err}");
+    assert!(
+        run(&["officer", "set-unit", "giam.sat"]).0,
+        "a supervisor may have no unit"
+    );
+    app.shut_down().await;
+}
+
 #[test]
 fn an_unknown_setting_stops_the_binary_with_the_key_named() {
     let output = phananh("sqlite::memory:")

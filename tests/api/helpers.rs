@@ -298,6 +298,11 @@ impl TestApp {
 
     /// Stops the app as a signal would, and waits until its outbox worker has finished the sends in flight.
     /// The test's database connection stays usable.
+    /// The database's URL, for the binary's commands run beside the app.
+    pub fn db_url(&self) -> String {
+        self._test_db.url.clone()
+    }
+
     pub async fn shut_down(&self) {
         self.server.stop(true).await;
         if let Some(running) = self.running.lock().await.take() {
