@@ -30,6 +30,11 @@ impl Deadlines {
         Ok(Deadlines::new(calendar, Clocks::from_settings(settings)))
     }
 
+    /// The working-day calendar, for "due within n working days".
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
+    }
+
     /// When a ticket on `track` received at `received` is due.
     pub fn due_at(&self, track: LegalTrack, received: DateTime<Utc>) -> DateTime<Utc> {
         self.clocks.of(track).due(&self.calendar, received)

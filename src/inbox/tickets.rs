@@ -2,9 +2,9 @@
 //! always within what the officer may see (another unit's ticket is 404, not 403: its existence is not theirs).
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::LikeExpr;
+use sea_orm::sea_query::{LikeExpr, NullOrdering};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    ColumnTrait, Condition, DatabaseTransaction, EntityTrait, Order, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
@@ -22,6 +22,7 @@ use crate::domain::{
 };
 use crate::intake::tickets::automatic_decision;
 use crate::outbound::reach::{self, Unreachable};
+use crate::routing::LegalTrack;
 use crate::web::{ApiError, AppState, ErrorBody};
 
 const PAGE_SIZE: u64 = 50;
@@ -47,6 +48,45 @@ pub struct ListQuery {
     /// `triage` (no unit yet) or `conduct` (complaints about officers): the supervisors' queues.
     #[param(value_type = Option<Queue>, inline)]
     queue: Option<String>,
+    /// `feedback`, `citizen_request`, `complaint`, `denunciation` or `crime_report`.
+    legal_track: Option<String>,
+    urgent: Option<bool>,
+    /// Open tickets past their deadline (`overdue`) or due within 2 working days (`soon`, overdue included).
+    #[param(value_type = Option<Due>, inline)]
+    due: Option<String>,
+    /// `me` (held by the officer asking) or `none` (held by no one).
+    #[param(value_type = Option<Holder>, inline)]
+    assigned: Option<String>,
+    /// `newest` first (default), or by `urgency`: urgent first, then the nearest deadline.
+    #[param(value_type = Option<Sort>, inline)]
+    sort: Option<String>,
+}
+
+/// Deadline filters of the queue.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)] // Named for the API document; the query keeps the raw string to answer a clear 400.
+pub enum Due {
+    Overdue,
+    Soon,
+}
+
+/// Who holds a ticket.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)] // As `Due`.
+pub enum Holder {
+    Me,
+    None,
+}
+
+/// The queue's order.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)] // As `Due`.
+pub enum Sort {
+    Newest,
+    Urgency,
 }
 
 /// The supervisors' queues.
@@ -189,12 +229,66 @@ pub async fn list(
         }
         filter = filter.add(any);
     }
+    if let Some(track) = non_empty(&query.legal_track) {
+        let track = LegalTrack::parse(track).ok_or_else(|| {
+            ApiError::BadRequest(
+                "legal_track must be one of feedback, citizen_request, complaint, denunciation, crime_report"
+                    .into(),
+            )
+        })?;
+        filter = filter.add(tickets::Column::LegalTrack.eq(track.as_str()));
+    }
+    if let Some(urgent) = query.urgent {
+        filter = filter.add(tickets::Column::Urgent.eq(urgent));
+    }
+    if let Some(due) = non_empty(&query.due) {
+        let now = Utc::now();
+        let before = match due {
+            "overdue" => now,
+            "soon" => state.intake.deadlines.calendar().add_working_days(now, 2),
+            _ => {
+                return Err(ApiError::BadRequest(
+                    "due must be 'overdue' or 'soon'".into(),
+                ));
+            }
+        };
+        // Only what is still waiting on us has a deadline to miss.
+        filter = filter
+            .add(tickets::Column::Status.is_in([TicketStatus::New, TicketStatus::InProgress]))
+            .add(tickets::Column::DueAt.lte(before));
+    }
+    match non_empty(&query.assigned) {
+        None => {}
+        Some("me") => filter = filter.add(tickets::Column::AssignedOfficerId.eq(officer.id)),
+        Some("none") => filter = filter.add(tickets::Column::AssignedOfficerId.is_null()),
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "assigned must be 'me' or 'none'".into(),
+            ));
+        }
+    }
+    let by_urgency = match non_empty(&query.sort) {
+        None | Some("newest") => false,
+        Some("urgency") => true,
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "sort must be 'newest' or 'urgency'".into(),
+            ));
+        }
+    };
     let page = query.page.unwrap_or(1).max(1);
     if page > MAX_PAGE {
         return Err(ApiError::BadRequest(format!("page is at most {MAX_PAGE}")));
     }
     let select = tickets::Entity::find().filter(filter);
     let total = select.clone().count(&state.db.read).await?;
+    let select = if by_urgency {
+        select
+            .order_by_desc(tickets::Column::Urgent)
+            .order_by_with_nulls(tickets::Column::DueAt, Order::Asc, NullOrdering::Last)
+    } else {
+        select
+    };
     let rows = select
         .order_by_desc(tickets::Column::CreatedAt)
         .order_by_desc(tickets::Column::Id)

@@ -343,3 +343,61 @@ on_both_backends! {
         assert_eq!(status, 404);
     }
 }
+
+on_both_backends! {
+    async fn the_queue_filters_by_deadline_holder_track_and_urgency(app) {
+        let overdue = app.citizen_ticket("Đăng ký tạm trú bị chậm", Some(THANH_SEN)).await;
+        let soon = app.citizen_ticket("Xe máy bị mất trộm tối qua", Some(THANH_SEN)).await;
+        let later = app.citizen_ticket("Khiếu nại việc xử phạt", Some(THANH_SEN)).await;
+        let lan = app.officer("lan", Role::Officer, Some(THANH_SEN)).await;
+        let me: Value = lan.get(app.url("/api/v1/auth/me")).send().await.unwrap().json().await.unwrap();
+        let lan_id = me["officer"]["id"].as_i64().unwrap() as i32;
+        let set = |id: i32, due_hours: i64, urgent: bool, holder: Option<i32>, track: &'static str| {
+            let db = app.db.clone();
+            async move {
+                use entity::tickets::Column;
+                entity::tickets::Entity::update_many()
+                    .col_expr(Column::DueAt, Expr::value(Utc::now() + Duration::hours(due_hours)))
+                    .col_expr(Column::Urgent, Expr::value(urgent))
+                    .col_expr(Column::AssignedOfficerId, Expr::value(holder))
+                    .col_expr(Column::LegalTrack, Expr::value(track))
+                    .filter(Column::Id.eq(id))
+                    .exec(&db)
+                    .await
+                    .unwrap();
+            }
+        };
+        set(overdue, -1, false, None, "citizen_request").await;
+        set(soon, 1, true, None, "crime_report").await;
+        set(later, 30 * 24, false, Some(lan_id), "complaint").await;
+        let ids = |query: &'static str| {
+            let lan = lan.clone();
+            let url = app.url(&format!("/api/v1/tickets?{query}"));
+            async move {
+                let (status, list) = get_json(&lan, url).await;
+                assert_eq!(status, 200, "{query}: {list}");
+                list["items"].as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap() as i32).collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(ids("due=overdue").await, [overdue]);
+        let mut due_soon = ids("due=soon").await;
+        due_soon.sort();
+        assert_eq!(due_soon, [overdue, soon]);
+        assert_eq!(ids("assigned=me").await, [later]);
+        let mut free = ids("assigned=none").await;
+        free.sort();
+        assert_eq!(free, [overdue, soon]);
+        assert_eq!(ids("urgent=true").await, [soon]);
+        assert_eq!(ids("legal_track=complaint").await, [later]);
+        assert_eq!(ids("sort=urgency").await, [soon, overdue, later], "urgent first, then the nearest deadline");
+        for bad in ["due=yesterday", "assigned=lan", "sort=oldest", "legal_track=lawsuit", "urgent=maybe"] {
+            let (status, _) = get_json(&lan, app.url(&format!("/api/v1/tickets?{bad}"))).await;
+            assert_eq!(status, 400, "{bad}");
+        }
+        // A resolved ticket has no deadline left to miss.
+        let (status, _) =
+            post_json(&lan, app.url(&format!("/api/v1/tickets/{overdue}/status")), json!({"status": "resolved"})).await;
+        assert_eq!(status, 200);
+        assert!(ids("due=overdue").await.is_empty());
+    }
+}
