@@ -34,6 +34,7 @@ use crate::{channels, inbox, tracking};
         inbox::corrections::route,
         inbox::corrections::classification,
         inbox::reports::routing,
+        inbox::deadlines_report::deadlines,
         document,
     ),
     modifiers(&SessionCookie),

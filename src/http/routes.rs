@@ -96,6 +96,9 @@ fn table() -> Vec<(Method, &'static str, Route)> {
         at(Method::GET, "/api/v1/reports/routing", |r| {
             r.to(inbox::reports::routing)
         }),
+        at(Method::GET, "/api/v1/reports/deadlines", |r| {
+            r.to(inbox::deadlines_report::deadlines)
+        }),
         at(Method::GET, "/api/v1/openapi.json", |r| {
             r.to(openapi::document)
         }),

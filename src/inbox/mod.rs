@@ -4,6 +4,7 @@ pub mod admin;
 pub mod assign;
 pub mod audit;
 pub mod corrections;
+pub mod deadlines_report;
 pub mod login;
 pub mod notes;
 pub mod officers;

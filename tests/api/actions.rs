@@ -401,3 +401,50 @@ on_both_backends! {
         assert!(ids("due=overdue").await.is_empty());
     }
 }
+
+on_both_backends! {
+    async fn the_deadline_report_counts_what_is_late_per_unit(app) {
+        let due = |id: i32, hours: i64| {
+            let db = app.db.clone();
+            async move {
+                entity::tickets::Entity::update_many()
+                    .col_expr(entity::tickets::Column::DueAt, Expr::value(Utc::now() + Duration::hours(hours)))
+                    .filter(entity::tickets::Column::Id.eq(id))
+                    .exec(&db)
+                    .await
+                    .unwrap();
+            }
+        };
+        let late = app.citizen_ticket("Hồ sơ tạm trú nộp đã lâu", Some(THANH_SEN)).await;
+        let soon = app.citizen_ticket("Hỏi về cấp đổi căn cước", Some(THANH_SEN)).await;
+        let far = app.citizen_ticket("Góp ý giờ làm việc", Some(THANH_SEN)).await;
+        let done = app.citizen_ticket("Đã được giải quyết", Some(THANH_SEN)).await;
+        let other = app.citizen_ticket("Trộm chó ở tổ dân phố 5", Some(TRAN_PHU)).await;
+        due(late, -5).await;
+        due(soon, 1).await;
+        due(far, 24 * 30).await;
+        due(done, -5).await;
+        due(other, -1).await;
+        let lan = app.officer("lan", Role::Officer, Some(THANH_SEN)).await;
+        let (status, _) =
+            post_json(&lan, app.url(&format!("/api/v1/tickets/{done}/status")), json!({"status": "resolved"})).await;
+        assert_eq!(status, 200);
+
+        let (status, mine) = get_json(&lan, app.url("/api/v1/reports/deadlines")).await;
+        assert_eq!(status, 200, "{mine}");
+        let units = mine["units"].as_array().unwrap();
+        assert_eq!(units.len(), 1, "an officer sees their own unit: {mine}");
+        assert_eq!(units[0]["unit_code"], THANH_SEN);
+        assert_eq!((units[0]["open"].as_i64(), units[0]["due_soon"].as_i64(), units[0]["overdue"].as_i64()),
+            (Some(3), Some(1), Some(1)));
+
+        let supervisor = app.officer("giam.sat", Role::Supervisor, None).await;
+        let (_, all) = get_json(&supervisor, app.url("/api/v1/reports/deadlines")).await;
+        let codes: Vec<&str> = all["units"].as_array().unwrap().iter().filter_map(|u| u["unit_code"].as_str()).collect();
+        assert_eq!(codes, [THANH_SEN, TRAN_PHU], "ties on overdue: the one with more due soon first");
+        assert_eq!(all["units"][1]["overdue"], 1);
+        assert!(all["units"][1]["unit_name"].is_string());
+        let (status, _) = get_json(&crate::helpers::client(), app.url("/api/v1/reports/deadlines")).await;
+        assert_eq!(status, 401);
+    }
+}
