@@ -1,5 +1,7 @@
 //! `GET /api/v1/tickets` and `GET /api/v1/tickets/{id}`: the inbox's queues and one ticket's whole story,
 //! always within what the officer may see (another unit's ticket is 404, not 403: its existence is not theirs).
+use std::collections::HashMap;
+
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{LikeExpr, NullOrdering};
@@ -12,7 +14,8 @@ use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 
 use entity::{
-    audit_log, contacts, outbox, routing_decisions, ticket_messages, ticket_notes, tickets,
+    audit_log, contact_identities, contacts, outbox, routing_decisions, ticket_messages,
+    ticket_notes, tickets,
 };
 
 use super::notes::NoteView;
@@ -143,6 +146,14 @@ pub struct TicketSummary {
     pub assigned_officer_id: Option<i32>,
     pub created_at: DateTime<Utc>,
     pub due_at: Option<DateTime<Utc>>,
+    /// Set when the latest reply could not reach the citizen: call them, if they gave a phone number.
+    pub not_reached: Option<NotReached>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NotReached {
+    pub reason: Option<String>,
+    pub phone: Option<String>,
 }
 
 /// A queue: the officer's unit, or for supervisors any unit, the triage queue or the conduct queue.
@@ -296,9 +307,11 @@ pub async fn list(
         .limit(PAGE_SIZE)
         .all(&state.db.read)
         .await?;
+    let mut not_reached = not_reached(&state, &rows).await?;
     let items = rows
         .into_iter()
         .map(|t| TicketSummary {
+            not_reached: not_reached.remove(&t.id),
             id: t.id,
             tracking_code: TrackingCode::display(&t.tracking_code),
             status: t.status,
@@ -320,6 +333,46 @@ pub async fn list(
         page,
         page_size: PAGE_SIZE,
     }))
+}
+
+/// The tickets of a page whose latest reply from an officer could not be delivered, with the reason and the
+/// phone number the citizen gave (if any): someone should call.
+async fn not_reached(
+    state: &AppState,
+    rows: &[tickets::Model],
+) -> Result<HashMap<i32, NotReached>, ApiError> {
+    let ids: Vec<i32> = rows.iter().map(|t| t.id).collect();
+    let mut latest: HashMap<i32, outbox::Model> = HashMap::new();
+    for reply in outbox::Entity::find()
+        .filter(outbox::Column::TicketId.is_in(ids))
+        .filter(outbox::Column::Purpose.eq(Purpose::OfficerReply))
+        .order_by_asc(outbox::Column::Id)
+        .all(&state.db.read)
+        .await?
+    {
+        latest.insert(reply.ticket_id, reply);
+    }
+    let mut found = HashMap::new();
+    for ticket in rows {
+        let Some(reply) = latest.remove(&ticket.id) else {
+            continue;
+        };
+        if reply.state != OutboxState::Undeliverable {
+            continue;
+        }
+        let phone = contact_identities::Entity::find_by_id(ticket.contact_identity_id)
+            .one(&state.db.read)
+            .await?
+            .and_then(|identity| identity.phone);
+        found.insert(
+            ticket.id,
+            NotReached {
+                reason: reply.last_error,
+                phone,
+            },
+        );
+    }
+    Ok(found)
 }
 
 /// The ticket if this officer may see it; otherwise 404.

@@ -46,6 +46,8 @@ on_both_backends! {
         let last = after["conversation"].as_array().unwrap().last().unwrap().clone();
         assert_eq!(last["text"], text);
         assert_eq!(last["delivery"]["state"], "sent", "{last}");
+        let (_, queue) = get_json(&supervisor, app.url("/api/v1/tickets")).await;
+        assert!(queue["items"][0]["not_reached"].is_null(), "reached: {}", queue["items"][0]);
         assert_eq!(after["status"], "in_progress", "answering a new ticket takes it in hand");
         let actions: Vec<&str> =
             after["history"].as_array().unwrap().iter().filter_map(|h| h["action"].as_str()).collect();
@@ -119,6 +121,10 @@ on_both_backends! {
         // Nothing is attempted, now or later.
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         assert_eq!(app.sent().await.len(), sent_before);
+        // The queue flags the ticket: the citizen was not reached.
+        let (_, queue) = get_json(&supervisor, app.url("/api/v1/tickets")).await;
+        let flagged = queue["items"].as_array().unwrap().iter().find(|t| t["id"] == ticket.id).unwrap().clone();
+        assert!(flagged["not_reached"]["reason"].as_str().unwrap().contains("7 days"), "{flagged}");
         // The reply is on the ticket, and on its tracking page.
         let code = crate::helpers::display_code(&ticket.tracking_code);
         let (_, tracked) = get_json(&app.client, app.url(&format!("/api/v1/track/{code}"))).await;
