@@ -4,7 +4,8 @@
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
 };
 
 use entity::{officers, tickets};
@@ -112,21 +113,47 @@ pub async fn set_unit(
         .filter(officers::Column::Id.eq(officer.id))
         .exec(&txn)
         .await?;
-    let released = if officer.role == Role::Officer.as_str() {
-        tickets::Entity::update_many()
-            .col_expr(tickets::Column::AssignedOfficerId, Expr::value(None::<i32>))
+    // What they held outside their new unit: released, each on its own ticket's history.
+    let released: Vec<i32> = if officer.role == Role::Officer.as_str() {
+        tickets::Entity::find()
+            .select_only()
+            .column(tickets::Column::Id)
             .filter(tickets::Column::AssignedOfficerId.eq(officer.id))
             .filter(
                 Condition::any()
                     .add(tickets::Column::UnitCode.ne(unit.clone().unwrap_or_default()))
                     .add(tickets::Column::UnitCode.is_null()),
             )
-            .exec(&txn)
+            .into_tuple()
+            .all(&txn)
             .await?
-            .rows_affected
     } else {
-        0
+        Vec::new()
     };
+    if !released.is_empty() {
+        let now = Utc::now();
+        tickets::Entity::update_many()
+            .col_expr(tickets::Column::AssignedOfficerId, Expr::value(None::<i32>))
+            .col_expr(tickets::Column::UpdatedAt, Expr::value(now))
+            .filter(tickets::Column::Id.is_in(released.clone()))
+            .exec(&txn)
+            .await?;
+        for ticket_id in &released {
+            entity::audit_log::ActiveModel {
+                officer_id: Set(None),
+                ticket_id: Set(Some(*ticket_id)),
+                action: Set("ticket_assigned".into()),
+                detail: Set(Some(
+                    serde_json::json!({"from": officer.id, "to": null, "reason": "officer.set_unit"})
+                        .to_string(),
+                )),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
     audit(
         &txn,
         officer.id,

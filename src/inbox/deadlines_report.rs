@@ -83,7 +83,8 @@ pub async fn deadlines(
     for (code, n) in late {
         let unit = units.entry(code).or_default();
         unit.overdue = n;
-        unit.due_soon -= n;
+        // Three reads, not one snapshot: a ticket changing between them must not make a count negative.
+        unit.due_soon = (unit.due_soon - n).max(0);
     }
     let mut units: Vec<UnitDeadlines> = units
         .into_iter()

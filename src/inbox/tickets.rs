@@ -294,7 +294,12 @@ pub async fn list(
     let select = tickets::Entity::find().filter(filter);
     let total = select.clone().count(&state.db.read).await?;
     let select = if by_urgency {
+        // Open work first (finished tickets keep their old deadlines), then urgent, then the nearest deadline.
         select
+            .order_by(
+                tickets::Column::Status.is_in([TicketStatus::New, TicketStatus::InProgress]),
+                Order::Desc,
+            )
             .order_by_desc(tickets::Column::Urgent)
             .order_by_with_nulls(tickets::Column::DueAt, Order::Asc, NullOrdering::Last)
     } else {
@@ -352,27 +357,36 @@ async fn not_reached(
     {
         latest.insert(reply.ticket_id, reply);
     }
-    let mut found = HashMap::new();
-    for ticket in rows {
-        let Some(reply) = latest.remove(&ticket.id) else {
-            continue;
-        };
-        if reply.state != OutboxState::Undeliverable {
-            continue;
-        }
-        let phone = contact_identities::Entity::find_by_id(ticket.contact_identity_id)
-            .one(&state.db.read)
-            .await?
-            .and_then(|identity| identity.phone);
-        found.insert(
-            ticket.id,
-            NotReached {
-                reason: reply.last_error,
-                phone,
-            },
-        );
+    let unreached: Vec<(&tickets::Model, outbox::Model)> = rows
+        .iter()
+        .filter_map(|t| Some((t, latest.remove(&t.id)?)))
+        .filter(|(_, reply)| reply.state == OutboxState::Undeliverable)
+        .collect();
+    if unreached.is_empty() {
+        return Ok(HashMap::new());
     }
-    Ok(found)
+    let phones: HashMap<i32, String> = contact_identities::Entity::find()
+        .filter(
+            contact_identities::Column::Id
+                .is_in(unreached.iter().map(|(t, _)| t.contact_identity_id)),
+        )
+        .all(&state.db.read)
+        .await?
+        .into_iter()
+        .filter_map(|identity| Some((identity.id, identity.phone?)))
+        .collect();
+    Ok(unreached
+        .into_iter()
+        .map(|(ticket, reply)| {
+            (
+                ticket.id,
+                NotReached {
+                    reason: reply.last_error,
+                    phone: phones.get(&ticket.contact_identity_id).cloned(),
+                },
+            )
+        })
+        .collect())
 }
 
 /// The ticket if this officer may see it; otherwise 404.

@@ -396,6 +396,13 @@ on_both_backends! {
         assert_eq!(ids("urgent=true").await, [soon]);
         assert_eq!(ids("legal_track=complaint").await, [later]);
         assert_eq!(ids("sort=urgency").await, [soon, overdue, later], "urgent first, then the nearest deadline");
+        // A finished ticket, however late or urgent it was, comes after the open work.
+        let finished = app.citizen_ticket("Đã xong từ tháng trước", Some(THANH_SEN)).await;
+        set(finished, -24 * 30, true, None, "feedback").await;
+        let (status, _) =
+            post_json(&lan, app.url(&format!("/api/v1/tickets/{finished}/status")), json!({"status": "closed"})).await;
+        assert_eq!(status, 200);
+        assert_eq!(ids("sort=urgency").await, [soon, overdue, later, finished]);
         for bad in ["due=yesterday", "assigned=lan", "sort=oldest", "legal_track=lawsuit", "urgent=maybe"] {
             let (status, _) = get_json(&lan, app.url(&format!("/api/v1/tickets?{bad}"))).await;
             assert_eq!(status, 400, "{bad}");

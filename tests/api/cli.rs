@@ -188,6 +188,12 @@ async fn officer_list_and_set_unit_move_an_officer_and_release_what_they_held() 
     );
     let audit = entity::audit_log::Entity::find().all(&db).await.unwrap();
     assert!(audit.iter().any(|a| a.action == "officer.set_unit"));
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.action == "ticket_assigned" && a.ticket_id == Some(ticket.id)),
+        "the release is on the ticket's history"
+    );
 
     let (ok, _, err) = run(&["officer", "set-unit", "lan"]);
     assert!(
