@@ -1,16 +1,17 @@
 //! `POST /api/v1/tickets/{id}/notes`: an internal note, for colleagues: never sent, never on the tracking page.
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sea_orm::{ActiveModelTrait, Set};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
 use entity::ticket_notes;
 
 use super::audit;
+use super::replies::has_control_characters;
 use super::session::Officer;
-use super::tickets::{change_ticket, visible_ticket};
+use super::tickets::{NoteView, change_ticket, visible_ticket};
 use crate::domain::FieldError;
 use crate::web::{ApiError, AppState, ErrorBody};
 
@@ -20,25 +21,6 @@ const MAX_NOTE_CHARS: usize = 5000;
 pub struct NoteRequest {
     /// 1 to 5,000 characters.
     text: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct NoteView {
-    pub id: i32,
-    pub officer_id: i32,
-    pub text: String,
-    pub at: DateTime<Utc>,
-}
-
-impl From<ticket_notes::Model> for NoteView {
-    fn from(note: ticket_notes::Model) -> NoteView {
-        NoteView {
-            id: note.id,
-            officer_id: note.officer_id,
-            text: note.body,
-            at: note.created_at,
-        }
-    }
 }
 
 #[utoipa::path(
@@ -69,12 +51,7 @@ pub async fn add(
     let text = body.into_inner().text;
     let text = text.trim();
     let length = text.chars().count();
-    if length == 0
-        || length > MAX_NOTE_CHARS
-        || text
-            .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
+    if length == 0 || length > MAX_NOTE_CHARS || has_control_characters(text) {
         return Err(ApiError::Validation(vec![FieldError::new(
             "text",
             "length",

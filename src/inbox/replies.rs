@@ -252,10 +252,7 @@ fn reply_text(text: &str) -> Result<String, ApiError> {
             "write the reply, in at most 5,000 characters",
         )]));
     }
-    if text
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
+    if has_control_characters(text) {
         return Err(ApiError::Validation(vec![FieldError::new(
             "text",
             "control_characters",
@@ -264,4 +261,10 @@ fn reply_text(text: &str) -> Result<String, ApiError> {
         )]));
     }
     Ok(text.to_owned())
+}
+
+/// Control characters other than line breaks and tabs: nothing an officer types (and PostgreSQL refuses NUL).
+pub(super) fn has_control_characters(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
 }

@@ -18,7 +18,6 @@ use entity::{
     ticket_notes, tickets,
 };
 
-use super::notes::NoteView;
 use super::session::Officer;
 use crate::domain::{
     Channel, Direction, OutboxState, Purpose, TicketStatus, TrackingCode, UnitCode,
@@ -456,6 +455,25 @@ pub struct TicketDetail {
     /// Messages sent that are not conversation entries (acknowledgements), with their delivery.
     pub notifications: Vec<DeliveryView>,
     pub history: Vec<HistoryEntry>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NoteView {
+    pub id: i32,
+    pub officer_id: i32,
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+impl From<ticket_notes::Model> for NoteView {
+    fn from(note: ticket_notes::Model) -> NoteView {
+        NoteView {
+            id: note.id,
+            officer_id: note.officer_id,
+            text: note.body,
+            at: note.created_at,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
