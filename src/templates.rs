@@ -14,6 +14,26 @@ const PAGES: &[(&str, &str)] = &[
     ("form.html", include_str!("../templates/form.html")),
     ("track.html", include_str!("../templates/track.html")),
     ("message.html", include_str!("../templates/message.html")),
+    (
+        "inbox_base.html",
+        include_str!("../templates/inbox_base.html"),
+    ),
+    (
+        "inbox_login.html",
+        include_str!("../templates/inbox_login.html"),
+    ),
+    (
+        "inbox_message.html",
+        include_str!("../templates/inbox_message.html"),
+    ),
+    (
+        "inbox_queue.html",
+        include_str!("../templates/inbox_queue.html"),
+    ),
+    (
+        "inbox_ticket.html",
+        include_str!("../templates/inbox_ticket.html"),
+    ),
 ];
 
 impl Templates {

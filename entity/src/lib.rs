@@ -13,6 +13,7 @@ pub mod routing_decisions;
 pub mod survey_ratings;
 pub mod ticket_messages;
 pub mod ticket_notes;
+pub mod ticket_viewers;
 pub mod tickets;
 pub mod unit_successions;
 pub mod units;

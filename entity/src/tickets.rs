@@ -35,6 +35,9 @@ pub struct Model {
     pub resolved_at: Option<DateTimeUtc>,
     /// A complaint about officers' conduct: also in the province supervisors' queue.
     pub officer_conduct: bool,
+    /// The citizen's words folded for search (lowercase, no diacritics); null until folded.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub search_text: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,8 @@ mod m20261202_000006_create_officer_sessions;
 mod m20261202_000007_create_app_secrets;
 mod m20261202_000008_add_outbox_purpose;
 mod m20261202_000009_create_ticket_notes;
+mod m20261203_000010_create_ticket_viewers;
+mod m20261203_000011_add_ticket_search;
 
 pub struct Migrator;
 
@@ -26,6 +28,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_create_app_secrets::Migration),
             Box::new(m20261202_000008_add_outbox_purpose::Migration),
             Box::new(m20261202_000009_create_ticket_notes::Migration),
+            Box::new(m20261203_000010_create_ticket_viewers::Migration),
+            Box::new(m20261203_000011_add_ticket_search::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@ mod channel;
 mod contact_details;
 mod feedback_text;
 mod satisfaction;
+mod search_text;
 mod tracking_code;
 mod unit_code;
 
@@ -11,6 +12,7 @@ pub use contact_details::{Email, PersonName, PhoneNumber};
 pub use entity::enums::{Direction, OutboxState, Purpose};
 pub use feedback_text::{FeedbackText, MAX_FEEDBACK_CHARS};
 pub use satisfaction::SatisfactionScore;
+pub use search_text::{fold_for_search, terms as search_terms};
 pub use tracking_code::TrackingCode;
 pub use unit_code::UnitCode;
 

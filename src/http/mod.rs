@@ -63,6 +63,9 @@ impl Application {
         db.migrate()
             .await
             .context("cannot apply database migrations")?;
+        crate::intake::search_backfill::backfill(&db)
+            .await
+            .context("cannot fold older tickets' text for search")?;
         let gazetteer =
             Arc::new(crate::routing::load_gazetteer(&settings.routing).context(
                 "cannot load the gazetteer (routing.gazetteer_dir, routing.province_code)",

@@ -5,6 +5,7 @@ use subtle::ConstantTimeEq;
 
 use super::openapi;
 use crate::config::Settings;
+use crate::inbox::pages;
 use crate::web::{ApiError, AppState, client_ip};
 use crate::{channels, inbox, tracking};
 
@@ -102,6 +103,29 @@ fn table() -> Vec<(Method, &'static str, Route)> {
         at(Method::GET, "/api/v1/openapi.json", |r| {
             r.to(openapi::document)
         }),
+        // The inbox's pages (HTML; not in the API document).
+        at(Method::GET, "/login", |r| r.to(pages::login::show)),
+        at(Method::POST, "/login", |r| r.to(pages::login::submit)),
+        at(Method::POST, "/logout", |r| r.to(pages::login::logout)),
+        at(Method::GET, "/inbox", |r| r.to(pages::queue::show)),
+        at(Method::GET, "/inbox/tickets/{id}", |r| {
+            r.to(pages::ticket::show)
+        }),
+        at(Method::POST, "/inbox/tickets/{id}/reply", |r| {
+            r.to(pages::ticket::reply)
+        }),
+        at(Method::POST, "/inbox/tickets/{id}/note", |r| {
+            r.to(pages::ticket::note)
+        }),
+        at(Method::POST, "/inbox/tickets/{id}/assign", |r| {
+            r.to(pages::ticket::assign)
+        }),
+        at(Method::POST, "/inbox/tickets/{id}/status", |r| {
+            r.to(pages::ticket::status)
+        }),
+        at(Method::POST, "/inbox/tickets/{id}/route", |r| {
+            r.to(pages::ticket::route)
+        }),
     ]
 }
 
@@ -159,6 +183,16 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "form.js",
         "text/javascript; charset=utf-8",
         include_str!("../../assets/form.js"),
+    ),
+    (
+        "inbox.css",
+        "text/css; charset=utf-8",
+        include_str!("../../assets/inbox.css"),
+    ),
+    (
+        "inbox.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/inbox.js"),
     ),
 ];
 

@@ -19,7 +19,7 @@ use crate::web::{ApiError, AppState, ErrorBody};
 #[derive(Deserialize, ToSchema)]
 pub struct AssignRequest {
     /// The officer to hold the ticket; null unassigns it.
-    officer_id: Option<i32>,
+    pub officer_id: Option<i32>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -53,9 +53,20 @@ pub async fn assign(
     id: web::Path<i32>,
     body: web::Json<AssignRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let ticket = visible_ticket(&state, &officer, id.into_inner()).await?;
-    let to = body.into_inner().officer_id;
-    let (txn, ticket) = change_ticket(&state, &officer, ticket.id).await?;
+    let assigned = give(&state, &officer, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(assigned))
+}
+
+/// Gives ticket `id` to the officer asked, or to no one (the API and the inbox page).
+pub async fn give(
+    state: &AppState,
+    officer: &Officer,
+    id: i32,
+    request: AssignRequest,
+) -> Result<Assigned, ApiError> {
+    let ticket = visible_ticket(state, officer, id).await?;
+    let to = request.officer_id;
+    let (txn, ticket) = change_ticket(state, officer, ticket.id).await?;
     if let Some(target) = to {
         // Against the locked ticket's unit: a ticket moved meanwhile is not given to the old unit's officer.
         let holder = officers::Entity::find_by_id(target)
@@ -95,15 +106,15 @@ pub async fn assign(
     }
     audit::record(
         &txn,
-        &officer,
+        officer,
         ticket.id,
         "ticket_assigned",
         json!({"from": ticket.assigned_officer_id, "to": to}),
     )
     .await?;
     txn.commit().await?;
-    Ok(HttpResponse::Ok().json(Assigned {
+    Ok(Assigned {
         id: ticket.id,
         assigned_officer_id: to,
-    }))
+    })
 }

@@ -28,10 +28,10 @@ const MAX_REASON_CHARS: usize = 1000;
 pub struct RouteRequest {
     /// Absent or null: back to the triage queue.
     #[serde(default)]
-    unit_code: Option<String>,
+    pub unit_code: Option<String>,
     /// Why, in at most 1,000 characters: required.
     #[serde(default)]
-    reason: String,
+    pub reason: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -69,8 +69,19 @@ pub async fn route(
     id: web::Path<i32>,
     body: web::Json<RouteRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let ticket = visible_ticket(&state, &officer, id.into_inner()).await?;
-    let RouteRequest { unit_code, reason } = body.into_inner();
+    let moved = reroute(&state, &officer, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(moved))
+}
+
+/// Moves ticket `id` to another unit or back to triage (the API and the inbox page).
+pub async fn reroute(
+    state: &AppState,
+    officer: &Officer,
+    id: i32,
+    request: RouteRequest,
+) -> Result<Rerouted, ApiError> {
+    let ticket = visible_ticket(state, officer, id).await?;
+    let RouteRequest { unit_code, reason } = request;
     let reason = reason_field(&reason)?;
     let unit_code = unit_code
         .map(|c| c.trim().to_owned())
@@ -174,7 +185,7 @@ pub async fn route(
     .await?;
     audit::record(
         &txn,
-        &officer,
+        officer,
         ticket.id,
         "ticket_routed",
         json!({
@@ -191,11 +202,11 @@ pub async fn route(
         "to" => if unit_code.is_some() { "unit" } else { "triage" }
     )
     .increment(1);
-    Ok(HttpResponse::Ok().json(Rerouted {
+    Ok(Rerouted {
         id: ticket.id,
-        unit: unit_ref(&state, stored),
+        unit: unit_ref(state, stored),
         visible_to_you: officer.can_see(stored),
-    }))
+    })
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -194,6 +194,19 @@ pub async fn login(
     credentials: web::Json<Credentials>,
 ) -> Result<HttpResponse, ApiError> {
     let Credentials { username, password } = credentials.into_inner();
+    let officer = log_in(&req, &state, &failed_logins, &session, &username, password).await?;
+    Ok(HttpResponse::Ok().json(me_json(&officer, &state)))
+}
+
+/// Checks the credentials within the limits and starts a session (the API and the login page).
+pub async fn log_in(
+    req: &HttpRequest,
+    state: &AppState,
+    failed_logins: &FailedLogins,
+    session: &Session,
+    username: &str,
+    password: String,
+) -> Result<Officer, ApiError> {
     let username = username.trim().to_lowercase();
     if username.chars().count() > MAX_USERNAME_CHARS || password.len() > MAX_PASSWORD_BYTES {
         return Err(ApiError::BadRequest(format!(
@@ -206,7 +219,7 @@ pub async fn login(
             "the username has control characters".into(),
         ));
     }
-    let client = client_ip(&req, &state.settings.server.trusted_proxies)
+    let client = client_ip(req, &state.settings.server.trusted_proxies)
         .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
     let attempt = match failed_logins.begin(&username, &client, Instant::now()) {
         Ok(attempt) => attempt,
@@ -249,10 +262,10 @@ pub async fn login(
         return Err(ApiError::Unauthorized("wrong username or password"));
     };
     failed_logins.succeeded(attempt);
-    session::log_in(&session, &state.db, officer.id).await?;
+    session::log_in(session, &state.db, officer.id).await?;
     metrics::counter!("logins_total", "outcome" => "ok").increment(1);
     tracing::info!(officer_id = officer.id, "officer logged in");
-    Ok(HttpResponse::Ok().json(me_json(&officer, &state)))
+    Ok(officer)
 }
 
 /// Ends the session on the server: the cookie, even if kept, opens nothing afterwards.

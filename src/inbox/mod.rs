@@ -1,5 +1,5 @@
 //! The officers' side: accounts and sessions, the inbox's queues and tickets, corrections of routing and
-//! classification, reports. Every route here takes a `session::Officer` and sees only what that officer may.
+//! classification, reports, and the web pages over them. Every route here takes a `session::Officer` and sees only what that officer may.
 pub mod admin;
 pub mod assign;
 pub mod audit;
@@ -8,6 +8,8 @@ pub mod deadlines_report;
 pub mod login;
 pub mod notes;
 pub mod officers;
+pub mod pages;
+pub mod presence;
 pub mod replies;
 pub mod reports;
 pub mod session;

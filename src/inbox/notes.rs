@@ -20,7 +20,7 @@ const MAX_NOTE_CHARS: usize = 5000;
 #[derive(Deserialize, ToSchema)]
 pub struct NoteRequest {
     /// 1 to 5,000 characters.
-    text: String,
+    pub text: String,
 }
 
 #[utoipa::path(
@@ -47,8 +47,19 @@ pub async fn add(
     id: web::Path<i32>,
     body: web::Json<NoteRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let ticket = visible_ticket(&state, &officer, id.into_inner()).await?;
-    let text = body.into_inner().text;
+    let note = write(&state, &officer, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(note))
+}
+
+/// Adds an internal note to ticket `id` (the API and the inbox page).
+pub async fn write(
+    state: &AppState,
+    officer: &Officer,
+    id: i32,
+    request: NoteRequest,
+) -> Result<NoteView, ApiError> {
+    let ticket = visible_ticket(state, officer, id).await?;
+    let text = request.text;
     let text = text.trim();
     let length = text.chars().count();
     if length == 0 || length > MAX_NOTE_CHARS || has_control_characters(text) {
@@ -59,7 +70,7 @@ pub async fn add(
             "write the note, in at most 5,000 characters, without control characters",
         )]));
     }
-    let (txn, ticket) = change_ticket(&state, &officer, ticket.id).await?;
+    let (txn, ticket) = change_ticket(state, officer, ticket.id).await?;
     let note = ticket_notes::ActiveModel {
         ticket_id: Set(ticket.id),
         officer_id: Set(officer.id),
@@ -71,12 +82,12 @@ pub async fn add(
     .await?;
     audit::record(
         &txn,
-        &officer,
+        officer,
         ticket.id,
         "note_added",
         json!({"note_id": note.id}),
     )
     .await?;
     txn.commit().await?;
-    Ok(HttpResponse::Created().json(NoteView::from(note)))
+    Ok(NoteView::from(note))
 }

@@ -31,9 +31,15 @@ const MAX_REPLY_CHARS: usize = 5000;
 #[derive(Deserialize, ToSchema)]
 pub struct ReplyRequest {
     /// 1 to 5,000 characters; Zalo and Messenger get at most 2,000 (cut at a word, the tracking page has it all).
-    text: String,
+    pub text: String,
     /// The newest message the officer saw; newer ones make the reply wait for the officer to read them.
-    after_message_id: Option<i32>,
+    pub after_message_id: Option<i32>,
+}
+
+/// What became of a reply: kept (and how it goes), or refused because the officer's view was stale.
+pub enum ReplyOutcome {
+    Accepted(Box<ReplyAccepted>),
+    Stale(StaleView),
 }
 
 /// The reply, kept on the ticket, and how it goes to the citizen.
@@ -88,14 +94,29 @@ pub async fn reply(
     id: web::Path<i32>,
     body: web::Json<ReplyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let ticket = visible_ticket(&state, &officer, id.into_inner()).await?;
+    Ok(
+        match send(&state, &officer, id.into_inner(), body.into_inner()).await? {
+            ReplyOutcome::Accepted(accepted) => HttpResponse::Accepted().json(accepted),
+            ReplyOutcome::Stale(stale) => HttpResponse::Conflict().json(stale),
+        },
+    )
+}
+
+/// Keeps the reply on ticket `id` and queues it for the citizen's channel (the API and the inbox page).
+pub async fn send(
+    state: &AppState,
+    officer: &Officer,
+    id: i32,
+    request: ReplyRequest,
+) -> Result<ReplyOutcome, ApiError> {
+    let ticket = visible_ticket(state, officer, id).await?;
     let ReplyRequest {
         text,
         after_message_id,
-    } = body.into_inner();
+    } = request;
     let text = reply_text(&text)?;
     // Checked with the ticket locked: of two officers answering the same view, the second sees the first's reply.
-    let (txn, ticket) = change_ticket(&state, &officer, ticket.id).await?;
+    let (txn, ticket) = change_ticket(state, officer, ticket.id).await?;
     if let Some(seen) = after_message_id {
         let newer = ticket_messages::Entity::find()
             .filter(ticket_messages::Column::TicketId.eq(ticket.id))
@@ -104,7 +125,7 @@ pub async fn reply(
             .all(&txn)
             .await?;
         if !newer.is_empty() {
-            return Ok(HttpResponse::Conflict().json(StaleView {
+            return Ok(ReplyOutcome::Stale(StaleView {
                 error: ErrorDetail {
                     code: "conflict",
                     message: format!(
@@ -212,7 +233,7 @@ pub async fn reply(
     }
     audit::record(
         &txn,
-        &officer,
+        officer,
         ticket.id,
         "reply_sent",
         json!({
@@ -233,11 +254,11 @@ pub async fn reply(
         DeliveryPlan::Undeliverable => "undeliverable",
     })
     .increment(1);
-    Ok(HttpResponse::Accepted().json(ReplyAccepted {
+    Ok(ReplyOutcome::Accepted(Box::new(ReplyAccepted {
         message: message_view(message, delivery.as_ref()),
         delivery: plan,
         reason,
-    }))
+    })))
 }
 
 /// The text as kept: trimmed, 1 to 5,000 characters, no control characters but line breaks and tabs.

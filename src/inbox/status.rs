@@ -22,10 +22,10 @@ const MAX_REASON_CHARS: usize = 1000;
 pub struct StatusRequest {
     /// `in_progress`, `resolved`, `closed` or `rejected`.
     #[schema(value_type = TicketStatus)]
-    status: String,
+    pub status: String,
     /// Required for `rejected`; at most 1,000 characters.
     #[serde(default)]
-    reason: Option<String>,
+    pub reason: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -60,8 +60,19 @@ pub async fn change(
     id: web::Path<i32>,
     body: web::Json<StatusRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let ticket = visible_ticket(&state, &officer, id.into_inner()).await?;
-    let StatusRequest { status, reason } = body.into_inner();
+    let changed = set(&state, &officer, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(changed))
+}
+
+/// Moves ticket `id` to the status asked (the API and the inbox page).
+pub async fn set(
+    state: &AppState,
+    officer: &Officer,
+    id: i32,
+    request: StatusRequest,
+) -> Result<StatusChanged, ApiError> {
+    let ticket = visible_ticket(state, officer, id).await?;
+    let StatusRequest { status, reason } = request;
     let to = TicketStatus::parse(status.trim())
         .filter(|s| *s != TicketStatus::New)
         .ok_or_else(|| {
@@ -90,7 +101,7 @@ pub async fn change(
         )]));
     }
     let now = Utc::now();
-    let (txn, ticket) = change_ticket(&state, &officer, ticket.id).await?;
+    let (txn, ticket) = change_ticket(state, officer, ticket.id).await?;
     if ticket.status == to {
         return Err(ApiError::Conflict("the ticket already has this status"));
     }
@@ -116,7 +127,7 @@ pub async fn change(
     }
     audit::record(
         &txn,
-        &officer,
+        officer,
         ticket.id,
         "status_changed",
         json!({"from": ticket.status, "to": to, "reason": reason}),
@@ -124,9 +135,9 @@ pub async fn change(
     .await?;
     txn.commit().await?;
     metrics::counter!("ticket_status_changes_total", "to" => to.as_str()).increment(1);
-    Ok(HttpResponse::Ok().json(StatusChanged {
+    Ok(StatusChanged {
         id: ticket.id,
         status: to,
         resolved_at,
-    }))
+    })
 }

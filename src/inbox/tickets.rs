@@ -4,10 +4,10 @@ use std::collections::HashMap;
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{LikeExpr, NullOrdering};
+use sea_orm::sea_query::{Expr, NullOrdering, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseTransaction, EntityTrait, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, DatabaseTransaction, DbBackend, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -20,7 +20,7 @@ use entity::{
 
 use super::session::Officer;
 use crate::domain::{
-    Channel, Direction, OutboxState, Purpose, TicketStatus, TrackingCode, UnitCode,
+    Channel, Direction, OutboxState, Purpose, TicketStatus, TrackingCode, UnitCode, search_terms,
 };
 use crate::intake::tickets::automatic_decision;
 use crate::outbound::reach::{self, Unreachable};
@@ -32,36 +32,36 @@ const PAGE_SIZE: u64 = 50;
 /// The deepest page served: a million tickets at the page size, beyond any unit's queue.
 const MAX_PAGE: u64 = 1_000_000 / PAGE_SIZE;
 
-#[derive(Deserialize, IntoParams)]
+#[derive(Deserialize, IntoParams, Default, Clone)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     #[param(value_type = Option<TicketStatus>)]
-    status: Option<String>,
+    pub status: Option<String>,
     /// A unit's code, five digits (supervisors; an officer sees only their own unit).
     #[param(pattern = "^[0-9]{5}$")]
-    unit_code: Option<String>,
+    pub unit_code: Option<String>,
     #[param(value_type = Option<Channel>)]
-    channel: Option<String>,
+    pub channel: Option<String>,
     /// Words of the summary, or a tracking code.
-    q: Option<String>,
+    pub q: Option<String>,
     /// From 1; 50 tickets a page.
     #[param(minimum = 0, maximum = 20000)]
-    page: Option<u64>,
+    pub page: Option<u64>,
     /// `triage` (no unit yet) or `conduct` (complaints about officers): the supervisors' queues.
     #[param(value_type = Option<Queue>, inline)]
-    queue: Option<String>,
+    pub queue: Option<String>,
     /// `feedback`, `citizen_request`, `complaint`, `denunciation` or `crime_report`.
-    legal_track: Option<String>,
-    urgent: Option<bool>,
+    pub legal_track: Option<String>,
+    pub urgent: Option<bool>,
     /// Open tickets past their deadline (`overdue`) or due within 2 working days (`soon`, overdue included).
     #[param(value_type = Option<Due>, inline)]
-    due: Option<String>,
+    pub due: Option<String>,
     /// `me` (held by the officer asking) or `none` (held by no one).
     #[param(value_type = Option<Holder>, inline)]
-    assigned: Option<String>,
+    pub assigned: Option<String>,
     /// `newest` first (default), or by `urgency`: urgent first, then the nearest deadline.
     #[param(value_type = Option<Sort>, inline)]
-    sort: Option<String>,
+    pub sort: Option<String>,
 }
 
 /// Deadline filters of the queue.
@@ -143,7 +143,11 @@ pub struct TicketSummary {
     pub urgent: bool,
     pub officer_conduct: bool,
     pub assigned_officer_id: Option<i32>,
+    /// The name the citizen gave or their platform shows; null: anonymous.
+    pub citizen_name: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// The latest message either way.
+    pub last_activity_at: DateTime<Utc>,
     pub due_at: Option<DateTime<Utc>>,
     /// Set when the latest reply could not reach the citizen: call them, if they gave a phone number.
     pub not_reached: Option<NotReached>,
@@ -175,7 +179,15 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.into_inner();
+    Ok(HttpResponse::Ok().json(queue(&state, &officer, &query).await?))
+}
+
+/// One page of the queue asked (the API and the inbox page).
+pub async fn queue(
+    state: &AppState,
+    officer: &Officer,
+    query: &ListQuery,
+) -> Result<TicketPage, ApiError> {
     let mut filter = Condition::all();
     if !officer.sees_all() {
         filter =
@@ -226,16 +238,21 @@ pub async fn list(
                 "q has control characters; search with words or a tracking code".into(),
             ));
         }
-        // A tracking code as the citizen reads it out, or words of the summary.
-        // `%` and `_` typed in the box are the characters themselves, not LIKE's wildcards.
-        let escaped = q
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = LikeExpr::new(format!("%{escaped}%")).escape('\\');
-        let mut any = Condition::any().add(tickets::Column::Summary.like(pattern));
-        if let Some(code) = TrackingCode::parse(q) {
+        // A tracking code as the citizen reads it out, or words of the citizen's text, with or without
+        // diacritics, through the full-text index.
+        let code = TrackingCode::parse(q);
+        let words = search_terms(q);
+        if code.is_none() && words.is_empty() {
+            return Err(ApiError::BadRequest(
+                "q has no letters or digits; search with words or a tracking code".into(),
+            ));
+        }
+        let mut any = Condition::any();
+        if let Some(code) = code {
             any = any.add(tickets::Column::TrackingCode.eq(code.as_str()));
+        }
+        if !words.is_empty() {
+            any = any.add(text_matches(state.db.backend(), &words));
         }
         filter = filter.add(any);
     }
@@ -311,7 +328,14 @@ pub async fn list(
         .limit(PAGE_SIZE)
         .all(&state.db.read)
         .await?;
-    let mut not_reached = not_reached(&state, &rows).await?;
+    let mut not_reached = not_reached(state, &rows).await?;
+    let names: HashMap<i32, String> = contacts::Entity::find()
+        .filter(contacts::Column::Id.is_in(rows.iter().map(|t| t.contact_id)))
+        .all(&state.db.read)
+        .await?
+        .into_iter()
+        .filter_map(|c| Some((c.id, c.display_name?)))
+        .collect();
     let items = rows
         .into_iter()
         .map(|t| TicketSummary {
@@ -320,23 +344,46 @@ pub async fn list(
             tracking_code: TrackingCode::display(&t.tracking_code),
             status: t.status,
             channel: t.channel,
-            unit: unit_ref(&state, t.unit_code.as_deref()),
+            unit: unit_ref(state, t.unit_code.as_deref()),
             summary: t.summary,
             topic: t.topic,
             legal_track: t.legal_track,
             urgent: t.urgent,
             officer_conduct: t.officer_conduct,
             assigned_officer_id: t.assigned_officer_id,
+            citizen_name: names.get(&t.contact_id).cloned(),
             created_at: t.created_at,
+            last_activity_at: t.last_activity_at,
             due_at: t.due_at,
         })
         .collect();
-    Ok(HttpResponse::Ok().json(TicketPage {
+    Ok(TicketPage {
         items,
         total,
         page,
         page_size: PAGE_SIZE,
-    }))
+    })
+}
+
+/// Tickets whose folded text holds `words` in this order, the last one possibly cut short ("dang ky tam tr").
+/// The words are letters and digits only (`domain::search_terms`), so they cannot change the query's syntax.
+fn text_matches(backend: DbBackend, words: &[String]) -> SimpleExpr {
+    match backend {
+        DbBackend::Postgres => {
+            let query = format!("{}:*", words.join(" <-> "));
+            Expr::cust_with_values(
+                "to_tsvector('simple', coalesce(\"tickets\".\"search_text\", '')) @@ to_tsquery('simple', $1)",
+                [query],
+            )
+        }
+        _ => {
+            let query = format!("\"{}\"*", words.join(" "));
+            Expr::cust_with_values(
+                "\"tickets\".\"id\" IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)",
+                [query],
+            )
+        }
+    }
 }
 
 /// The tickets of a page whose latest reply from an officer could not be delivered, with the reason and the
@@ -576,7 +623,12 @@ pub async fn detail(
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    let ticket = visible_ticket(&state, &officer, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(load(&state, &officer, id.into_inner()).await?))
+}
+
+/// Ticket `id` as the officer may see it, whole (the API and the inbox page).
+pub async fn load(state: &AppState, officer: &Officer, id: i32) -> Result<TicketDetail, ApiError> {
+    let ticket = visible_ticket(state, officer, id).await?;
     let db = &state.db.read;
     let messages = ticket_messages::Entity::find()
         .filter(ticket_messages::Column::TicketId.eq(ticket.id))
@@ -642,7 +694,7 @@ pub async fn detail(
     let decisions = decisions
         .into_iter()
         .map(|d| DecisionView {
-            unit: unit_ref(&state, d.unit_code.as_deref()),
+            unit: unit_ref(state, d.unit_code.as_deref()),
             confidence: d.confidence,
             reasons: parse_json(Some(&d.reasons)),
             decided_by: d.decided_by,
@@ -673,14 +725,14 @@ pub async fn detail(
         .map(delivery_view)
         .collect();
 
-    Ok(HttpResponse::Ok().json(TicketDetail {
+    Ok(TicketDetail {
         id: ticket.id,
         tracking_code: TrackingCode::display(&ticket.tracking_code),
         status: ticket.status,
         channel: ticket.channel,
-        unit: unit_ref(&state, ticket.unit_code.as_deref()),
-        suggested_unit: unit_ref(&state, ticket.suggested_unit_code.as_deref()),
-        submitted_unit: unit_ref(&state, ticket.submitted_unit_code.as_deref()),
+        unit: unit_ref(state, ticket.unit_code.as_deref()),
+        suggested_unit: unit_ref(state, ticket.suggested_unit_code.as_deref()),
+        submitted_unit: unit_ref(state, ticket.submitted_unit_code.as_deref()),
         summary: ticket.summary,
         language: ticket.language,
         topic: ticket.topic,
@@ -709,7 +761,7 @@ pub async fn detail(
         notes,
         notifications,
         history,
-    }))
+    })
 }
 
 pub fn message_view(m: ticket_messages::Model, delivery: Option<&outbox::Model>) -> MessageView {

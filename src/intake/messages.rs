@@ -21,7 +21,7 @@ use super::tickets::{MessageDraft, TicketDraft, count_created, new_ticket};
 use super::writes::Writes;
 use crate::accounts;
 use crate::db::reserve_ids;
-use crate::domain::{Channel, FeedbackText, TicketStatus};
+use crate::domain::{Channel, FeedbackText, TicketStatus, fold_for_search};
 use crate::platforms::event::{CitizenMessage, Thread};
 use crate::routing::{Classification, Decision, HintSource, RouteInput, UnitHint, classify};
 
@@ -278,6 +278,7 @@ pub(super) async fn apply(
             summary: FeedbackText::parse(&item.body)
                 .map(|t| t.summary())
                 .unwrap_or_else(|_| attachment_summary(m)),
+            search_text: fold_for_search(&item.body),
             language: item.detection.map(|d| d.language.code().to_owned()),
             location: m.location,
             submitted_unit_code: None,

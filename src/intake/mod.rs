@@ -11,6 +11,7 @@ pub mod form_writer;
 pub mod language;
 mod messages;
 mod outcome;
+pub mod search_backfill;
 pub mod tickets;
 mod updates;
 pub mod worker;

@@ -10,7 +10,7 @@ use super::Intake;
 use crate::db::insert_all;
 use crate::domain::{
     Channel, Direction, Email, FeedbackText, PersonName, PhoneNumber, TicketStatus, TrackingCode,
-    UnitCode,
+    UnitCode, fold_for_search,
 };
 use crate::intake::language::Detection;
 use crate::routing::{
@@ -61,6 +61,7 @@ impl PreparedFeedback {
             contact_identity_id: identity.id,
             thread_key: None,
             summary: self.feedback.text.summary(),
+            search_text: fold_for_search(self.feedback.text.as_str()),
             language: Some(self.detection.language.code().to_owned()),
             location: self.feedback.location,
             submitted_unit_code: self.feedback.unit_code.clone().map(String::from),
@@ -126,6 +127,8 @@ pub struct TicketDraft<'a> {
     pub contact_identity_id: i32,
     pub thread_key: Option<String>,
     pub summary: String,
+    /// The citizen's words as search reads them (`domain::fold_for_search`).
+    pub search_text: String,
     pub language: Option<String>,
     pub location: Option<LatLon>,
     pub submitted_unit_code: Option<String>,
@@ -183,6 +186,7 @@ pub fn new_ticket(
         classification: Some(classification_json(draft.classification)),
         urgent: draft.classification.urgent,
         officer_conduct: draft.classification.officer_conduct,
+        search_text: Some(draft.search_text.clone()),
         routing_confidence: Some(draft.decision.confidence),
         routing_reasons: Some(reasons),
         suggested_unit_code: draft.decision.suggested_unit.clone(),

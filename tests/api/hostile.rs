@@ -289,7 +289,7 @@ on_both_backends! {
 }
 
 on_both_backends! {
-    async fn percent_and_underscore_in_a_search_are_text_not_wildcards(app) {
+    async fn wildcards_and_full_text_syntax_in_a_search_are_not_operators(app) {
         add(&app, "tim.kiem", Role::Supervisor).await;
         let (supervisor, _) = logged_in(&app, "tim.kiem").await;
         for text in ["Phí làm căn cước tăng 100% so với năm ngoái", "Hỏi thủ tục đăng ký tạm trú cho con"] {
@@ -299,14 +299,27 @@ on_both_backends! {
             let supervisor = supervisor.clone();
             let url = app.url(&format!("/api/v1/tickets?q={}", urlencoding(q)));
             async move {
-                let list: Value = supervisor.get(url).send().await.unwrap().json().await.unwrap();
-                list["total"].as_u64().unwrap()
+                let response = supervisor.get(url).send().await.unwrap();
+                let status = response.status().as_u16();
+                let list: Value = response.json().await.unwrap();
+                (status, list["total"].as_u64())
             }
         };
-        assert_eq!(found("%").await, 1);
-        assert_eq!(found("100%").await, 1);
-        assert_eq!(found("_").await, 0);
-        assert_eq!(found("t_m").await, 0);
+        // A search is words: LIKE's wildcards and the full-text engines' operators are not operators.
+        assert_eq!(found("100%").await, (200, Some(1)));
+        assert_eq!(found("t_m").await, (200, Some(0)));
+        // The last word is always a prefix (people type "can cu" for "căn cước"); a star adds nothing, nor does it
+        // open a prefix in the middle.
+        assert_eq!(found("ca*").await, (200, Some(1)));
+        assert_eq!(found("ca* cuoc").await, (200, Some(0)));
+        assert_eq!(found("phi OR tam").await, (200, Some(0)), "OR is a word");
+        assert_eq!(found("\"dang ky\" NEAR tam").await, (200, Some(0)));
+        assert_eq!(found("dang:* | tam").await, (200, Some(0)), "tsquery syntax is not read");
+        assert_eq!(found("dang ky tam").await, (200, Some(1)));
+        // Nothing but punctuation: said plainly.
+        for q in ["%", "_", "*", "\"\"", "':*"] {
+            assert_eq!(found(q).await, (400, None), "{q}");
+        }
     }
 }
 

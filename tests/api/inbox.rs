@@ -9,7 +9,7 @@ use crate::on_both_backends;
 
 pub(crate) const THANH_SEN: &str = "18073";
 pub(crate) const TRAN_PHU: &str = "18100";
-const PASSWORD: &str = "mat khau du dai 2026";
+pub(crate) const PASSWORD: &str = "mat khau du dai 2026";
 
 impl TestApp {
     /// Creates an officer and returns a client logged in as them.

@@ -2,6 +2,7 @@
 mod helpers;
 
 mod actions;
+mod browser;
 mod channels;
 mod cli;
 mod deadlines;
@@ -10,6 +11,7 @@ mod feedback_api;
 mod feedback_form;
 mod hostile;
 mod inbox;
+mod inbox_pages;
 mod intake;
 mod openapi;
 mod outbound;
