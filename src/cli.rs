@@ -1,5 +1,5 @@
 //! The `phananh` command line: serve, migrate, officer add | list | disable | enable | reset-password | set-unit,
-//! route.
+//! route, seed.
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -39,6 +39,14 @@ enum Command {
     Officer {
         #[command(subcommand)]
         command: OfficerCommand,
+    },
+    /// Fill an empty database with made-up tickets, the same ones for the same seed (benchmarks).
+    Seed {
+        /// How many tickets.
+        #[arg(long)]
+        tickets: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
     },
     /// Route JSON lines from stdin: {"id","text","location"?:{"lat","lon"},"unit_hint"?} -> one decision per line.
     Route {
@@ -118,7 +126,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let password = password_for(&username)?;
             let db = Db::connect(&settings.database).await?;
             db.migrate().await?;
-            let officer = reset_password(&db, &username, &password).await?;
+            let officer = reset_password(&db, &username, &password, None).await?;
             println!("password of {} set; their sessions ended", officer.username);
         }
         Command::Officer {
@@ -142,11 +150,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let gazetteer = crate::routing::load_gazetteer(&settings.routing)?;
             let db = Db::connect(&settings.database).await?;
             db.migrate().await?;
-            let officer = set_unit(&db, &gazetteer, &username, code.as_deref()).await?;
+            let officer = set_unit(&db, &gazetteer, &username, code.as_deref(), None).await?;
             println!(
                 "officer {} now in unit {}",
                 officer.username,
                 officer.unit_code.as_deref().unwrap_or("(none)")
+            );
+        }
+        Command::Seed { tickets, seed } => {
+            let gazetteer = crate::routing::load_gazetteer(&settings.routing)?;
+            let deadlines = crate::deadlines::Deadlines::load(&settings.deadlines)?;
+            let db = Db::connect(&settings.database).await?;
+            db.migrate().await?;
+            let started = std::time::Instant::now();
+            let seeded = crate::seed::seed(&db, &gazetteer, &deadlines, tickets, seed).await?;
+            println!(
+                "seeded {} tickets ({} open, {} with \"dang ky\", {} with \"{}\"), {} messages, {} contacts in {:.1} s; a tracking code: {}",
+                seeded.tickets,
+                seeded.open,
+                seeded.registering,
+                seeded.rare,
+                crate::seed::RARE_TERM,
+                seeded.messages,
+                seeded.contacts,
+                started.elapsed().as_secs_f64(),
+                seeded.sample_code.as_deref().unwrap_or("-"),
             );
         }
         Command::Route { jsonl } => {
@@ -167,7 +195,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn switch_officer(settings: &Settings, username: &str, active: bool) -> anyhow::Result<()> {
     let db = Db::connect(&settings.database).await?;
     db.migrate().await?;
-    let officer = set_active(&db, username, active).await?;
+    let officer = set_active(&db, username, active, None).await?;
     let done = if active {
         "enabled"
     } else {

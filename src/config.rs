@@ -12,6 +12,7 @@ pub struct Settings {
     pub server: ServerSettings,
     pub log: LogSettings,
     pub metrics: MetricsSettings,
+    pub email: EmailSettings,
     pub database: DatabaseSettings,
     pub routing: RoutingSettings,
     pub intake: IntakeSettings,
@@ -39,6 +40,23 @@ pub struct ServerSettings {
 #[serde(deny_unknown_fields)]
 pub struct MetricsSettings {
     pub token: String,
+}
+
+/// Officers' replies by e-mail to form tickets whose citizen gave an address: off while `smtp_url` is empty.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    /// `smtp://host:port` (plain, for a relay on the machine or the local network), `smtp://host:587?tls=required`
+    /// (STARTTLS) or `smtps://host:465`; user and password as `smtp://user:pass@host`.
+    pub smtp_url: String,
+    /// The sender, e.g. `Công an xã Thạch Sen <phananh@example.gov.vn>`.
+    pub from: String,
+}
+
+impl EmailSettings {
+    pub fn enabled(&self) -> bool {
+        !self.smtp_url.trim().is_empty() && !self.from.trim().is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -184,8 +202,14 @@ pub struct DeadlinesSettings {
 #[serde(try_from = "TrackFields")]
 pub struct TrackSettings {
     pub clock: Clock,
-    /// A later clock on the same track (complaints: resolve after acceptance); not used for `due_at`.
+    /// A later clock on the same track, in calendar days from the day the unit takes the case on (thụ lý):
+    /// complaints and denunciations are resolved within it. The first `due_at` is the first clock's.
     pub resolve_days: Option<u32>,
+    /// Calendar days a complex case's resolution may be prolonged by, each time (complaints 30 -> 45: 15;
+    /// denunciations: 30).
+    pub extend_days: Option<u32>,
+    /// How many times the law lets a resolution be prolonged (0: never).
+    pub max_extensions: u32,
     /// The law that sets the clock.
     pub basis: String,
 }
@@ -213,6 +237,10 @@ struct TrackFields {
     hours: Option<u32>,
     #[serde(default)]
     resolve_days: Option<u32>,
+    #[serde(default)]
+    extend_days: Option<u32>,
+    #[serde(default)]
+    max_extensions: Option<u32>,
     basis: String,
 }
 
@@ -221,6 +249,8 @@ struct TrackFields {
 pub enum TrackError {
     #[error("`basis` must name the legal basis")]
     NoBasis,
+    #[error("`max_extensions` needs `resolve_days` and `extend_days` above 0")]
+    ExtensionWithoutClock,
     #[error("set `days` or `hours`, not both")]
     DaysAndHours,
     #[error("a clock of 0 leaves no time")]
@@ -271,9 +301,18 @@ impl TryFrom<TrackFields> for TrackSettings {
             (None, _, Some(hours)) => Clock::Hours(hours),
             (None, _, None) => return Err(TrackError::NoClock),
         };
+        let max_extensions = fields.max_extensions.unwrap_or(0);
+        if max_extensions > 0
+            && (fields.extend_days.unwrap_or(0) == 0 || fields.resolve_days.is_none())
+        {
+            // Prolonging is of the resolution clock, by some days.
+            return Err(TrackError::ExtensionWithoutClock);
+        }
         Ok(TrackSettings {
             clock,
             resolve_days: fields.resolve_days,
+            extend_days: fields.extend_days,
+            max_extensions,
             basis: fields.basis,
         })
     }
@@ -499,6 +538,8 @@ mod tests {
             working_days,
             hours,
             resolve_days: None,
+            extend_days: None,
+            max_extensions: None,
             basis: "a law".into(),
         })
         .map(|track| track.clock)
@@ -544,6 +585,8 @@ mod tests {
             working_days: Some(true),
             hours: None,
             resolve_days: None,
+            extend_days: None,
+            max_extensions: None,
             basis: " ".into(),
         })
         .unwrap_err();

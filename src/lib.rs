@@ -23,6 +23,7 @@ pub mod pg_nodelay;
 pub mod platforms;
 pub mod priority;
 pub mod routing;
+pub mod seed;
 pub mod spool;
 pub mod telemetry;
 pub mod templates;

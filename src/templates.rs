@@ -34,6 +34,22 @@ const PAGES: &[(&str, &str)] = &[
         "inbox_ticket.html",
         include_str!("../templates/inbox_ticket.html"),
     ),
+    (
+        "inbox_officers.html",
+        include_str!("../templates/inbox_officers.html"),
+    ),
+    (
+        "inbox_audit.html",
+        include_str!("../templates/inbox_audit.html"),
+    ),
+    (
+        "inbox_canned.html",
+        include_str!("../templates/inbox_canned.html"),
+    ),
+    (
+        "inbox_reports.html",
+        include_str!("../templates/inbox_reports.html"),
+    ),
 ];
 
 impl Templates {

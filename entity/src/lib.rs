@@ -1,6 +1,7 @@
 //! Plain sea-orm models of the tables created by `migration`; behaviour lives in the app crate.
 pub mod app_secrets;
 pub mod audit_log;
+pub mod canned_replies;
 pub mod channel_accounts;
 pub mod contact_identities;
 pub mod contacts;

@@ -38,6 +38,14 @@ pub struct Model {
     /// The citizen's words folded for search (lowercase, no diacritics); null until folded.
     #[sea_orm(column_type = "Text", nullable)]
     pub search_text: Option<String>,
+    /// Null: the first clock (receipt); `resolution`: the resolution's clock, started when the case was taken on.
+    pub due_stage: Option<String>,
+    /// When `due_at` was last set by an officer's action (taking the case on, prolonging it).
+    pub due_set_at: Option<DateTimeUtc>,
+    /// How many times the resolution's deadline was prolonged.
+    pub extensions: i32,
+    /// A duplicate merged into this ticket.
+    pub merged_into_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

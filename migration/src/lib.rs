@@ -12,6 +12,9 @@ mod m20261202_000008_add_outbox_purpose;
 mod m20261202_000009_create_ticket_notes;
 mod m20261203_000010_create_ticket_viewers;
 mod m20261203_000011_add_ticket_search;
+mod m20261203_000012_index_inbox_queue;
+mod m20261203_000013_add_ticket_deadline_stage_and_merge;
+mod m20261203_000014_create_canned_replies;
 
 pub struct Migrator;
 
@@ -30,6 +33,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_create_ticket_notes::Migration),
             Box::new(m20261203_000010_create_ticket_viewers::Migration),
             Box::new(m20261203_000011_add_ticket_search::Migration),
+            Box::new(m20261203_000012_index_inbox_queue::Migration),
+            Box::new(m20261203_000013_add_ticket_deadline_stage_and_merge::Migration),
+            Box::new(m20261203_000014_create_canned_replies::Migration),
         ]
     }
 }

@@ -13,7 +13,11 @@ pub struct TrackingCode(String);
 
 impl TrackingCode {
     pub fn generate() -> TrackingCode {
-        let mut rng = rand::rng();
+        TrackingCode::generate_with(&mut rand::rng())
+    }
+
+    /// A code drawn from `rng`: the OS-seeded one above, or a seeded one for made-up data (`phananh seed`).
+    pub fn generate_with(rng: &mut impl Rng) -> TrackingCode {
         let code = (0..LEN)
             .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
             .collect();

@@ -88,6 +88,15 @@ fn table() -> Vec<(Method, &'static str, Route)> {
         at(Method::POST, "/api/v1/tickets/{id}/assign", |r| {
             r.to(inbox::assign::assign)
         }),
+        at(Method::POST, "/api/v1/tickets/{id}/public-reply", |r| {
+            r.to(inbox::public_reply::public_reply)
+        }),
+        at(Method::POST, "/api/v1/tickets/{id}/deadline", |r| {
+            r.to(inbox::deadline::change)
+        }),
+        at(Method::POST, "/api/v1/tickets/{id}/merge", |r| {
+            r.to(inbox::merge::merge)
+        }),
         at(Method::POST, "/api/v1/tickets/{id}/route", |r| {
             r.to(inbox::corrections::route)
         }),
@@ -125,6 +134,31 @@ fn table() -> Vec<(Method, &'static str, Route)> {
         }),
         at(Method::POST, "/inbox/tickets/{id}/route", |r| {
             r.to(pages::ticket::route)
+        }),
+        at(Method::GET, "/inbox/officers", |r| {
+            r.to(pages::admin::officers_page)
+        }),
+        at(Method::POST, "/inbox/officers", |r| {
+            r.to(pages::admin::officers_submit)
+        }),
+        at(Method::GET, "/inbox/canned", |r| {
+            r.to(pages::admin::canned_page)
+        }),
+        at(Method::POST, "/inbox/canned", |r| {
+            r.to(pages::admin::canned_submit)
+        }),
+        at(Method::GET, "/inbox/audit", |r| {
+            r.to(pages::admin::audit_page)
+        }),
+        at(Method::GET, "/reports", |r| r.to(pages::reports::show)),
+        at(Method::POST, "/inbox/tickets/{id}/deadline", |r| {
+            r.to(pages::ticket::deadline)
+        }),
+        at(Method::POST, "/inbox/tickets/{id}/public-reply", |r| {
+            r.to(pages::ticket::public_reply)
+        }),
+        at(Method::POST, "/inbox/tickets/{id}/merge", |r| {
+            r.to(pages::ticket::merge)
         }),
     ]
 }

@@ -1,5 +1,5 @@
 //! Managing officers' accounts: list, disable, enable, reset a password, move to another unit (from the command
-//! line today, the admins' pages later). Each ends the officer's sessions where it must and is written to the
+//! line and the admins' pages). Each ends the officer's sessions where it must and is written to the
 //! audit log.
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
@@ -21,6 +21,7 @@ pub async fn set_active(
     db: &Db,
     username: &str,
     active: bool,
+    by: Option<i32>,
 ) -> Result<officers::Model, OfficerError> {
     let officer = find(db, username).await?;
     let txn = db.begin_write().await?;
@@ -37,6 +38,7 @@ pub async fn set_active(
     };
     audit(
         &txn,
+        by,
         officer.id,
         if active {
             "officer.enable"
@@ -56,6 +58,7 @@ pub async fn reset_password(
     db: &Db,
     username: &str,
     password: &str,
+    by: Option<i32>,
 ) -> Result<officers::Model, OfficerError> {
     let officer = find(db, username).await?;
     let password_hash = hash_password(password)?;
@@ -69,6 +72,7 @@ pub async fn reset_password(
     let ended = session::end_all(&txn, officer.id, "password_reset").await?;
     audit(
         &txn,
+        by,
         officer.id,
         "officer.reset_password",
         serde_json::json!({"username": officer.username, "sessions_ended": ended}),
@@ -94,6 +98,7 @@ pub async fn set_unit(
     gazetteer: &Gazetteer,
     username: &str,
     unit: Option<&str>,
+    by: Option<i32>,
 ) -> Result<officers::Model, OfficerError> {
     let officer = find(db, username).await?;
     let unit = match unit {
@@ -140,7 +145,7 @@ pub async fn set_unit(
             .await?;
         for ticket_id in &released {
             entity::audit_log::ActiveModel {
-                officer_id: Set(None),
+                officer_id: Set(by),
                 ticket_id: Set(Some(*ticket_id)),
                 action: Set("ticket_assigned".into()),
                 detail: Set(Some(
@@ -156,6 +161,7 @@ pub async fn set_unit(
     }
     audit(
         &txn,
+        by,
         officer.id,
         "officer.set_unit",
         serde_json::json!({"username": officer.username, "before": {"unit_code": officer.unit_code},
@@ -178,15 +184,16 @@ pub(super) async fn find(db: &Db, username: &str) -> Result<officers::Model, Off
         .ok_or(OfficerError::NotFound(username))
 }
 
-/// An action on an officer's account from the command line (no acting officer).
-async fn audit(
+/// An action on an officer's account: by an admin from the web (`by`), or from the command line (`None`).
+pub(super) async fn audit(
     txn: &sea_orm::DatabaseTransaction,
+    by: Option<i32>,
     officer_id: i32,
     action: &str,
     detail: serde_json::Value,
 ) -> Result<(), sea_orm::DbErr> {
     entity::audit_log::ActiveModel {
-        officer_id: Set(None),
+        officer_id: Set(by),
         ticket_id: Set(None),
         action: Set(action.to_owned()),
         detail: Set(Some(

@@ -312,7 +312,13 @@ pub async fn classification(
                 tickets::Column::LegalTrack,
                 Expr::value(Some(track.as_str())),
             )
-            .col_expr(tickets::Column::DueAt, Expr::value(due_at));
+            .col_expr(tickets::Column::DueAt, Expr::value(due_at))
+            // The new track's first clock: a resolution started on the old track does not carry over.
+            .col_expr(tickets::Column::DueStage, Expr::value(None::<String>))
+            .col_expr(
+                tickets::Column::DueSetAt,
+                Expr::value(None::<DateTime<Utc>>),
+            );
     }
     if let Some(urgent) = request.urgent {
         update = update.col_expr(tickets::Column::Urgent, Expr::value(urgent));

@@ -52,6 +52,14 @@ pub async fn deadlines(
     officer: Officer,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(deadline_report(&state, &officer).await?))
+}
+
+/// Open, due soon and overdue per unit, within what the officer sees (the API and the reports page).
+pub async fn deadline_report(
+    state: &AppState,
+    officer: &Officer,
+) -> Result<DeadlineReport, ApiError> {
     let now = Utc::now();
     let soon_until = state.intake.deadlines.calendar().add_working_days(now, 2);
     let mut open = Condition::all()
@@ -100,9 +108,9 @@ pub async fn deadlines(
     units.sort_by(|a, b| {
         (b.overdue, b.due_soon, &a.unit_code).cmp(&(a.overdue, a.due_soon, &b.unit_code))
     });
-    Ok(HttpResponse::Ok().json(DeadlineReport {
+    Ok(DeadlineReport {
         at: now,
         soon_until,
         units,
-    }))
+    })
 }

@@ -3,13 +3,17 @@
 pub mod admin;
 pub mod assign;
 pub mod audit;
+pub mod canned;
 pub mod corrections;
+pub mod deadline;
 pub mod deadlines_report;
 pub mod login;
+pub mod merge;
 pub mod notes;
 pub mod officers;
 pub mod pages;
 pub mod presence;
+pub mod public_reply;
 pub mod replies;
 pub mod reports;
 pub mod session;

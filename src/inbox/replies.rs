@@ -5,16 +5,17 @@
 //! officer sees at once that the citizen was not reached. A reply written on a stale view (messages newer than
 //! `after_message_id`) is refused with those messages, for the officer to read and confirm.
 use actix_web::{HttpResponse, web};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use entity::{ticket_messages, tickets};
+use entity::{contact_identities, outbox, ticket_messages, tickets};
 
 use super::audit;
 use super::session::Officer;
@@ -58,6 +59,8 @@ pub enum DeliveryPlan {
     Queued,
     /// A web form ticket: the answer is on the tracking page.
     TrackingPage,
+    /// A web form ticket whose citizen gave an e-mail address: on the tracking page and queued by e-mail.
+    Email,
     /// The channel's window is closed: kept on the ticket and the tracking page, not sent.
     Undeliverable,
 }
@@ -140,79 +143,8 @@ pub async fn send(
     }
 
     let now = Utc::now();
-    let facts = reach::facts_of(&txn, &ticket).await?;
-    let route = reach::route(
-        &facts,
-        Purpose::OfficerReply,
-        state.settings.facebook.human_agent_tag,
-        now,
-    );
-    let message = ticket_messages::ActiveModel {
-        ticket_id: Set(ticket.id),
-        direction: Set(Direction::Out),
-        channel: Set(ticket.channel),
-        body: Set(text.clone()),
-        officer_id: Set(Some(officer.id)),
-        // The citizen's tracking page shows our answers, whatever the channel.
-        public: Set(true),
-        removed: Set(false),
-        hidden: Set(false),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let payload = Payload {
-        text: fit(&text, MESSAGE_MAX_CHARS).into_owned(),
-        quick_replies: Vec::new(),
-    };
-    let (plan, reason, delivery) = match route {
-        Ok(route) => {
-            let row = enqueue(
-                &txn,
-                NewOutbound {
-                    ticket_id: ticket.id,
-                    message_id: Some(message.id),
-                    channel: route.channel,
-                    channel_account_id: route.channel_account_id,
-                    kind: route.kind,
-                    purpose: Purpose::OfficerReply,
-                    recipient: route.recipient,
-                    payload,
-                },
-            )
-            .await?;
-            (DeliveryPlan::Queued, None, Some(row))
-        }
-        Err(Unreachable::WebForm) => (DeliveryPlan::TrackingPage, None, None),
-        Err(Unreachable::WindowClosed(reason)) => {
-            // Kept as an outbox row that is already undeliverable: the ticket shows why, and the worker never
-            // picks it up.
-            let kind = match ticket.channel {
-                Channel::Facebook => OutboundKind::Messenger,
-                _ => OutboundKind::ZaloCs,
-            };
-            let row = enqueue(
-                &txn,
-                NewOutbound {
-                    ticket_id: ticket.id,
-                    message_id: Some(message.id),
-                    channel: ticket.channel,
-                    channel_account_id: ticket.channel_account_id,
-                    kind,
-                    purpose: Purpose::OfficerReply,
-                    recipient: facts.external_id.clone(),
-                    payload,
-                },
-            )
-            .await?;
-            let mut row = row.into_active_model();
-            row.state = Set(OutboxState::Undeliverable);
-            row.last_error = Set(Some(reason.clone()));
-            let row = row.update(&txn).await?;
-            (DeliveryPlan::Undeliverable, Some(reason), Some(row))
-        }
-    };
+    let (message, plan, reason, delivery) =
+        to_citizen(&txn, state, officer, &ticket, &text, now).await?;
     // Answering a new ticket takes it in hand (the ticket is locked: its status is as read).
     let status_after = if ticket.status == TicketStatus::New {
         TicketStatus::InProgress
@@ -245,12 +177,13 @@ pub async fn send(
     )
     .await?;
     txn.commit().await?;
-    if plan == DeliveryPlan::Queued {
+    if matches!(plan, DeliveryPlan::Queued | DeliveryPlan::Email) {
         state.intake.outbound.wake();
     }
     metrics::counter!("replies_total", "channel" => ticket.channel.as_str(), "delivery" => match plan {
         DeliveryPlan::Queued => "queued",
         DeliveryPlan::TrackingPage => "tracking_page",
+        DeliveryPlan::Email => "email",
         DeliveryPlan::Undeliverable => "undeliverable",
     })
     .increment(1);
@@ -259,6 +192,139 @@ pub async fn send(
         delivery: plan,
         reason,
     })))
+}
+
+/// Writes `text` on `ticket` as an officer's message to the citizen (on the tracking page, whatever the channel)
+/// and queues it for the citizen's channel where its window is open; where it is closed, an outbox row already
+/// `undeliverable` with the reason. Inside the caller's transaction (the reply, the merge notice).
+pub(super) async fn to_citizen(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    officer: &Officer,
+    ticket: &tickets::Model,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<
+    (
+        ticket_messages::Model,
+        DeliveryPlan,
+        Option<String>,
+        Option<outbox::Model>,
+    ),
+    DbErr,
+> {
+    let facts = reach::facts_of(txn, ticket).await?;
+    let route = reach::route(
+        &facts,
+        Purpose::OfficerReply,
+        state.settings.facebook.human_agent_tag,
+        now,
+    );
+    let message = ticket_messages::ActiveModel {
+        ticket_id: Set(ticket.id),
+        direction: Set(Direction::Out),
+        channel: Set(ticket.channel),
+        body: Set(text.to_owned()),
+        officer_id: Set(Some(officer.id)),
+        // The citizen's tracking page shows our answers, whatever the channel.
+        public: Set(true),
+        removed: Set(false),
+        hidden: Set(false),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    let payload = Payload {
+        text: fit(text, MESSAGE_MAX_CHARS).into_owned(),
+        quick_replies: Vec::new(),
+    };
+    let (plan, reason, delivery) = match route {
+        Ok(route) => {
+            let row = enqueue(
+                txn,
+                NewOutbound {
+                    ticket_id: ticket.id,
+                    message_id: Some(message.id),
+                    channel: route.channel,
+                    channel_account_id: route.channel_account_id,
+                    kind: route.kind,
+                    purpose: Purpose::OfficerReply,
+                    recipient: route.recipient,
+                    payload,
+                },
+            )
+            .await?;
+            (DeliveryPlan::Queued, None, Some(row))
+        }
+        Err(Unreachable::WebForm) => match form_email(txn, state, ticket).await? {
+            // On the tracking page, and by e-mail to the address the citizen gave.
+            Some(address) => {
+                let row = enqueue(
+                    txn,
+                    NewOutbound {
+                        ticket_id: ticket.id,
+                        message_id: Some(message.id),
+                        channel: Channel::Form,
+                        channel_account_id: None,
+                        kind: OutboundKind::Email,
+                        purpose: Purpose::OfficerReply,
+                        recipient: address,
+                        payload,
+                    },
+                )
+                .await?;
+                (DeliveryPlan::Email, None, Some(row))
+            }
+            None => (DeliveryPlan::TrackingPage, None, None),
+        },
+        Err(Unreachable::WindowClosed(reason)) => {
+            // Kept as an outbox row that is already undeliverable: the ticket shows why, and the worker never
+            // picks it up.
+            let kind = match ticket.channel {
+                Channel::Facebook => OutboundKind::Messenger,
+                _ => OutboundKind::ZaloCs,
+            };
+            let row = enqueue(
+                txn,
+                NewOutbound {
+                    ticket_id: ticket.id,
+                    message_id: Some(message.id),
+                    channel: ticket.channel,
+                    channel_account_id: ticket.channel_account_id,
+                    kind,
+                    purpose: Purpose::OfficerReply,
+                    recipient: facts.external_id.clone(),
+                    payload,
+                },
+            )
+            .await?;
+            let mut row = row.into_active_model();
+            row.state = Set(OutboxState::Undeliverable);
+            row.last_error = Set(Some(reason.clone()));
+            let row = row.update(txn).await?;
+            (DeliveryPlan::Undeliverable, Some(reason), Some(row))
+        }
+    };
+    Ok((message, plan, reason, delivery))
+}
+
+/// The address a form ticket's citizen gave, when e-mail is configured.
+async fn form_email(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    ticket: &tickets::Model,
+) -> Result<Option<String>, DbErr> {
+    if !state.settings.email.enabled() {
+        return Ok(None);
+    }
+    Ok(
+        contact_identities::Entity::find_by_id(ticket.contact_identity_id)
+            .one(txn)
+            .await?
+            .and_then(|identity| identity.email)
+            .filter(|email| !email.trim().is_empty()),
+    )
 }
 
 /// The text as kept: trimmed, 1 to 5,000 characters, no control characters but line breaks and tabs.

@@ -21,10 +21,10 @@ use crate::web::{ApiError, AppState, ErrorBody};
 pub struct Period {
     /// First day, `YYYY-MM-DD` in Vietnam's time; default 29 days before `to`.
     #[param(format = Date)]
-    from: Option<String>,
+    pub from: Option<String>,
     /// Last day, inclusive; default today.
     #[param(format = Date)]
-    to: Option<String>,
+    pub to: Option<String>,
 }
 
 /// How automatic routing fared over the period, overall and per unit.
@@ -108,10 +108,19 @@ pub async fn routing(
     state: web::Data<AppState>,
     period: web::Query<Period>,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(routing_report(&state, &officer, &period).await?))
+}
+
+/// The routing report over `period` (the API and the reports page). Supervisors only.
+pub async fn routing_report(
+    state: &AppState,
+    officer: &Officer,
+    period: &Period,
+) -> Result<RoutingReport, ApiError> {
     if !officer.sees_all() {
         return Err(ApiError::Forbidden("routing reports are for supervisors"));
     }
-    let (from, to) = period_bounds(&period)?;
+    let (from, to) = period_bounds(period)?;
     let routed: Vec<(i32, Option<String>)> = tickets::Entity::find()
         .select_only()
         .column(tickets::Column::Id)
@@ -171,7 +180,7 @@ pub async fn routing(
             precision: precision(t.auto_routed, t.moved_by_officer),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(RoutingReport {
+    Ok(RoutingReport {
         from,
         to,
         tickets: routed.len(),
@@ -181,5 +190,5 @@ pub async fn routing(
         triaged,
         triage_routed_by_officer,
         units,
-    }))
+    })
 }

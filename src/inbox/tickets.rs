@@ -4,10 +4,10 @@ use std::collections::HashMap;
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, NullOrdering, SimpleExpr};
+use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseTransaction, DbBackend, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, Order,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -31,6 +31,11 @@ const PAGE_SIZE: u64 = 50;
 
 /// The deepest page served: a million tickets at the page size, beyond any unit's queue.
 const MAX_PAGE: u64 = 1_000_000 / PAGE_SIZE;
+
+/// `total` counts up to this many tickets (200 pages)...
+const COUNT_CAP: u64 = 10_000;
+/// ... and for a search matching many tickets (each one's text read to count it), this many (20 pages).
+const SEARCH_COUNT_CAP: u64 = 1_000;
 
 #[derive(Deserialize, IntoParams, Default, Clone)]
 #[into_params(parameter_in = Query)]
@@ -123,7 +128,12 @@ impl Point {
 #[derive(Serialize, ToSchema)]
 pub struct TicketPage {
     pub items: Vec<TicketSummary>,
+    /// How many tickets the queue holds, counted up to 10,000 (1,000 for a search matching many), or through the
+    /// page after the one asked if that is further: beyond it `total` is the cap and `total_capped` is true (there
+    /// are more; pages past the count are still served).
     pub total: u64,
+    /// `total` stopped at its cap: the queue holds more.
+    pub total_capped: bool,
     pub page: u64,
     pub page_size: u64,
 }
@@ -189,6 +199,8 @@ pub async fn queue(
     query: &ListQuery,
 ) -> Result<TicketPage, ApiError> {
     let mut filter = Condition::all();
+    let mut count_cap = COUNT_CAP;
+    let mut searched_many = false;
     if !officer.sees_all() {
         filter =
             filter.add(tickets::Column::UnitCode.eq(officer.unit_code.clone().map(String::from)));
@@ -247,14 +259,12 @@ pub async fn queue(
                 "q has no letters or digits; search with words or a tracking code".into(),
             ));
         }
-        let mut any = Condition::any();
-        if let Some(code) = code {
-            any = any.add(tickets::Column::TrackingCode.eq(code.as_str()));
+        let (matches, many) = search(state, code.as_ref(), &words).await?;
+        if many {
+            count_cap = SEARCH_COUNT_CAP;
+            searched_many = true;
         }
-        if !words.is_empty() {
-            any = any.add(text_matches(state.db.backend(), &words));
-        }
-        filter = filter.add(any);
+        filter = filter.add(matches);
     }
     if let Some(track) = non_empty(&query.legal_track) {
         let track = LegalTrack::parse(track).ok_or_else(|| {
@@ -308,26 +318,68 @@ pub async fn queue(
         return Err(ApiError::BadRequest(format!("page is at most {MAX_PAGE}")));
     }
     let select = tickets::Entity::find().filter(filter);
-    let total = select.clone().count(&state.db.read).await?;
     let select = if by_urgency {
-        // Open work first (finished tickets keep their old deadlines), then urgent, then the nearest deadline.
+        // Open work first (finished tickets keep their old deadlines), then urgent, then the nearest deadline
+        // (none last). Written as the index on these expressions has them (migration 12), so that a page is
+        // read in order from it instead of sorting the whole queue.
         select
-            .order_by(
-                tickets::Column::Status.is_in([TicketStatus::New, TicketStatus::InProgress]),
-                Order::Desc,
-            )
+            .order_by(Expr::cust(OPEN), Order::Desc)
             .order_by_desc(tickets::Column::Urgent)
-            .order_by_with_nulls(tickets::Column::DueAt, Order::Asc, NullOrdering::Last)
+            .order_by_asc(tickets::Column::DueAt.is_null())
+            .order_by_asc(tickets::Column::DueAt)
     } else {
         select
     };
-    let rows = select
+    let select = select
         .order_by_desc(tickets::Column::CreatedAt)
-        .order_by_desc(tickets::Column::Id)
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-        .all(&state.db.read)
-        .await?;
+        .order_by_desc(tickets::Column::Id);
+    // Counted at least through the next page, so that a page past the cap still links to the one after it.
+    let count_cap = count_cap.max((page + 1) * PAGE_SIZE);
+    let offset = (page - 1) * PAGE_SIZE;
+    let (rows, total, total_capped) = if searched_many {
+        // Each match is found by reading its text: one pass finds the page and counts, the ids of the matches
+        // through the cap in the queue's order.
+        let ids = select
+            .select_only()
+            .column(tickets::Column::Id)
+            .limit(count_cap + 1)
+            .into_tuple::<i32>();
+        let ids: Vec<i32> = if state.db.backend() == DbBackend::Postgres {
+            // PostgreSQL takes `LIKE '% ...%'` for rare and would read the whole table to sort what it finds;
+            // the text index said the matches are many, so the queue's order is read from its index.
+            let txn = sea_orm::TransactionTrait::begin(&state.db.read).await?;
+            txn.execute_unprepared(
+                "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off; \
+                 SET LOCAL max_parallel_workers_per_gather = 0",
+            )
+            .await?;
+            let ids = ids.all(&txn).await?;
+            txn.commit().await?;
+            ids
+        } else {
+            ids.all(&state.db.read).await?
+        };
+        let found = ids.len() as u64;
+        let on_page: Vec<i32> = ids
+            .into_iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(PAGE_SIZE as usize)
+            .collect();
+        let mut rows = tickets::Entity::find()
+            .filter(tickets::Column::Id.is_in(on_page.clone()))
+            .all(&state.db.read)
+            .await?;
+        rows.sort_by_key(|t| on_page.iter().position(|id| *id == t.id));
+        (rows, found.min(count_cap), found > count_cap)
+    } else {
+        let (total, capped) = capped_count(state, &select, count_cap).await?;
+        let rows = select
+            .offset(offset)
+            .limit(PAGE_SIZE)
+            .all(&state.db.read)
+            .await?;
+        (rows, total, capped)
+    };
     let mut not_reached = not_reached(state, &rows).await?;
     let names: HashMap<i32, String> = contacts::Entity::find()
         .filter(contacts::Column::Id.is_in(rows.iter().map(|t| t.contact_id)))
@@ -360,30 +412,135 @@ pub async fn queue(
     Ok(TicketPage {
         items,
         total,
+        total_capped,
         page,
         page_size: PAGE_SIZE,
     })
 }
 
-/// Tickets whose folded text holds `words` in this order, the last one possibly cut short ("dang ky tam tr").
-/// The words are letters and digits only (`domain::search_terms`), so they cannot change the query's syntax.
-fn text_matches(backend: DbBackend, words: &[String]) -> SimpleExpr {
-    match backend {
-        DbBackend::Postgres => {
-            let query = format!("{}:*", words.join(" <-> "));
-            Expr::cust_with_values(
-                "to_tsvector('simple', coalesce(\"tickets\".\"search_text\", '')) @@ to_tsquery('simple', $1)",
-                [query],
-            )
+/// A ticket is open (waiting on us): as the indexes of migration 12 spell it, literally, since an index on an
+/// expression or with a condition serves only a query that says the same.
+pub const OPEN: &str = "\"tickets\".\"status\" IN ('new', 'in_progress')";
+
+/// How many tickets `select` finds, counted up to `cap` (and whether it stopped there): counting a whole
+/// province's million reads a million index entries for a number nobody pages through.
+async fn capped_count(
+    state: &AppState,
+    select: &sea_orm::Select<tickets::Entity>,
+    cap: u64,
+) -> Result<(u64, bool), ApiError> {
+    let found = select
+        .clone()
+        .select_only()
+        .expr(Expr::val(1))
+        .limit(cap + 1)
+        .into_query();
+    let count = sea_orm::sea_query::Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), "n")
+        .from_subquery(found, "found")
+        .to_owned();
+    let n = match state.db.read.query_one(&count).await? {
+        Some(row) => u64::try_from(row.try_get::<i64>("", "n")?).unwrap_or_default(),
+        None => 0,
+    };
+    Ok((n.min(cap), n > cap))
+}
+
+/// The ticket with tracking code `code`, or whose folded text holds `words` in this order, the last one possibly
+/// cut short ("dang ky tam tr"); and whether they are many. The words are letters and digits only
+/// (`domain::search_terms`), so they cannot change the query's syntax.
+///
+/// Two ways, chosen by how many tickets the full-text index finds (it is asked for at most `FEW` + 1):
+/// - a few (a name, a rare word, a tracking code): their ids, which the queue's query then filters and orders;
+/// - many (a third of a province writes "dang ky"): the queue read in its order from its index, each ticket's
+///   folded text checked as it comes (`LIKE '% dang ky%'` on " " + the words: the same match), stopping at the
+///   page. Listing and sorting a province's hundreds of thousands of matches would take seconds.
+async fn search(
+    state: &AppState,
+    code: Option<&TrackingCode>,
+    words: &[String],
+) -> Result<(SimpleExpr, bool), ApiError> {
+    const FEW: usize = 2_000;
+    let db = &state.db.read;
+    let backend = state.db.backend();
+    let mut ids: Vec<i32> = match code {
+        Some(code) => {
+            tickets::Entity::find()
+                .select_only()
+                .column(tickets::Column::Id)
+                .filter(tickets::Column::TrackingCode.eq(code.as_str()))
+                .into_tuple()
+                .all(db)
+                .await?
         }
-        _ => {
-            let query = format!("\"{}\"*", words.join(" "));
-            Expr::cust_with_values(
-                "\"tickets\".\"id\" IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)",
-                [query],
-            )
+        None => Vec::new(),
+    };
+    // PostgreSQL's GIN index lists every match before it returns one (a third of a province: 70 ms); its
+    // statistics say how many there are without reading them.
+    let many_estimated = backend == DbBackend::Postgres
+        && !words.is_empty()
+        && estimated_matches(state, words).await? > FEW as f64;
+    if !words.is_empty() {
+        let limit = (FEW as i64 + 1).into();
+        let found = match backend {
+            DbBackend::Postgres => sea_orm::Statement::from_sql_and_values(
+                backend,
+                "SELECT id FROM tickets \
+                 WHERE to_tsvector('simple', coalesce(search_text, '')) @@ to_tsquery('simple', $1) LIMIT $2",
+                [format!("{}:*", words.join(" <-> ")).into(), limit],
+            ),
+            _ => sea_orm::Statement::from_sql_and_values(
+                backend,
+                "SELECT rowid AS id FROM tickets_fts WHERE tickets_fts MATCH ? LIMIT ?",
+                [format!("\"{}\"*", words.join(" ")).into(), limit],
+            ),
+        };
+        let found = if many_estimated {
+            Vec::new()
+        } else {
+            db.query_all_raw(found).await?
+        };
+        if many_estimated || found.len() > FEW {
+            // `search_text` is the folded words joined by single spaces.
+            let pattern = format!("% {}%", words.join(" "));
+            let placeholder = if backend == DbBackend::Postgres {
+                "$1"
+            } else {
+                "?"
+            };
+            let scanned = Expr::cust_with_values(
+                format!("(' ' || \"tickets\".\"search_text\") LIKE {placeholder}"),
+                [pattern],
+            );
+            let by_code = tickets::Column::Id.is_in(ids);
+            return Ok((Condition::any().add(by_code).add(scanned).into(), true));
+        }
+        for row in found {
+            ids.push(row.try_get::<i32>("", "id")?);
         }
     }
+    Ok((tickets::Column::Id.is_in(ids), false))
+}
+
+/// How many tickets PostgreSQL's planner expects to match `words` (`search`), from the text index's statistics.
+async fn estimated_matches(state: &AppState, words: &[String]) -> Result<f64, ApiError> {
+    let plan = state
+        .db
+        .read
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "EXPLAIN (FORMAT JSON) SELECT 1 FROM tickets \
+             WHERE to_tsvector('simple', coalesce(search_text, '')) @@ to_tsquery('simple', $1)",
+            [format!("{}:*", words.join(" <-> ")).into()],
+        ))
+        .await?;
+    let plan: Option<Value> = match plan {
+        Some(row) => row.try_get("", "QUERY PLAN")?,
+        None => None,
+    };
+    Ok(plan
+        .and_then(|p| p[0]["Plan"]["Plan Rows"].as_f64())
+        .unwrap_or_default())
 }
 
 /// The tickets of a page whose latest reply from an officer could not be delivered, with the reason and the
@@ -491,7 +648,17 @@ pub struct TicketDetail {
     pub contact: Option<ContactView>,
     pub created_at: DateTime<Utc>,
     pub due_at: Option<DateTime<Utc>>,
+    /// Null: the track's first clock; `resolution`: complaints and denunciations once taken on.
+    pub due_stage: Option<String>,
+    /// When an officer last set the deadline (taking the case on, prolonging it); null: set at receipt.
+    pub due_set_at: Option<DateTime<Utc>>,
+    /// How many times the resolution's deadline was prolonged.
+    pub extensions: i32,
     pub resolved_at: Option<DateTime<Utc>>,
+    /// This ticket was a duplicate, merged into that one.
+    pub merged_into_id: Option<i32>,
+    /// Duplicates merged into this ticket.
+    pub merged_from: Vec<i32>,
     pub routing: RoutingView,
     pub assigned_officer_id: Option<i32>,
     /// Whether an officer's reply can reach the citizen on their channel now, and until when.
@@ -675,6 +842,13 @@ pub async fn load(state: &AppState, officer: &Officer, id: i32) -> Result<Ticket
             },
         }
     };
+    let merged_from: Vec<i32> = tickets::Entity::find()
+        .select_only()
+        .column(tickets::Column::Id)
+        .filter(tickets::Column::MergedIntoId.eq(ticket.id))
+        .into_tuple()
+        .all(db)
+        .await?;
     let notes = ticket_notes::Entity::find()
         .filter(ticket_notes::Column::TicketId.eq(ticket.id))
         .order_by_asc(ticket_notes::Column::Id)
@@ -749,7 +923,12 @@ pub async fn load(state: &AppState, officer: &Officer, id: i32) -> Result<Ticket
         }),
         created_at: ticket.created_at,
         due_at: ticket.due_at,
+        due_stage: ticket.due_stage,
+        due_set_at: ticket.due_set_at,
+        extensions: ticket.extensions,
         resolved_at: ticket.resolved_at,
+        merged_into_id: ticket.merged_into_id,
+        merged_from,
         routing: RoutingView {
             confidence: ticket.routing_confidence,
             reasons: parse_json(ticket.routing_reasons.as_deref()),

@@ -5,7 +5,7 @@ use entity::outbox;
 
 use super::error::OutboundError;
 use super::text::{COMMENT_MAX_CHARS, MESSAGE_MAX_CHARS, fit};
-use super::{OutboundKind, Payload, Shared, accounts, window};
+use super::{OutboundKind, Payload, Shared, accounts, email, window};
 use crate::domain::Channel;
 use crate::platforms::PlatformError;
 use crate::platforms::facebook::GraphClient;
@@ -27,6 +27,7 @@ pub(crate) async fn deliver(
     let payload: Payload = serde_json::from_str(&row.payload)
         .map_err(|e| OutboundError::permanent(format!("unreadable payload: {e}")))?;
     let id = match (channel, kind) {
+        (Channel::Form, OutboundKind::Email) => email::send(shared, row, &payload).await?,
         // The form's tracking page shows replies: nothing to call.
         (Channel::Form, _) => {
             return Ok(Delivered {

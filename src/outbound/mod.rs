@@ -7,6 +7,7 @@
 //! applies the platforms' delivery and read receipts and echoes.
 mod accounts;
 mod delivery;
+mod email;
 mod error;
 pub mod reach;
 pub mod receipts;
@@ -121,6 +122,8 @@ pub enum OutboundKind {
     PrivateReply,
     /// A public reply under a Page comment, only when an officer chooses it; recipient = the comment id.
     PublicReply,
+    /// An e-mail to a form ticket's citizen (`email.smtp_url`); recipient = the address they gave.
+    Email,
 }
 
 impl OutboundKind {
@@ -130,6 +133,7 @@ impl OutboundKind {
             OutboundKind::Messenger => "messenger",
             OutboundKind::PrivateReply => "private_reply",
             OutboundKind::PublicReply => "public_reply",
+            OutboundKind::Email => "email",
         }
     }
 
@@ -139,6 +143,7 @@ impl OutboundKind {
             OutboundKind::Messenger,
             OutboundKind::PrivateReply,
             OutboundKind::PublicReply,
+            OutboundKind::Email,
         ]
         .into_iter()
         .find(|k| k.as_str() == value)

@@ -461,3 +461,43 @@ on_both_backends! {
         assert_eq!(status, 401);
     }
 }
+
+on_both_backends! {
+    spawn = crate::channels::channel_app;
+    async fn a_public_reply_under_a_page_comment_is_confirmed_and_carries_no_personal_data(app) {
+        use wiremock::matchers::{method, path};
+        use wiremock::{Mock, ResponseTemplate};
+        assert_eq!(app.post_facebook(&as_if_now(&crate::channels::fb_fixture("fb_feed_comment_add.json"))).await.status(), 200);
+        app.processed().await;
+        let ticket = app.tickets().await.remove(0);
+        let comment = ticket.thread_key.clone().expect("a comment's ticket");
+        app.delivered().await;
+        Mock::given(method("POST"))
+            .and(path(format!("/{}/{comment}/comments", crate::channels::GRAPH_VERSION)))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "reply_1"})))
+            .named("public reply under the comment")
+            .mount(&app.fakes.graph)
+            .await;
+        let supervisor = app.officer("giam.sat", Role::Supervisor, None).await;
+        let url = app.url(&format!("/api/v1/tickets/{}/public-reply", ticket.id));
+        let text = "Công an xã đã tiếp nhận và sẽ kiểm tra trong tuần này. Việc riêng xin nhắn tin cho Trang.";
+        let (status, _) = post_json(&supervisor, url.clone(), json!({"text": text})).await;
+        assert_eq!(status, 422, "not confirmed as public");
+        let (status, body) = post_json(&supervisor, url.clone(), json!({"text": "Gọi 0912 345 678 để được hỗ trợ", "confirm_public": true})).await;
+        assert_eq!(status, 422, "a phone number in public: {body}");
+        let (status, body) = post_json(&supervisor, url.clone(), json!({"text": text, "confirm_public": true})).await;
+        assert_eq!(status, 202, "{body}");
+        app.delivered().await;
+        let calls = app.fakes.graph.received_requests().await.unwrap();
+        let public: Vec<Value> = calls
+            .iter()
+            .filter(|r| r.url.path().ends_with(&format!("/{comment}/comments")))
+            .map(|r| r.body_json::<Value>().unwrap())
+            .collect();
+        assert_eq!(public, [json!({"message": text})], "posted once under the comment");
+        // A Zalo or form ticket has no comment to answer under.
+        let form = app.citizen_ticket("Hỏi giờ làm việc", None).await;
+        let (status, _) = post_json(&supervisor, app.url(&format!("/api/v1/tickets/{form}/public-reply")), json!({"text": "x", "confirm_public": true})).await;
+        assert_eq!(status, 422);
+    }
+}

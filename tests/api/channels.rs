@@ -22,7 +22,7 @@ pub const ZALO_TOKEN: &str = "zalo-access";
 pub const PAGE_TOKEN: &str = "page-token";
 /// The fixtures' OA.
 pub const OA: &str = "388613280878808645";
-const GRAPH_VERSION: &str = "v25.0";
+pub const GRAPH_VERSION: &str = "v25.0";
 
 pub const CHANNEL_ENV: &[(&str, &str)] = &[
     ("ZALO__APP_ID", ZALO_APP_ID),

@@ -222,3 +222,99 @@ fn an_unknown_setting_stops_the_binary_with_the_key_named() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("bindd"), "{stderr}");
 }
+
+/// `phananh seed` (benchmarks): a tenth of the tickets open, a few in triage, 1 to 6 messages each (median 3),
+/// every ticket findable by its first message folded, about a third about "đăng ký", unique tracking codes, the
+/// same tickets for the same seed; and never into a database that has tickets.
+#[tokio::test]
+async fn seed_writes_findable_tickets_the_same_for_a_seed_and_only_into_an_empty_database() {
+    use entity::{ticket_messages, tickets};
+    use phananh::domain::{TicketStatus, fold_for_search};
+    use sea_orm::{EntityTrait, QueryOrder};
+    use std::collections::{HashMap, HashSet};
+
+    let seed = |url: &str| {
+        phananh(url)
+            .args(["seed", "--tickets", "1000", "--seed", "7"])
+            .output()
+            .unwrap()
+    };
+    let mut seen = Vec::new();
+    for backend in [Backend::Sqlite, Backend::Postgres, Backend::Sqlite] {
+        let Some(test_db) = TestDb::fresh(backend).await else {
+            continue;
+        };
+        let output = seed(&test_db.url);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let db = sea_orm::Database::connect(test_db.url.clone())
+            .await
+            .unwrap();
+        let tickets = tickets::Entity::find()
+            .order_by_asc(tickets::Column::Id)
+            .all(&db)
+            .await
+            .unwrap();
+        assert_eq!(tickets.len(), 1000);
+        let open = tickets
+            .iter()
+            .filter(|t| matches!(t.status, TicketStatus::New | TicketStatus::InProgress))
+            .count();
+        assert!((70..=130).contains(&open), "{open} open of 1000");
+        let triage = tickets.iter().filter(|t| t.unit_code.is_none()).count();
+        assert!((10..=60).contains(&triage), "{triage} in triage of 1000");
+        let codes: HashSet<&str> = tickets.iter().map(|t| t.tracking_code.as_str()).collect();
+        assert_eq!(codes.len(), 1000);
+        let registering = tickets
+            .iter()
+            .filter(|t| {
+                format!(" {}", t.search_text.as_deref().unwrap_or_default()).contains(" dang ky")
+            })
+            .count();
+        assert!(
+            (250..=420).contains(&registering),
+            "{registering} of 1000 say 'dang ky'"
+        );
+
+        let mut conversations: HashMap<i32, Vec<ticket_messages::Model>> = HashMap::new();
+        for m in ticket_messages::Entity::find()
+            .order_by_asc(ticket_messages::Column::Id)
+            .all(&db)
+            .await
+            .unwrap()
+        {
+            conversations.entry(m.ticket_id).or_default().push(m);
+        }
+        let mut lengths: Vec<usize> = conversations.values().map(Vec::len).collect();
+        lengths.sort();
+        assert_eq!(lengths.len(), 1000, "every ticket has messages");
+        assert!(lengths.iter().all(|n| (1..=6).contains(n)));
+        assert_eq!(lengths[500], 3, "median");
+        for t in &tickets {
+            let first = &conversations[&t.id][0];
+            assert_eq!(
+                t.search_text.as_deref(),
+                Some(fold_for_search(&first.body).as_str())
+            );
+            assert_eq!(first.created_at, t.created_at);
+            assert!(t.due_at.is_some_and(|due| due > t.created_at));
+        }
+        seen.push(
+            tickets
+                .into_iter()
+                .map(|t| (t.tracking_code, t.status, t.unit_code, t.search_text))
+                .collect::<Vec<_>>(),
+        );
+
+        let again = seed(&test_db.url);
+        assert!(!again.status.success());
+        assert!(String::from_utf8_lossy(&again.stderr).contains("already has 1000 tickets"));
+    }
+    assert!(
+        seen.windows(2).all(|w| w[0] == w[1]),
+        "the same seed, the same tickets"
+    );
+}

@@ -278,12 +278,22 @@ fn an_ambiguous_clock_stops_start_up_naming_the_track() {
 fn a_track_without_its_legal_basis_stops_start_up_naming_the_track() {
     let err = load_error(|d| {
         d.replace(
-            "basis = \"Law on Denunciations 25/2018/QH14 Art 24\"",
+            "basis = \"Law on Denunciations 25/2018/QH14 Art 24 (initial handling), Art 30 (resolution and its extensions)\"",
             "basis = \"\"",
         )
     });
     assert!(
         err.contains("deadlines.denunciation") && err.contains("legal basis"),
+        "{err}"
+    );
+}
+
+#[test]
+fn extensions_without_a_resolution_clock_stop_start_up_naming_the_track() {
+    let err =
+        load_error(|d| d.replacen("resolve_days = 30\nextend_days = 30", "extend_days = 30", 1));
+    assert!(
+        err.contains("deadlines.denunciation") && err.contains("max_extensions"),
         "{err}"
     );
 }

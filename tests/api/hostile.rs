@@ -221,15 +221,15 @@ on_both_backends! {
         add(&app, "an.do", Role::Officer).await;
         let (_, phone) = logged_in(&app, "an.do").await;
         let (_, desk) = logged_in(&app, "an.do").await;
-        set_active(&app.state.db, "an.do", false).await.unwrap();
+        set_active(&app.state.db, "an.do", false, None).await.unwrap();
         assert_eq!(me_with(&app, &phone).await, 401);
         assert_eq!(me_with(&app, &desk).await, 401);
         // Enabled again, the old sessions stay ended: a new login is needed.
-        set_active(&app.state.db, "an.do", true).await.unwrap();
+        set_active(&app.state.db, "an.do", true, None).await.unwrap();
         assert_eq!(me_with(&app, &phone).await, 401);
         let (_, fresh) = logged_in(&app, "an.do").await;
         assert_eq!(me_with(&app, &fresh).await, 200);
-        reset_password(&app.state.db, "an.do", "mot mat khau moi 2026").await.unwrap();
+        reset_password(&app.state.db, "an.do", "mot mat khau moi 2026", None).await.unwrap();
         assert_eq!(me_with(&app, &fresh).await, 401);
         let audit: Vec<String> = entity::audit_log::Entity::find().all(&app.db).await.unwrap()
             .into_iter().map(|a| a.action).collect();

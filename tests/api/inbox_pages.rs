@@ -297,3 +297,118 @@ on_both_backends! {
         assert_eq!(folded.as_deref(), Some("xin huong dan dang ky tam tru cho nguoi thue nha"));
     }
 }
+
+on_both_backends! {
+    async fn another_units_officer_gets_404_from_every_page_and_form_of_a_ticket(app) {
+        let id = app.citizen_ticket("Xin hỏi lịch tiếp công dân tuần này", Some(THANH_SEN)).await;
+        let stranger = app.page_officer("nguoi.la", Role::Officer, Some(TRAN_PHU)).await;
+        let (_, html) = page(&stranger, app.url("/inbox")).await;
+        let token = csrf(&html);
+        let url = app.url(&format!("/inbox/tickets/{id}"));
+        assert_eq!(page(&stranger, url.clone()).await.0, 404);
+        for (action, fields) in [
+            ("reply", vec![("text", "x")]),
+            ("note", vec![("text", "x")]),
+            ("assign", vec![("officer_id", "me")]),
+            ("status", vec![("status", "resolved")]),
+            ("route", vec![("unit_code", TRAN_PHU), ("reason", "x")]),
+            ("deadline", vec![("action", "take_on")]),
+            ("merge", vec![("into", "1")]),
+        ] {
+            let mut fields = fields;
+            fields.push(("csrf_token", &token));
+            let (status, _, _) = form(&stranger, format!("{url}/{action}"), &fields).await;
+            assert_eq!(status, 404, "{action}");
+        }
+        let (_, detail) = get_json(&app.officer("giam.sat", Role::Supervisor, None).await, app.url(&format!("/api/v1/tickets/{id}"))).await;
+        assert_eq!(detail["status"], "new", "nothing changed");
+        assert_eq!(detail["history"].as_array().unwrap().len(), 1, "{}", detail["history"]);
+    }
+}
+
+on_both_backends! {
+    async fn admins_manage_officers_and_canned_replies_from_pages_and_read_the_audit_log(app) {
+        let admin = app.page_officer("quan.tri", Role::Admin, None).await;
+        let officer = app.page_officer("can.bo", Role::Officer, Some(THANH_SEN)).await;
+        for path in ["/inbox/officers", "/inbox/canned", "/inbox/audit"] {
+            assert_eq!(page(&officer, app.url(path)).await.0, 403, "{path} is for admins");
+        }
+        let (_, html) = page(&officer, app.url("/inbox")).await;
+        let (status, _, _) = form(&officer, app.url("/inbox/officers"), &[("action", "disable"), ("username", "quan.tri"), ("csrf_token", &csrf(&html))]).await;
+        assert_eq!(status, 403);
+
+        let (status, html) = page(&admin, app.url("/inbox/officers")).await;
+        assert_eq!(status, 200);
+        assert!(select(&html, "#officers .username").contains(&"can.bo".to_owned()));
+        let token = csrf(&html);
+        let (status, _, html) = form(&admin, app.url("/inbox/officers"), &[("action", "add"), ("username", "moi.vao"), ("role", "officer"), ("unit_code", THANH_SEN), ("password", "ngan"), ("csrf_token", &token)]).await;
+        assert_eq!(status, 422, "a weak password is refused");
+        assert!(!select(&html, "#error").is_empty());
+        let (status, location, _) = form(&admin, app.url("/inbox/officers"), &[("action", "add"), ("username", "moi.vao"), ("role", "officer"), ("unit_code", THANH_SEN), ("password", "mat khau moi du dai"), ("csrf_token", &token)]).await;
+        assert_eq!((status, location.as_str()), (303, "/inbox/officers?done=officers"));
+        // Disabling an officer ends the session they have open.
+        let (status, _, _) = form(&admin, app.url("/inbox/officers"), &[("action", "disable"), ("username", "can.bo"), ("csrf_token", &token)]).await;
+        assert_eq!(status, 303);
+        let response = officer.get(app.url("/inbox")).send().await.unwrap();
+        assert_eq!(response.status(), 303, "the disabled officer is sent to the login page");
+        assert_eq!(get_json(&officer, app.url("/api/v1/auth/me")).await.0, 401);
+        // Nor can an admin lock themselves out from the page.
+        let (status, _, _) = form(&admin, app.url("/inbox/officers"), &[("action", "disable"), ("username", "quan.tri"), ("csrf_token", &token)]).await;
+        assert_eq!(status, 409);
+
+        let (status, location, _) = form(&admin, app.url("/inbox/canned"), &[("action", "save"), ("topic", "residence"), ("title", "Hẹn bổ sung hồ sơ"), ("body", "Hồ sơ {code} cần bổ sung giấy tờ; mời anh/chị đến {unit} trong giờ hành chính."), ("csrf_token", &token)]).await;
+        assert_eq!((status, location.as_str()), (303, "/inbox/canned?done=canned"));
+        let (status, _, _) = form(&admin, app.url("/inbox/canned"), &[("action", "save"), ("topic", "khong-co"), ("title", "x"), ("body", "y"), ("csrf_token", &token)]).await;
+        assert_eq!(status, 422);
+        let id = app.citizen_ticket("Tôi muốn đăng ký thường trú cho con mới sinh", Some(THANH_SEN)).await;
+        let newcomer = client();
+        let (_, html) = page(&newcomer, app.url("/login")).await;
+        form(&newcomer, app.url("/login"), &[("username", "moi.vao"), ("password", "mat khau moi du dai"), ("csrf_token", &csrf(&html))]).await;
+        let (status, html) = page(&newcomer, app.url(&format!("/inbox/tickets/{id}"))).await;
+        assert_eq!(status, 200, "the officer the admin added works");
+        let canned_href = attr(&html, "details.canned a", "href").expect("the canned reply is offered for the topic");
+        let (_, html) = page(&newcomer, app.url(&canned_href)).await;
+        let code = entity::tickets::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap().tracking_code;
+        let prefilled = select(&html, "#reply-text").remove(0);
+        assert_eq!(
+            prefilled,
+            format!("Hồ sơ {} cần bổ sung giấy tờ; mời anh/chị đến Phường Thành Sen trong giờ hành chính.", crate::helpers::display_code(&code))
+        );
+
+        let (_, html) = page(&admin, app.url("/inbox/audit")).await;
+        let log = select(&html, "#audit li").join("\n");
+        for action in ["officer.add", "officer.disable", "canned_reply.save"] {
+            assert!(log.contains(action), "{action} in the audit log: {log}");
+        }
+        assert!(log.contains("quan.tri"), "with the admin who did it");
+    }
+}
+
+on_both_backends! {
+    async fn the_reports_page_shows_deadlines_per_unit_and_routing_to_supervisors_only(app) {
+        use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+        let late = app.citizen_ticket("Xin xác nhận tạm trú gấp", Some(THANH_SEN)).await;
+        app.citizen_ticket("Hỏi thủ tục cấp đổi căn cước", Some(TRAN_PHU)).await;
+        let mut row = entity::tickets::Entity::find_by_id(late).one(&app.db).await.unwrap().unwrap().into_active_model();
+        row.due_at = Set(Some(chrono::Utc::now() - chrono::Duration::days(1)));
+        row.update(&app.db).await.unwrap();
+        let officer = app.page_officer("can.bo", Role::Officer, Some(THANH_SEN)).await;
+        let (status, html) = page(&officer, app.url("/reports")).await;
+        assert_eq!(status, 200);
+        let rows = select(&html, "#deadline-report tbody tr");
+        assert_eq!(rows.len(), 1, "only the officer's unit: {rows:?}");
+        assert!(rows[0].contains("Phường Thành Sen") && rows[0].ends_with('1'), "{rows:?}");
+        assert!(select(&html, "#routing-report").is_empty(), "routing quality is for supervisors");
+        let supervisor = app.page_officer("giam.sat", Role::Supervisor, None).await;
+        let (_, html) = page(&supervisor, app.url("/reports")).await;
+        assert_eq!(select(&html, "#deadline-report tbody tr").len(), 2);
+        assert!(!select(&html, "#routing-report").is_empty());
+        let links: Vec<String> = Html::parse_document(&html)
+            .select(&Selector::parse("#deadline-report a").unwrap())
+            .filter_map(|a| a.value().attr("href").map(str::to_owned))
+            .collect();
+        assert!(links.contains(&"/inbox?unit_code=18073&due=overdue".to_owned()), "each unit links to its overdue queue: {links:?}");
+        let (status, _) = page(&supervisor, app.url("/reports?from=2026-13-01")).await;
+        assert_eq!(status, 400);
+    }
+}

@@ -1,8 +1,10 @@
 //! The officers' inbox as web pages: `/login`, `/inbox`, `/inbox/tickets/{id}`. Server-rendered (minijinja,
 //! escaped), Vietnamese first with English, usable on a phone; every form works without JavaScript and carries a
 //! CSRF token. The pages call the same functions as the JSON API, so permissions and rules are the API's.
+pub mod admin;
 pub mod login;
 pub mod queue;
+pub mod reports;
 pub mod ticket;
 mod words;
 

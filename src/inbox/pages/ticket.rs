@@ -13,12 +13,17 @@ use serde_json::{Value, json};
 use entity::{contact_identities, officers, tickets};
 
 use super::{PageContext, ago, deadline_chip, explain, local, officer_or_login, see_other, word};
+use crate::config::TrackSettings;
 use crate::domain::{Channel, Direction, OutboxState, TicketStatus, TrackingCode};
 use crate::i18n::Lang;
 use crate::inbox::assign::{AssignRequest, give};
+use crate::inbox::canned;
 use crate::inbox::corrections::{RouteRequest, reroute};
+use crate::inbox::deadline::{self, DeadlineRequest};
+use crate::inbox::merge::{self, MergeRequest};
 use crate::inbox::notes::{NoteRequest, write};
 use crate::inbox::presence;
+use crate::inbox::public_reply::{self, PublicReplyRequest};
 use crate::inbox::replies::{DeliveryPlan, ReplyOutcome, ReplyRequest, send};
 use crate::inbox::session::Officer;
 use crate::inbox::status::{StatusRequest, set};
@@ -29,6 +34,8 @@ use crate::web::{ApiError, AppState};
 #[derive(Deserialize)]
 pub struct ShowQuery {
     done: Option<String>,
+    /// A canned reply to put in the reply box (the menu works without JavaScript).
+    canned: Option<i32>,
 }
 
 /// What a form left to show on the page it comes back to.
@@ -42,6 +49,8 @@ struct Outcome {
     draft_note: Option<String>,
     /// Messages that arrived after the officer's view, to read before sending again.
     new_ids: Vec<i32>,
+    /// A canned reply picked from the menu.
+    canned: Option<i32>,
 }
 
 pub async fn show(
@@ -56,13 +65,15 @@ pub async fn show(
         Ok(officer) => officer,
         Err(response) => return *response,
     };
+    let query = query.into_inner();
+    let canned = query.canned;
     let done = query
-        .into_inner()
         .done
         .filter(|d| DONE.contains(&d.as_str()))
         .map(|d| word(page.lang, &format!("done_{d}")).to_owned());
     let outcome = Outcome {
         done,
+        canned,
         ..Outcome::default()
     };
     render(&page, &state, &officer, id.into_inner(), outcome).await
@@ -70,8 +81,13 @@ pub async fn show(
 
 /// What `?done=` may say.
 const DONE: &[&str] = &[
+    "taken_on",
+    "extended",
+    "merged",
     "reply_queued",
     "reply_tracking_page",
+    "reply_email",
+    "public_reply",
     "reply_undeliverable",
     "note",
     "assigned",
@@ -176,10 +192,54 @@ async fn values(
         .filter(|u| ticket.unit.as_ref().is_none_or(|t| t.code != u.code))
         .map(|u| json!({"code": u.code, "name": u.name}))
         .collect();
+    let unit_name = ticket.unit.as_ref().and_then(|u| u.name.clone());
+    let canned: Vec<Value> = canned::for_topic(&state.db, ticket.topic.as_deref())
+        .await?
+        .into_iter()
+        .map(|c| {
+            let text = canned::fill(&c.body, &ticket.tracking_code, unit_name.as_deref());
+            json!({"id": c.id, "title": c.title, "text": text})
+        })
+        .collect();
+    let draft = outcome.draft.clone().or_else(|| {
+        let picked = outcome.canned?;
+        canned
+            .iter()
+            .find(|c| c["id"] == picked)
+            .and_then(|c| c["text"].as_str().map(str::to_owned))
+    });
+    // For the script that refreshes replies still on their way.
+    let delivery_labels: serde_json::Map<String, Value> = [
+        "pending",
+        "sending",
+        "sent",
+        "delivered",
+        "read",
+        "undeliverable",
+        "unknown",
+    ]
+    .iter()
+    .map(|s| ((*s).to_owned(), json!(word(lang, &format!("delivery_{s}")))))
+    .collect();
+    // A form ticket's reply also goes by e-mail when the citizen left an address and e-mail is set up.
+    let row = tickets::Entity::find_by_id(ticket.id)
+        .one(&state.db.read)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let by_email = ticket.channel == Channel::Form
+        && state.settings.email.enabled()
+        && contact_identities::Entity::find_by_id(row.contact_identity_id)
+            .one(&state.db.read)
+            .await?
+            .and_then(|i| i.email)
+            .is_some_and(|e| !e.trim().is_empty());
+    // A Page comment's ticket can also be answered under the comment, in public.
+    let comment = ticket.channel == Channel::Facebook && row.thread_key.is_some();
     let window = &ticket.reply_window;
     let window = json!({
         "open": window.open,
         "form": ticket.channel == Channel::Form,
+        "email": by_email,
         "until": window.until.map(local),
         "reason": window.reason,
         "channel": word(lang, &format!("channel_{}", ticket.channel.as_str())),
@@ -208,6 +268,29 @@ async fn values(
         .map(|d| json!({"delivery": delivery(lang, ticket.channel, Some(d)), "kind": d.kind}))
         .collect();
     let basis = track.map(|t| basis_of(state, t));
+    let clock = track.and_then(|t| resolution_settings(state, t));
+    let deadline_actions = json!({
+        "take_on": open && clock.is_some() && ticket.due_stage.is_none(),
+        "extend": open && ticket.due_stage.as_deref() == Some(deadline::RESOLUTION)
+            && clock.is_some_and(|c| ticket.extensions < i32::try_from(c.max_extensions).unwrap_or(i32::MAX)),
+        "extend_days": clock.and_then(|c| c.extend_days),
+        "resolve_days": clock.and_then(|c| c.resolve_days),
+    });
+    let merged_into = match ticket.merged_into_id {
+        Some(into) => tickets::Entity::find_by_id(into)
+            .one(&state.db.read)
+            .await?
+            .filter(|t| officer.can_see(t.unit_code.as_deref()))
+            .map(|t| json!({"id": t.id, "tracking_code": TrackingCode::display(&t.tracking_code)})),
+        None => None,
+    };
+    let merged_from: Vec<Value> = tickets::Entity::find()
+        .filter(tickets::Column::Id.is_in(ticket.merged_from.clone()))
+        .all(&state.db.read)
+        .await?
+        .into_iter()
+        .map(|t| json!({"id": t.id, "tracking_code": TrackingCode::display(&t.tracking_code), "summary": t.summary}))
+        .collect();
     let routing = json!({
         "confidence": ticket.routing.confidence.map(|c| format!("{:.0}%", c * 100.0)),
         "reasons": reasons(lang, ticket.routing.reasons.as_ref()),
@@ -238,6 +321,10 @@ async fn values(
                 "track": track.map(|t| word(lang, &format!("track_{}", t.as_str()))),
                 "basis": basis,
                 "deadline": deadline_chip(lang, ticket.due_at, open, now, soon_until),
+                "due_set_at": ticket.due_set_at.map(local),
+                "in_resolution": ticket.due_stage.is_some(),
+                "extensions": ticket.extensions,
+                "open": open,
                 "received": local(ticket.created_at),
                 "resolved": ticket.resolved_at.map(local),
                 "urgent": ticket.urgent,
@@ -250,6 +337,9 @@ async fn values(
                 "phone": phone,
             },
             "conversation": conversation,
+            "deadline_actions": deadline_actions,
+            "merged_into": merged_into,
+            "merged_from": merged_from,
             "after_message_id": after_message_id,
             "notes": notes,
             "notifications": notifications,
@@ -264,7 +354,10 @@ async fn values(
             "done": outcome.done,
             "error": outcome.error,
             "stale": !outcome.new_ids.is_empty(),
-            "draft": outcome.draft,
+            "draft": draft,
+            "delivery_labels": delivery_labels,
+            "comment": comment,
+            "canned": canned,
             "draft_note": outcome.draft_note,
         }),
     );
@@ -296,6 +389,17 @@ fn status_action(from: TicketStatus, to: TicketStatus) -> String {
         }
         (_, to) => format!("set_{}", to.as_str()),
     }
+}
+
+/// The track's settings when it has a resolution clock (complaints, denunciations).
+fn resolution_settings(state: &AppState, track: LegalTrack) -> Option<&TrackSettings> {
+    let d = &state.settings.deadlines;
+    let settings = match track {
+        LegalTrack::Complaint => &d.complaint,
+        LegalTrack::Denunciation => &d.denunciation,
+        _ => return None,
+    };
+    settings.resolve_days.is_some().then_some(settings)
 }
 
 fn basis_of(state: &AppState, track: LegalTrack) -> String {
@@ -532,6 +636,7 @@ pub async fn reply(
             let done = match accepted.delivery {
                 DeliveryPlan::Queued => "reply_queued",
                 DeliveryPlan::TrackingPage => "reply_tracking_page",
+                DeliveryPlan::Email => "reply_email",
                 DeliveryPlan::Undeliverable => "reply_undeliverable",
             };
             finish(&page, &state, &officer, id, Ok(done), keep).await
@@ -658,4 +763,113 @@ pub async fn route(
             finish(&page, &state, &officer, id, result, Outcome::default()).await
         }
     }
+}
+
+#[derive(Deserialize)]
+pub struct DeadlineForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+#[derive(Deserialize)]
+pub struct MergeForm {
+    #[serde(default)]
+    into: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+pub async fn deadline(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    officer: Result<Officer, ApiError>,
+    id: web::Path<i32>,
+    form: web::Form<DeadlineForm>,
+) -> HttpResponse {
+    let (page, officer) = match begin(&req, &state, officer, &form.csrf_token).await {
+        Ok(begun) => begun,
+        Err(response) => return *response,
+    };
+    let id = id.into_inner();
+    let DeadlineForm { action, reason, .. } = form.into_inner();
+    let done = if action == "extend" {
+        "extended"
+    } else {
+        "taken_on"
+    };
+    let request = DeadlineRequest {
+        action,
+        reason: Some(reason),
+    };
+    let result = deadline::set(&state, &officer, id, request)
+        .await
+        .map(|_| done);
+    finish(&page, &state, &officer, id, result, Outcome::default()).await
+}
+
+pub async fn merge(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    officer: Result<Officer, ApiError>,
+    id: web::Path<i32>,
+    form: web::Form<MergeForm>,
+) -> HttpResponse {
+    let (page, officer) = match begin(&req, &state, officer, &form.csrf_token).await {
+        Ok(begun) => begun,
+        Err(response) => return *response,
+    };
+    let id = id.into_inner();
+    let MergeForm { into, reason, .. } = form.into_inner();
+    let request = MergeRequest {
+        into,
+        reason: Some(reason),
+    };
+    let result = merge::into(&state, &officer, id, request)
+        .await
+        .map(|_| "merged");
+    finish(&page, &state, &officer, id, result, Outcome::default()).await
+}
+
+#[derive(Deserialize)]
+pub struct PublicReplyForm {
+    #[serde(default)]
+    text: String,
+    /// The checkbox: present ("on") when ticked.
+    #[serde(default)]
+    confirm_public: Option<String>,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+pub async fn public_reply(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    officer: Result<Officer, ApiError>,
+    id: web::Path<i32>,
+    form: web::Form<PublicReplyForm>,
+) -> HttpResponse {
+    let (page, officer) = match begin(&req, &state, officer, &form.csrf_token).await {
+        Ok(begun) => begun,
+        Err(response) => return *response,
+    };
+    let id = id.into_inner();
+    let PublicReplyForm {
+        text,
+        confirm_public,
+        ..
+    } = form.into_inner();
+    let request = PublicReplyRequest {
+        text,
+        confirm_public: confirm_public.is_some(),
+    };
+    let result = public_reply::post(&state, &officer, id, request)
+        .await
+        .map(|_| "public_reply");
+    finish(&page, &state, &officer, id, result, Outcome::default()).await
 }
