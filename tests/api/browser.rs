@@ -118,6 +118,30 @@ async fn scrolls_sideways(browser: &Client) -> (i64, i64) {
     (sizes[0].as_i64().unwrap(), sizes[1].as_i64().unwrap())
 }
 
+/// axe-core (`npm install axe-core` into `target/axe`, as `.ci/run` does), or None with the reason.
+fn axe_source() -> Option<String> {
+    std::fs::read_to_string(repo_path("target/axe/node_modules/axe-core/axe.min.js")).ok()
+}
+
+/// The page's serious and critical accessibility violations, as axe-core finds them: "rule: n nodes (first target)".
+async fn accessibility_violations(browser: &Client, axe: &str) -> Vec<String> {
+    browser
+        .execute(&format!("{axe}; return true;"), vec![])
+        .await
+        .expect("axe-core injected");
+    let found = browser
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations
+                 .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => v.id + ': ' + v.nodes.length + ' (' + v.nodes[0].target.join(' ') + ')')));"#,
+            vec![],
+        )
+        .await
+        .expect("axe-core ran");
+    serde_json::from_value(found).unwrap_or_default()
+}
+
 async fn text_of(browser: &Client, css: &str) -> String {
     browser
         .wait()
@@ -215,6 +239,21 @@ async fn an_officer_answers_a_zalo_citizen_from_the_inbox_in_chromium() {
         "the queue scrolls sideways on a phone: {scroll} > {width}"
     );
     screenshot(&browser, "inbox-queue-phone").await;
+    let axe = axe_source();
+    if axe.is_none() {
+        skipped(
+            "axe-core is not installed in target/axe (npm install --prefix target/axe axe-core@4)",
+        );
+    }
+    let mut violations = Vec::new();
+    if let Some(axe) = &axe {
+        violations.extend(
+            accessibility_violations(&browser, axe)
+                .await
+                .into_iter()
+                .map(|v| format!("queue, phone: {v}")),
+        );
+    }
     at_width(&browser, DESKTOP).await;
     screenshot(&browser, "inbox-queue-desktop").await;
 
@@ -246,6 +285,14 @@ async fn an_officer_answers_a_zalo_citizen_from_the_inbox_in_chromium() {
         "the reply box says the channel's window: {window}"
     );
     screenshot(&browser, "inbox-ticket-desktop").await;
+    if let Some(axe) = &axe {
+        violations.extend(
+            accessibility_violations(&browser, axe)
+                .await
+                .into_iter()
+                .map(|v| format!("ticket, desktop: {v}")),
+        );
+    }
     at_width(&browser, PHONE).await;
     let (scroll, width) = scrolls_sideways(&browser).await;
     assert!(
@@ -253,7 +300,20 @@ async fn an_officer_answers_a_zalo_citizen_from_the_inbox_in_chromium() {
         "the ticket scrolls sideways on a phone: {scroll} > {width}"
     );
     screenshot(&browser, "inbox-ticket-phone").await;
+    if let Some(axe) = &axe {
+        violations.extend(
+            accessibility_violations(&browser, axe)
+                .await
+                .into_iter()
+                .map(|v| format!("ticket, phone: {v}")),
+        );
+    }
     at_width(&browser, DESKTOP).await;
+
+    assert!(
+        violations.is_empty(),
+        "serious or critical accessibility violations: {violations:#?}"
+    );
 
     let reply = "Chào anh, Công an xã Thạch Sen đã nhận tin và cử cán bộ xác minh ngay sáng nay.";
     browser
