@@ -46,7 +46,16 @@ async fn render(
     query: ListQuery,
 ) -> Result<HttpResponse, ApiError> {
     let lang = page.lang;
-    let result = queue(state, officer, &query).await?;
+    let scope_unit = if officer.sees_all() {
+        query.unit_code.as_deref().and_then(UnitCode::parse)
+    } else {
+        officer.unit_code.clone()
+    };
+    // The page and the counts strip read side by side, on two of the pool's connections.
+    let (result, counts) = tokio::try_join!(
+        queue(state, officer, &query),
+        counts(state, officer, scope_unit.as_ref())
+    )?;
     // A tracking code typed in the search box opens its ticket.
     if let Some(code) = query.q.as_deref().and_then(TrackingCode::parse)
         && let [only] = result.items.as_slice()
@@ -54,12 +63,6 @@ async fn render(
     {
         return Ok(see_other(&format!("/inbox/tickets/{}", only.id)));
     }
-    let scope_unit = if officer.sees_all() {
-        query.unit_code.as_deref().and_then(UnitCode::parse)
-    } else {
-        officer.unit_code.clone()
-    };
-    let counts = counts(state, officer, scope_unit.as_ref()).await?;
     let now = Utc::now();
     let soon_until = state.intake.deadlines.calendar().add_working_days(now, 2);
     let holders: Vec<i32> = result
