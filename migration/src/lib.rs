@@ -15,6 +15,7 @@ mod m20261203_000011_add_ticket_search;
 mod m20261203_000012_index_inbox_queue;
 mod m20261203_000013_add_ticket_deadline_stage_and_merge;
 mod m20261203_000014_create_canned_replies;
+mod m20261203_000015_index_tickets_to_fold;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_index_inbox_queue::Migration),
             Box::new(m20261203_000013_add_ticket_deadline_stage_and_merge::Migration),
             Box::new(m20261203_000014_create_canned_replies::Migration),
+            Box::new(m20261203_000015_index_tickets_to_fold::Migration),
         ]
     }
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use phananh_routing::LegalTrack;
 
 pub use calendar::{Calendar, CalendarError};
-pub use tracks::{Clock, Clocks};
+pub use tracks::{Clock, Clocks, resolution_clock, settings_of};
 
 use crate::config::DeadlinesSettings;
 

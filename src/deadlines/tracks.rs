@@ -3,7 +3,7 @@ use chrono::{DateTime, Duration, Utc};
 use phananh_routing::LegalTrack;
 
 pub use crate::config::Clock;
-use crate::config::DeadlinesSettings;
+use crate::config::{DeadlinesSettings, TrackSettings};
 
 use super::calendar::Calendar;
 
@@ -16,6 +16,23 @@ impl Clock {
             Clock::Hours(hours) => received + Duration::hours(i64::from(hours)),
         }
     }
+}
+
+/// A track's settings: its clock, its legal basis, and the resolution clock and extensions where the law has them.
+pub fn settings_of(settings: &DeadlinesSettings, track: LegalTrack) -> &TrackSettings {
+    match track {
+        LegalTrack::Feedback => &settings.feedback,
+        LegalTrack::CitizenRequest => &settings.citizen_request,
+        LegalTrack::Complaint => &settings.complaint,
+        LegalTrack::Denunciation => &settings.denunciation,
+        LegalTrack::CrimeReport => &settings.crime_report,
+    }
+}
+
+/// The track's settings when it has a second clock, to resolve once taken on (complaints, denunciations).
+pub fn resolution_clock(settings: &DeadlinesSettings, track: LegalTrack) -> Option<&TrackSettings> {
+    let track = settings_of(settings, track);
+    track.resolve_days.is_some().then_some(track)
 }
 
 /// The clock of every legal track.

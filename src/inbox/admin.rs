@@ -192,17 +192,11 @@ pub(super) async fn audit(
     action: &str,
     detail: serde_json::Value,
 ) -> Result<(), sea_orm::DbErr> {
-    entity::audit_log::ActiveModel {
-        officer_id: Set(by),
-        ticket_id: Set(None),
-        action: Set(action.to_owned()),
-        detail: Set(Some(
-            serde_json::json!({"officer_id": officer_id, "change": detail}).to_string(),
-        )),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(txn)
+    super::audit::record_unticketed(
+        txn,
+        by,
+        action,
+        serde_json::json!({"officer_id": officer_id, "change": detail}),
+    )
     .await
-    .map(|_| ())
 }

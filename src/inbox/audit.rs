@@ -14,9 +14,29 @@ pub async fn record(
     action: &str,
     detail: serde_json::Value,
 ) -> Result<(), DbErr> {
+    write(conn, Some(officer.id), Some(ticket_id), action, detail).await
+}
+
+/// An action on no ticket (officers' accounts, canned replies): by an officer, or (`None`) from the command line.
+pub async fn record_unticketed(
+    conn: &impl ConnectionTrait,
+    by: Option<i32>,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<(), DbErr> {
+    write(conn, by, None, action, detail).await
+}
+
+async fn write(
+    conn: &impl ConnectionTrait,
+    by: Option<i32>,
+    ticket_id: Option<i32>,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<(), DbErr> {
     audit_log::ActiveModel {
-        officer_id: Set(Some(officer.id)),
-        ticket_id: Set(Some(ticket_id)),
+        officer_id: Set(by),
+        ticket_id: Set(ticket_id),
         action: Set(action.into()),
         detail: Set(Some(detail.to_string())),
         created_at: Set(Utc::now()),

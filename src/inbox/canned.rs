@@ -7,8 +7,9 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use entity::{audit_log, canned_replies};
+use entity::canned_replies;
 
+use super::audit;
 use super::replies::has_control_characters;
 use super::session::Officer;
 use crate::db::Db;
@@ -141,9 +142,9 @@ pub async fn save(
             id
         }
     };
-    record(
+    audit::record_unticketed(
         &txn,
-        admin,
+        Some(admin.id),
         "canned_reply.save",
         json!({"id": id, "topic": draft.topic, "title": draft.title}),
     )
@@ -158,26 +159,13 @@ pub async fn delete(db: &Db, admin: &Officer, id: i32) -> Result<(), ApiError> {
     if deleted.rows_affected == 0 {
         return Err(ApiError::NotFound);
     }
-    record(&txn, admin, "canned_reply.delete", json!({"id": id})).await?;
+    audit::record_unticketed(
+        &txn,
+        Some(admin.id),
+        "canned_reply.delete",
+        json!({"id": id}),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
-}
-
-async fn record(
-    txn: &sea_orm::DatabaseTransaction,
-    admin: &Officer,
-    action: &str,
-    detail: serde_json::Value,
-) -> Result<(), sea_orm::DbErr> {
-    audit_log::ActiveModel {
-        officer_id: Set(Some(admin.id)),
-        ticket_id: Set(None),
-        action: Set(action.to_owned()),
-        detail: Set(Some(detail.to_string())),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await
-    .map(|_| ())
 }

@@ -15,7 +15,7 @@ use entity::tickets;
 use super::audit;
 use super::session::Officer;
 use super::tickets::{change_ticket, visible_ticket};
-use crate::config::TrackSettings;
+use crate::deadlines::resolution_clock;
 use crate::domain::{FieldError, TicketStatus};
 use crate::routing::LegalTrack;
 use crate::web::{ApiError, AppState, ErrorBody};
@@ -82,22 +82,6 @@ pub async fn change(
     Ok(HttpResponse::Ok().json(changed))
 }
 
-/// The track's settings when the law gives it a resolution clock.
-fn resolution_clock(state: &AppState, track: Option<LegalTrack>) -> Option<&TrackSettings> {
-    let d = &state.settings.deadlines;
-    let settings = match track? {
-        LegalTrack::Complaint => &d.complaint,
-        LegalTrack::Denunciation => &d.denunciation,
-        _ => return None,
-    };
-    settings.resolve_days.is_some().then_some(settings)
-}
-
-/// Whether the ticket's track lets it be taken on or prolonged (the page offers the buttons only then).
-pub fn has_resolution_clock(state: &AppState, legal_track: Option<&str>) -> bool {
-    resolution_clock(state, legal_track.and_then(LegalTrack::parse)).is_some()
-}
-
 /// Takes the case on or prolongs it (the API and the inbox page).
 pub async fn set(
     state: &AppState,
@@ -137,7 +121,7 @@ pub async fn set(
     }
     let (txn, ticket) = change_ticket(state, officer, ticket.id).await?;
     let track = ticket.legal_track.as_deref().and_then(LegalTrack::parse);
-    let Some(clock) = resolution_clock(state, track) else {
+    let Some(clock) = track.and_then(|t| resolution_clock(&state.settings.deadlines, t)) else {
         return Err(ApiError::Validation(vec![FieldError::new(
             "action",
             "one_clock",

@@ -795,7 +795,11 @@ pub async fn detail(
 
 /// Ticket `id` as the officer may see it, whole (the API and the inbox page).
 pub async fn load(state: &AppState, officer: &Officer, id: i32) -> Result<TicketDetail, ApiError> {
-    let ticket = visible_ticket(state, officer, id).await?;
+    detail_of(state, visible_ticket(state, officer, id).await?).await
+}
+
+/// The whole story of a ticket the caller has already found visible.
+pub async fn detail_of(state: &AppState, ticket: tickets::Model) -> Result<TicketDetail, ApiError> {
     let db = &state.db.read;
     let messages = ticket_messages::Entity::find()
         .filter(ticket_messages::Column::TicketId.eq(ticket.id))

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use entity::{contact_identities, officers, tickets};
 
 use super::{PageContext, ago, deadline_chip, explain, local, officer_or_login, see_other, word};
-use crate::config::TrackSettings;
+use crate::deadlines::{resolution_clock, settings_of};
 use crate::domain::{Channel, Direction, OutboxState, TicketStatus, TrackingCode};
 use crate::i18n::Lang;
 use crate::inbox::assign::{AssignRequest, give};
@@ -27,7 +27,7 @@ use crate::inbox::public_reply::{self, PublicReplyRequest};
 use crate::inbox::replies::{DeliveryPlan, ReplyOutcome, ReplyRequest, send};
 use crate::inbox::session::Officer;
 use crate::inbox::status::{StatusRequest, set};
-use crate::inbox::tickets::{DeliveryView, TicketDetail, load};
+use crate::inbox::tickets::{DeliveryView, TicketDetail, detail_of, visible_ticket};
 use crate::routing::{LegalTrack, Reason};
 use crate::web::{ApiError, AppState};
 
@@ -116,7 +116,9 @@ async fn values(
     outcome: Outcome,
 ) -> Result<(StatusCode, Value), ApiError> {
     let lang = page.lang;
-    let ticket = load(state, officer, id).await?;
+    // The row too: the page reads some of its columns the API's detail leaves out.
+    let row = visible_ticket(state, officer, id).await?;
+    let ticket = detail_of(state, row.clone()).await?;
     presence::opened(&state.db, ticket.id, officer.id).await?;
     let others = presence::others(&state.db, ticket.id, officer.id).await?;
     let names: HashMap<i32, String> = officers::Entity::find()
@@ -222,10 +224,6 @@ async fn values(
     .map(|s| ((*s).to_owned(), json!(word(lang, &format!("delivery_{s}")))))
     .collect();
     // A form ticket's reply also goes by e-mail when the citizen left an address and e-mail is set up.
-    let row = tickets::Entity::find_by_id(ticket.id)
-        .one(&state.db.read)
-        .await?
-        .ok_or(ApiError::NotFound)?;
     let by_email = ticket.channel == Channel::Form
         && state.settings.email.enabled()
         && contact_identities::Entity::find_by_id(row.contact_identity_id)
@@ -267,8 +265,9 @@ async fn values(
         .iter()
         .map(|d| json!({"delivery": delivery(lang, ticket.channel, Some(d)), "kind": d.kind}))
         .collect();
-    let basis = track.map(|t| basis_of(state, t));
-    let clock = track.and_then(|t| resolution_settings(state, t));
+    let deadlines = &state.settings.deadlines;
+    let basis = track.map(|t| settings_of(deadlines, t).basis.clone());
+    let clock = track.and_then(|t| resolution_clock(deadlines, t));
     let deadline_actions = json!({
         "take_on": open && clock.is_some() && ticket.due_stage.is_none(),
         "extend": open && ticket.due_stage.as_deref() == Some(deadline::RESOLUTION)
@@ -389,30 +388,6 @@ fn status_action(from: TicketStatus, to: TicketStatus) -> String {
         }
         (_, to) => format!("set_{}", to.as_str()),
     }
-}
-
-/// The track's settings when it has a resolution clock (complaints, denunciations).
-fn resolution_settings(state: &AppState, track: LegalTrack) -> Option<&TrackSettings> {
-    let d = &state.settings.deadlines;
-    let settings = match track {
-        LegalTrack::Complaint => &d.complaint,
-        LegalTrack::Denunciation => &d.denunciation,
-        _ => return None,
-    };
-    settings.resolve_days.is_some().then_some(settings)
-}
-
-fn basis_of(state: &AppState, track: LegalTrack) -> String {
-    let d = &state.settings.deadlines;
-    match track {
-        LegalTrack::Feedback => &d.feedback,
-        LegalTrack::CitizenRequest => &d.citizen_request,
-        LegalTrack::Complaint => &d.complaint,
-        LegalTrack::Denunciation => &d.denunciation,
-        LegalTrack::CrimeReport => &d.crime_report,
-    }
-    .basis
-    .clone()
 }
 
 /// The citizen's other tickets this officer may see, newest first.
