@@ -22,6 +22,7 @@ pub struct Settings {
     pub facebook: FacebookSettings,
     pub outbound: OutboundSettings,
     pub deadlines: DeadlinesSettings,
+    pub satisfaction: SatisfactionSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -179,6 +180,48 @@ pub struct OutboundSettings {
     /// Rows another instance left in `sending` this long (it died mid-send) become `unknown`; longer than any
     /// send can take (a send, a token refresh and the retried send: 3 x http_timeout_secs) plus clock skew.
     pub recover_after_secs: u64,
+}
+
+/// Asking citizens how their ticket was handled (`crate::satisfaction`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SatisfactionSettings {
+    pub scale: Scale,
+    /// How long a survey link answers.
+    pub link_expiry_days: u32,
+    /// One reminder this long after the question, if unanswered and the channel's window is still open.
+    pub reminder_hours: u32,
+    /// Legal tracks never surveyed (`crime_report`: a crime report is not a service to rate).
+    pub exclude_tracks: Vec<String>,
+    /// `GET /transparency`: per-unit satisfaction and on-time rates, no personal data.
+    pub public_page: bool,
+}
+
+/// The scale a survey asks on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scale {
+    /// 1 (very dissatisfied) to 5 (very satisfied).
+    Five,
+    /// Rất hài lòng / Hài lòng / Chưa hài lòng, stored as 5 / 4 / 2 so the same CSAT and reopen rules hold.
+    Three,
+}
+
+impl Scale {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scale::Five => "five",
+            Scale::Three => "three",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Scale> {
+        match value {
+            "five" => Some(Scale::Five),
+            "three" => Some(Scale::Three),
+            _ => None,
+        }
+    }
 }
 
 /// The legal tracks' clocks and the working-day calendar they count on (`crate::deadlines`).

@@ -6,6 +6,7 @@
 #![deny(unsafe_code)]
 
 pub mod accounts;
+pub mod audit;
 pub mod channels;
 pub mod cli;
 pub mod config;
@@ -23,8 +24,10 @@ pub mod pg_nodelay;
 pub mod platforms;
 pub mod priority;
 pub mod routing;
+pub mod satisfaction;
 pub mod seed;
 pub mod spool;
+pub mod survey;
 pub mod telemetry;
 pub mod templates;
 pub mod tracking;

@@ -409,6 +409,8 @@ fn ticket_row(
         due_set_at: None,
         extensions: 0,
         merged_into_id: None,
+        reopened_low_score: false,
+        first_reply_at: None,
         assigned_officer_id: None,
         lat: None,
         lon: None,

@@ -14,6 +14,7 @@ const PAGES: &[(&str, &str)] = &[
     ("form.html", include_str!("../templates/form.html")),
     ("track.html", include_str!("../templates/track.html")),
     ("message.html", include_str!("../templates/message.html")),
+    ("survey.html", include_str!("../templates/survey.html")),
     (
         "inbox_base.html",
         include_str!("../templates/inbox_base.html"),

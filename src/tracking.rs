@@ -13,6 +13,7 @@ use entity::{ticket_messages, tickets};
 use crate::deadlines::calendar::VIETNAM;
 use crate::domain::{Direction, TicketStatus, TrackingCode, status_label};
 use crate::i18n::{Lang, texts};
+use crate::satisfaction;
 use crate::web::{ApiError, AppState, ErrorBody};
 
 /// What a citizen may see of their ticket: no names, phones or e-mails.
@@ -23,6 +24,8 @@ pub struct PublicTicket {
     pub unit: Option<PublicUnit>,
     pub created_at: DateTime<Utc>,
     pub replies: Vec<PublicReply>,
+    /// The satisfaction survey's link while it answers (the ticket was resolved and asked); null otherwise.
+    pub survey_url: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -75,7 +78,14 @@ async fn find(state: &AppState, raw_code: &str) -> Result<Option<PublicTicket>, 
             code: u.code.clone(),
             name: u.name.clone(),
         });
+    // The latest survey, while its link answers: a form ticket's citizen is asked here.
+    let survey_url = satisfaction::surveys_of(&state.db.read, ticket.id)
+        .await?
+        .pop()
+        .filter(|survey| satisfaction::open(survey, Utc::now()))
+        .map(|survey| format!("/survey/{}", survey.token));
     Ok(Some(PublicTicket {
+        survey_url,
         tracking_code: code.to_string(),
         status: ticket.status,
         unit,
@@ -135,7 +145,7 @@ pub async fn track_page(
             "lang": lang.code(),
             "t": t,
             "lang_switch_url": switch,
-            "ticket": {"tracking_code": ticket.tracking_code, "unit": ticket.unit, "replies": replies},
+            "ticket": {"tracking_code": ticket.tracking_code, "unit": ticket.unit, "replies": replies, "survey_url": ticket.survey_url},
             "status_label": status_label,
             "created_local": local_time(ticket.created_at),
         }),

@@ -1,10 +1,13 @@
 //! Plain sea-orm models of the tables created by `migration`; behaviour lives in the app crate.
+pub mod alert_reads;
+pub mod alerts;
 pub mod app_secrets;
 pub mod audit_log;
 pub mod canned_replies;
 pub mod channel_accounts;
 pub mod contact_identities;
 pub mod contacts;
+pub mod desk_ratings;
 pub mod enums;
 pub mod inbound_events;
 pub mod officer_sessions;

@@ -46,6 +46,10 @@ pub struct Model {
     pub extensions: i32,
     /// A duplicate merged into this ticket.
     pub merged_into_id: Option<i32>,
+    /// Reopened because the citizen's answer to the survey was low (1-2) or "not solved"; cleared when resolved.
+    pub reopened_low_score: bool,
+    /// The first reply an officer wrote (automatic messages do not count).
+    pub first_reply_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -126,6 +126,13 @@ impl Application {
         spawn_housekeeping(state.clone(), failed_logins);
         crate::intake::worker::spawn(intake);
         let outbound_worker = outbound.spawn();
+        let reminders_wake = outbound.clone();
+        crate::satisfaction::reminders::spawn(
+            state.db.clone(),
+            state.settings.clone(),
+            state.gazetteer.clone(),
+            move || reminders_wake.wake(),
+        );
         Ok(Application {
             outbound_worker,
             port,

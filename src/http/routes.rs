@@ -7,7 +7,7 @@ use super::openapi;
 use crate::config::Settings;
 use crate::inbox::pages;
 use crate::web::{ApiError, AppState, client_ip};
-use crate::{channels, inbox, tracking};
+use crate::{channels, inbox, survey, tracking};
 
 pub fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
     let zalo = &settings.zalo;
@@ -108,6 +108,29 @@ fn table() -> Vec<(Method, &'static str, Route)> {
         }),
         at(Method::GET, "/api/v1/reports/deadlines", |r| {
             r.to(inbox::deadlines_report::deadlines)
+        }),
+        at(Method::POST, "/api/v1/tickets/{id}/survey", |r| {
+            r.to(inbox::survey::send)
+        }),
+        at(Method::GET, "/api/v1/alerts", |r| r.to(inbox::alerts::list)),
+        at(Method::POST, "/api/v1/alerts/{id}/read", |r| {
+            r.to(inbox::alerts::mark_read)
+        }),
+        // The citizens' survey pages and the desk's poster (HTML and SVG; not in the API document).
+        at(Method::GET, "/survey/unit/{code}", |r| {
+            r.to(survey::desk::show)
+        }),
+        at(Method::POST, "/survey/unit/{code}", |r| {
+            r.to(survey::desk::submit)
+        }),
+        at(Method::GET, "/survey/{token}", |r| {
+            r.to(survey::ticket::show)
+        }),
+        at(Method::POST, "/survey/{token}", |r| {
+            r.to(survey::ticket::submit)
+        }),
+        at(Method::GET, "/units/{code}/poster.svg", |r| {
+            r.to(survey::poster::poster)
         }),
         at(Method::GET, "/api/v1/openapi.json", |r| {
             r.to(openapi::document)

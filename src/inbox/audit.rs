@@ -1,11 +1,8 @@
-//! The audit log: who did what to which ticket, when, with the before and after in `detail`. Written in the
-//! same transaction as the change it records.
-use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
-
-use entity::audit_log;
+//! Officers' actions in the audit log (`crate::audit`).
+use sea_orm::{ConnectionTrait, DbErr};
 
 use super::session::Officer;
+use crate::audit::write;
 
 pub async fn record(
     conn: &impl ConnectionTrait,
@@ -25,24 +22,4 @@ pub async fn record_unticketed(
     detail: serde_json::Value,
 ) -> Result<(), DbErr> {
     write(conn, by, None, action, detail).await
-}
-
-async fn write(
-    conn: &impl ConnectionTrait,
-    by: Option<i32>,
-    ticket_id: Option<i32>,
-    action: &str,
-    detail: serde_json::Value,
-) -> Result<(), DbErr> {
-    audit_log::ActiveModel {
-        officer_id: Set(by),
-        ticket_id: Set(ticket_id),
-        action: Set(action.into()),
-        detail: Set(Some(detail.to_string())),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await?;
-    Ok(())
 }

@@ -1,6 +1,7 @@
 //! The officers' side: accounts and sessions, the inbox's queues and tickets, corrections of routing and
 //! classification, reports, and the web pages over them. Every route here takes a `session::Officer` and sees only what that officer may.
 pub mod admin;
+pub mod alerts;
 pub mod assign;
 pub mod audit;
 pub mod canned;
@@ -18,4 +19,5 @@ pub mod replies;
 pub mod reports;
 pub mod session;
 pub mod status;
+pub mod survey;
 pub mod tickets;

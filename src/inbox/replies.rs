@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use entity::{contact_identities, outbox, ticket_messages, tickets};
+use entity::{outbox, ticket_messages, tickets};
 
 use super::audit;
 use super::session::Officer;
@@ -163,6 +163,15 @@ pub async fn send(
             .exec(&txn)
             .await?;
     }
+    if ticket.first_reply_at.is_none() {
+        // The first response time of the reports: an officer's first answer, not the acknowledgement.
+        tickets::Entity::update_many()
+            .col_expr(tickets::Column::FirstReplyAt, Expr::value(Some(now)))
+            .filter(tickets::Column::Id.eq(ticket.id))
+            .filter(tickets::Column::FirstReplyAt.is_null())
+            .exec(&txn)
+            .await?;
+    }
     audit::record(
         &txn,
         officer,
@@ -257,7 +266,7 @@ pub(super) async fn to_citizen(
             .await?;
             (DeliveryPlan::Queued, None, Some(row))
         }
-        Err(Unreachable::WebForm) => match form_email(txn, state, ticket).await? {
+        Err(Unreachable::WebForm) => match reach::form_email(txn, &state.settings, ticket).await? {
             // On the tracking page, and by e-mail to the address the citizen gave.
             Some(address) => {
                 let row = enqueue(
@@ -307,24 +316,6 @@ pub(super) async fn to_citizen(
         }
     };
     Ok((message, plan, reason, delivery))
-}
-
-/// The address a form ticket's citizen gave, when e-mail is configured.
-async fn form_email(
-    txn: &DatabaseTransaction,
-    state: &AppState,
-    ticket: &tickets::Model,
-) -> Result<Option<String>, DbErr> {
-    if !state.settings.email.enabled() {
-        return Ok(None);
-    }
-    Ok(
-        contact_identities::Entity::find_by_id(ticket.contact_identity_id)
-            .one(txn)
-            .await?
-            .and_then(|identity| identity.email)
-            .filter(|email| !email.trim().is_empty()),
-    )
 }
 
 /// The text as kept: trimmed, 1 to 5,000 characters, no control characters but line breaks and tabs.

@@ -14,6 +14,7 @@ use super::audit;
 use super::session::Officer;
 use super::tickets::{change_ticket, visible_ticket};
 use crate::domain::{FieldError, TicketStatus};
+use crate::satisfaction::{Context, ask};
 use crate::web::{ApiError, AppState, ErrorBody};
 
 const MAX_REASON_CHARS: usize = 1000;
@@ -33,6 +34,10 @@ pub struct StatusChanged {
     pub id: i32,
     pub status: TicketStatus,
     pub resolved_at: Option<DateTime<Utc>>,
+    /// Resolving asked the citizen for their satisfaction, this way: `zalo_cs`, `messenger` or `email` (queued),
+    /// or `link` (the survey link on the tracking page only). Null: no survey (an excluded legal track, or the
+    /// ticket's surveys are done).
+    pub survey: Option<String>,
 }
 
 #[utoipa::path(
@@ -111,10 +116,15 @@ pub async fn set(
         _ => ticket.resolved_at,
     };
     // Only from the status the officer saw: two officers acting at once do not both win.
-    let changed = tickets::Entity::update_many()
+    let mut update = tickets::Entity::update_many()
         .col_expr(tickets::Column::Status, Expr::value(to))
         .col_expr(tickets::Column::ResolvedAt, Expr::value(resolved_at))
-        .col_expr(tickets::Column::UpdatedAt, Expr::value(now))
+        .col_expr(tickets::Column::UpdatedAt, Expr::value(now));
+    if to == TicketStatus::Resolved {
+        // Resolved again after a low score: the queue's flag has done its work.
+        update = update.col_expr(tickets::Column::ReopenedLowScore, Expr::value(false));
+    }
+    let changed = update
         .filter(tickets::Column::Id.eq(ticket.id))
         .filter(tickets::Column::Status.eq(ticket.status))
         .exec(&txn)
@@ -133,11 +143,34 @@ pub async fn set(
         json!({"from": ticket.status, "to": to, "reason": reason}),
     )
     .await?;
+    // Resolved: the citizen is asked how it was handled (the flag as it was decides a second survey).
+    let survey = if to == TicketStatus::Resolved {
+        let resolved = tickets::Model {
+            status: to,
+            resolved_at,
+            ..ticket.clone()
+        };
+        ask::on_resolved(
+            &txn,
+            Context::new(&state.settings, &state.gazetteer),
+            &resolved,
+            now,
+        )
+        .await?
+        .ok()
+        .and_then(|survey| survey.asked_via)
+    } else {
+        None
+    };
     txn.commit().await?;
+    if survey.is_some() {
+        state.intake.outbound.wake();
+    }
     metrics::counter!("ticket_status_changes_total", "to" => to.as_str()).increment(1);
     Ok(StatusChanged {
         id: ticket.id,
         status: to,
         resolved_at,
+        survey,
     })
 }

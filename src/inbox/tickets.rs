@@ -161,6 +161,8 @@ pub struct TicketSummary {
     pub due_at: Option<DateTime<Utc>>,
     /// Set when the latest reply could not reach the citizen: call them, if they gave a phone number.
     pub not_reached: Option<NotReached>,
+    /// Reopened after a low satisfaction score (1-2) or "not solved"; cleared when resolved again.
+    pub reopened_low_score: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -392,6 +394,7 @@ pub async fn queue(
         .into_iter()
         .map(|t| TicketSummary {
             not_reached: not_reached.remove(&t.id),
+            reopened_low_score: t.reopened_low_score,
             id: t.id,
             tracking_code: TrackingCode::display(&t.tracking_code),
             status: t.status,
@@ -669,6 +672,31 @@ pub struct TicketDetail {
     /// Messages sent that are not conversation entries (acknowledgements), with their delivery.
     pub notifications: Vec<DeliveryView>,
     pub history: Vec<HistoryEntry>,
+    /// Reopened after a low satisfaction score (1-2) or "not solved"; cleared when resolved again.
+    pub reopened_low_score: bool,
+    /// The first reply an officer wrote (automatic messages do not count).
+    pub first_reply_at: Option<DateTime<Utc>>,
+    /// The satisfaction surveys asked, oldest first (at most two).
+    pub surveys: Vec<SurveyView>,
+}
+
+/// A satisfaction survey as officers see it: never its link, which is the citizen's to answer.
+#[derive(Serialize, ToSchema)]
+pub struct SurveyView {
+    pub round: i16,
+    /// `five` or `three`.
+    pub scale: String,
+    pub sent_at: DateTime<Utc>,
+    /// How the question went: `zalo_cs`, `messenger`, `email`, or `link` (the tracking page only).
+    pub asked_via: Option<String>,
+    /// Null, `sent`, `skipped` (the window had closed) or `not_needed`.
+    pub reminder: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// 1-5 (the three-level scale as 5 / 4 / 2).
+    pub score: Option<i16>,
+    pub solved: Option<bool>,
+    pub comment: Option<String>,
+    pub answered_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -896,6 +924,22 @@ pub async fn detail_of(state: &AppState, ticket: tickets::Model) -> Result<Ticke
             at: a.created_at,
         }))
         .collect();
+    let surveys = crate::satisfaction::surveys_of(db, ticket.id)
+        .await?
+        .into_iter()
+        .map(|s| SurveyView {
+            round: s.round,
+            scale: s.scale,
+            sent_at: s.sent_at,
+            asked_via: s.asked_via,
+            reminder: s.reminder,
+            expires_at: s.expires_at,
+            score: s.score,
+            solved: s.solved,
+            comment: s.comment,
+            answered_at: s.answered_at,
+        })
+        .collect();
     // Messages not tied to a conversation entry (acknowledgements) still show their delivery state.
     let notifications = deliveries
         .iter()
@@ -944,6 +988,9 @@ pub async fn detail_of(state: &AppState, ticket: tickets::Model) -> Result<Ticke
         notes,
         notifications,
         history,
+        reopened_low_score: ticket.reopened_low_score,
+        first_reply_at: ticket.first_reply_at,
+        surveys,
     })
 }
 

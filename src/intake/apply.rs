@@ -8,7 +8,9 @@
 //! thread, `form` dedupes by the sender's text within the duplicate window. Both only plan and build rows; the
 //! rows of the whole run are written together at the end (`writes`).
 use chrono::Utc;
-use sea_orm::{DatabaseTransaction, DbErr};
+use sea_orm::{DatabaseTransaction, DbErr, EntityTrait};
+
+use entity::survey_ratings;
 
 use super::Intake;
 use super::form;
@@ -16,6 +18,7 @@ use super::messages;
 pub use super::outcome::Outcome;
 use super::tickets::{Opened, PreparedFeedback};
 use super::writes::Writes;
+use crate::satisfaction::{self, record::Source};
 
 /// One inbound item, prepared (language, classification, routing) before its transaction.
 // Held in a run's vector, moved once: boxing the larger variant would only add an allocation per item.
@@ -78,7 +81,21 @@ pub async fn apply_run(
     let mut opened = form::apply(intake, txn, &submissions, &mut writes, now)
         .await?
         .into_iter();
+    let answers = std::mem::take(&mut writes.answers);
     writes.write(txn, now).await?;
+    let cx = satisfaction::Context {
+        settings: &intake.settings,
+        gazetteer: &intake.gazetteer,
+    };
+    for (survey_id, answer) in answers {
+        // Read again: an earlier answer in this run (a score, then "was it solved?") changed it.
+        if let Some(survey) = survey_ratings::Entity::find_by_id(survey_id)
+            .one(txn)
+            .await?
+        {
+            satisfaction::record::record(txn, cx, &survey, answer, None, Source::Chat, now).await?;
+        }
+    }
     Ok(is_form
         .into_iter()
         .filter_map(|form| {

@@ -24,6 +24,7 @@ use crate::db::reserve_ids;
 use crate::domain::{Channel, FeedbackText, TicketStatus, fold_for_search};
 use crate::platforms::event::{CitizenMessage, Thread};
 use crate::routing::{Classification, Decision, HintSource, RouteInput, UnitHint, classify};
+use crate::satisfaction::{self, answer};
 
 type IdentityKey = (Channel, String, String);
 
@@ -129,6 +130,22 @@ pub(super) async fn apply(
     refresh_display_names(txn, &items, &mut identities, now).await?;
     let open = open_tickets(intake, txn, &identities, now).await?;
     let parents = parent_tickets(intake, txn, &items, now).await?;
+    // Citizens asked for their satisfaction lately: their chat messages may be answers.
+    let surveyed = satisfaction::recent_by_identity(
+        txn,
+        items
+            .iter()
+            .filter(|i| i.message.thread == Thread::Direct)
+            .filter_map(|i| {
+                identities
+                    .get(&key_of(&i.message))
+                    .map(|identity| identity.id)
+            })
+            .collect(),
+        now - Duration::days(i64::from(intake.settings.intake.thread_window_days)),
+        now,
+    )
+    .await?;
 
     // Plan: duplicates, joins, new tickets, and the identities to create.
     let mut seen: HashSet<(Channel, String)> = HashSet::new();
@@ -152,10 +169,24 @@ pub(super) async fn apply(
         let plan = match &m.thread {
             Thread::Direct => {
                 let open_ticket = identity_id.and_then(|id| open.get(&id));
-                match (open_ticket, new_by_identity.get(&key)) {
-                    (Some(ticket), _) => Plan::Join(ticket.id),
-                    (None, Some(&index)) => Plan::JoinNew(index),
-                    (None, None) => {
+                let surveyed = identity_id.and_then(|id| surveyed.get(&id));
+                let answer = surveyed.and_then(|(survey, _)| answer::from_message(m, survey));
+                match (answer, surveyed, open_ticket, new_by_identity.get(&key)) {
+                    // An answer to the citizen's survey goes to the surveyed ticket, whatever else is open.
+                    (Some(answer), Some((survey, ticket)), _, _) => {
+                        writes.answers.push((survey.id, answer));
+                        Plan::Join(ticket.id)
+                    }
+                    (_, _, Some(ticket), _) => Plan::Join(ticket.id),
+                    (_, _, None, Some(&index)) => Plan::JoinNew(index),
+                    // Words that are no answer while the survey waits (or a "thank you" after it) stay on the
+                    // surveyed ticket rather than open a new one.
+                    (None, Some((survey, ticket)), None, None)
+                        if survey.solved.is_none() || answer::is_courtesy(&m.text) =>
+                    {
+                        Plan::Join(ticket.id)
+                    }
+                    (_, _, None, None) => {
                         new_by_identity.insert(key.clone(), new_count);
                         Plan::New(new_count)
                     }

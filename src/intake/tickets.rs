@@ -191,6 +191,8 @@ pub fn new_ticket(
         due_set_at: None,
         extensions: 0,
         merged_into_id: None,
+        reopened_low_score: false,
+        first_reply_at: None,
         routing_confidence: Some(draft.decision.confidence),
         routing_reasons: Some(reasons),
         suggested_unit_code: draft.decision.suggested_unit.clone(),

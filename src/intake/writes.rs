@@ -15,6 +15,7 @@ use entity::{contact_identities, contacts, tickets};
 use super::tickets::Companions;
 use crate::db::insert_all;
 use crate::outbound::{self, NewOutbound, OutboundKind};
+use crate::satisfaction::answer::Answer;
 
 /// The rows a run writes, gathered from every item and written at the end, parents before children.
 #[derive(Default)]
@@ -26,6 +27,8 @@ pub struct Writes {
     pub acknowledgements: Vec<NewOutbound>,
     /// Stored tickets a message joined: their activity time, and the place when they had none.
     pub joined: HashMap<i32, Option<(f64, f64)>>,
+    /// Chat messages that answer a survey (by the survey's id), recorded after the messages are written.
+    pub answers: Vec<(i32, Answer)>,
 }
 
 impl Writes {

@@ -12,6 +12,7 @@ use entity::enums::Direction;
 use entity::{contact_identities, ticket_messages, tickets};
 
 use super::{OutboundKind, window};
+use crate::config::Settings;
 use crate::domain::Channel;
 pub use crate::domain::Purpose;
 
@@ -173,6 +174,25 @@ pub async fn facts_of(
         comment,
         last_inbound_at,
     })
+}
+
+/// The address a form ticket's citizen gave, when e-mail is set up (`email.smtp_url`): answers and surveys go
+/// there too.
+pub async fn form_email(
+    conn: &impl ConnectionTrait,
+    settings: &Settings,
+    ticket: &tickets::Model,
+) -> Result<Option<String>, DbErr> {
+    if !settings.email.enabled() {
+        return Ok(None);
+    }
+    Ok(
+        contact_identities::Entity::find_by_id(ticket.contact_identity_id)
+            .one(conn)
+            .await?
+            .and_then(|identity| identity.email)
+            .filter(|email| !email.trim().is_empty()),
+    )
 }
 
 #[cfg(test)]

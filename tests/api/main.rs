@@ -19,6 +19,7 @@ mod openapi;
 mod outbound;
 mod pg_nodelay;
 mod properties;
+mod satisfaction;
 mod service;
 mod settings;
 mod signatures;

@@ -51,7 +51,7 @@ on_both_backends! {
             }
         }
         let keys: Vec<String> = serde_json::from_str::<Value>(&json).unwrap().as_object().unwrap().keys().cloned().collect();
-        assert_eq!(keys, ["created_at", "replies", "status", "tracking_code", "unit"]);
+        assert_eq!(keys, ["created_at", "replies", "status", "survey_url", "tracking_code", "unit"]);
     }
 }
 

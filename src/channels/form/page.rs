@@ -17,6 +17,13 @@ pub struct LangQuery {
     lang: Option<String>,
 }
 
+/// `GET /?lang=en&unit=CODE`: the unit preselected (the poster's QR code for the form carries it).
+#[derive(Deserialize)]
+pub struct FormQuery {
+    lang: Option<String>,
+    unit: Option<String>,
+}
+
 /// The form's fields exactly as posted; kept to show the citizen's input again beside any error.
 #[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
@@ -45,15 +52,24 @@ struct UnitOption<'a> {
 pub async fn show_form(
     req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<LangQuery>,
+    query: web::Query<FormQuery>,
 ) -> HttpResponse {
     let lang = Lang::from_query(query.lang.as_deref());
+    let unit_code = query
+        .unit
+        .as_deref()
+        .and_then(|code| state.gazetteer.unit(code))
+        .map(|unit| unit.code.clone())
+        .unwrap_or_default();
     render_form(
         &req,
         &state,
         lang,
         StatusCode::OK,
-        &FormInput::default(),
+        &FormInput {
+            unit_code,
+            ..FormInput::default()
+        },
         &[],
         false,
     )

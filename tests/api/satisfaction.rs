@@ -1,0 +1,407 @@
+//! Satisfaction: resolving a ticket asks its citizen on their own channel (Zalo a text with the link, Messenger
+//! quick replies, the form the tracking page); answers in the forms people send are recorded on the same ticket,
+//! a message that is no answer stays a message there; one reminder only inside the window; a low answer reopens
+//! the ticket and alerts the supervisors; at most two surveys; the desk's survey and poster.
+use chrono::{Duration, Utc};
+use phananh::inbox::officers::Role;
+use phananh::satisfaction::{Context, reminders};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+
+use crate::channels::{FB_PAGE, as_if_now, fb_fixture, zalo_event, zalo_fixture};
+use crate::helpers::{TestApp, client};
+use crate::inbox::{THANH_SEN, get_json, post_json};
+use crate::on_both_backends;
+
+const CITIZEN: &str = "246845883529197922";
+const PSID: &str = "7689966077685933";
+
+impl TestApp {
+    async fn surveys(&self) -> Vec<entity::survey_ratings::Model> {
+        entity::survey_ratings::Entity::find()
+            .order_by_asc(entity::survey_ratings::Column::Id)
+            .all(&self.db)
+            .await
+            .unwrap()
+    }
+
+    async fn ticket(&self, id: i32) -> entity::tickets::Model {
+        entity::tickets::Entity::find_by_id(id)
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    /// Resolves ticket `id` as `officer`; returns the answer's body.
+    async fn resolve(&self, officer: &reqwest::Client, id: i32) -> Value {
+        let (status, body) = post_json(
+            officer,
+            self.url(&format!("/api/v1/tickets/{id}/status")),
+            json!({"status": "resolved"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// A Zalo citizen's message, as if sent now, processed.
+    async fn zalo_says(&self, msg_id: &str, text: &str) {
+        let body = as_if_now(&zalo_event(
+            "user_send_text",
+            CITIZEN,
+            msg_id,
+            json!({"text": text}),
+        ));
+        assert_eq!(self.post_zalo(&body).await.status(), 200);
+        self.processed().await;
+    }
+
+    /// The bodies the fake Graph API received on the Send API.
+    async fn messenger_bodies(&self) -> Vec<Value> {
+        self.fakes
+            .graph
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| r.url.path().ends_with("/me/messages"))
+            .filter_map(|r| r.body_json::<Value>().ok())
+            .collect()
+    }
+
+    fn satisfaction(&self) -> Context<'_> {
+        Context::new(&self.state.settings, &self.state.gazetteer)
+    }
+}
+
+/// A Messenger message from the test's citizen, with a quick reply's payload if any.
+fn messenger(mid: &str, text: &str, quick_reply: Option<&str>) -> String {
+    let mut message = json!({"mid": mid, "text": text});
+    if let Some(payload) = quick_reply {
+        message["quick_reply"] = json!({"payload": payload});
+    }
+    as_if_now(
+        &json!({"object": "page", "entry": [{"id": FB_PAGE, "time": 1, "messaging": [{
+            "sender": {"id": PSID}, "recipient": {"id": FB_PAGE}, "timestamp": 1, "message": message
+        }]}]})
+        .to_string(),
+    )
+}
+
+on_both_backends! {
+    spawn = crate::channels::channel_app;
+    async fn zalo_resolved_asked_answered_in_words_then_not_solved_reopens_and_alerts(app) {
+        assert_eq!(app.post_zalo(&as_if_now(&zalo_fixture("zalo_user_send_text.json"))).await.status(), 200);
+        app.processed().await;
+        let ticket = app.tickets().await.remove(0);
+        let supervisor = app.officer("giam.sat", Role::Supervisor, None).await;
+        let resolved = app.resolve(&supervisor, ticket.id).await;
+        assert_eq!(resolved["survey"], "zalo_cs", "{resolved}");
+
+        // The question reached the citizen on Zalo, on the five-level scale, with the survey link.
+        let sent = app.delivered().await;
+        let question = sent.iter().find(|s| s.text.contains("/survey/")).expect("the survey question");
+        assert_eq!((question.kind, question.recipient.as_str()), ("zalo_cs", CITIZEN));
+        assert!(question.text.contains("1 (rất không hài lòng) đến 5 (rất hài lòng)"), "{}", question.text);
+        let survey = app.surveys().await.remove(0);
+        assert!(question.text.contains(&format!("/survey/{}", survey.token)));
+        assert_eq!((survey.scale.as_str(), survey.round, survey.score), ("five", 1, None));
+
+        // "5 sao" answers it, on the same ticket; the citizen is thanked and asked whether it was solved.
+        app.zalo_says("msg-answer", "5 sao").await;
+        assert_eq!(app.tickets().await.len(), 1, "an answer opens no ticket");
+        let survey = app.surveys().await.remove(0);
+        assert_eq!((survey.score, survey.solved), (Some(5), None));
+        assert!(app.messages().await.iter().any(|m| m.ticket_id == ticket.id && m.body == "5 sao"));
+        let sent = app.delivered().await;
+        assert!(sent.iter().any(|s| s.text.contains("Cảm ơn bạn đã đánh giá") && s.text.contains("giải quyết chưa")));
+        assert_eq!(app.ticket(ticket.id).await.status, phananh::domain::TicketStatus::Resolved);
+
+        // "Chưa ạ" says it was not solved: the ticket is open again, flagged, and the supervisors alerted.
+        app.zalo_says("msg-solved", "Chưa ạ").await;
+        let survey = app.surveys().await.remove(0);
+        assert_eq!((survey.score, survey.solved), (Some(5), Some(false)));
+        let reopened = app.ticket(ticket.id).await;
+        assert_eq!(reopened.status, phananh::domain::TicketStatus::InProgress);
+        assert!(reopened.reopened_low_score && reopened.resolved_at.is_none());
+        let sent = app.delivered().await;
+        assert!(sent.iter().any(|s| s.text.contains("đã được mở lại") && s.recipient == CITIZEN), "{sent:?}");
+        let (_, queue) = get_json(&supervisor, app.url("/api/v1/tickets")).await;
+        assert_eq!(queue["items"][0]["reopened_low_score"], true, "{}", queue["items"][0]);
+        let (status, alerts) = get_json(&supervisor, app.url("/api/v1/alerts")).await;
+        assert_eq!(status, 200);
+        assert_eq!(alerts["unread"], 1);
+        let alert = &alerts["items"][0];
+        assert_eq!((alert["kind"].as_str(), alert["ticket_id"].as_i64()), (Some("low_score"), Some(i64::from(ticket.id))));
+        assert_eq!(alert["solved"], false);
+        // Read by one supervisor, still unread for another; an officer of a unit has no alerts.
+        let other = app.officer("giam.sat.2", Role::Supervisor, None).await;
+        let response = supervisor.post(app.url(&format!("/api/v1/alerts/{}/read", alert["id"]))).send().await.unwrap();
+        assert_eq!(response.status(), 204);
+        assert_eq!(get_json(&supervisor, app.url("/api/v1/alerts?unread=true")).await.1["items"], json!([]));
+        assert_eq!(get_json(&other, app.url("/api/v1/alerts")).await.1["unread"], 1);
+        let officer = app.officer("lan", Role::Officer, Some(THANH_SEN)).await;
+        assert_eq!(get_json(&officer, app.url("/api/v1/alerts")).await.0, 403);
+        // The history says the citizen's answer reopened it.
+        let (_, detail) = get_json(&supervisor, app.url(&format!("/api/v1/tickets/{}", ticket.id))).await;
+        assert!(detail["history"].as_array().unwrap().iter().any(|h| h["action"] == "reopened_low_score"));
+        assert_eq!(detail["surveys"][0]["solved"], false, "{}", detail["surveys"]);
+        assert!(detail["surveys"][0].get("token").is_none(), "officers never see the citizen's link");
+    }
+}
+
+on_both_backends! {
+    spawn = crate::channels::channel_app;
+    async fn messenger_asks_with_quick_replies_and_a_low_tap_reopens(app) {
+        assert_eq!(app.post_facebook(&as_if_now(&fb_fixture("fb_messaging_text.json"))).await.status(), 200);
+        app.processed().await;
+        let ticket = app.tickets().await.remove(0);
+        let supervisor = app.officer("giam.sat", Role::Supervisor, None).await;
+        assert_eq!(app.resolve(&supervisor, ticket.id).await["survey"], "messenger");
+        app.delivered().await;
+        let question = app
+            .messenger_bodies()
+            .await
+            .into_iter()
+            .find(|b| b["message"]["text"].as_str().is_some_and(|t| t.contains("/survey/")))
+            .expect("the survey question on Messenger");
+        assert_eq!(question["recipient"]["id"], PSID);
+        let payloads: Vec<&str> = question["message"]["quick_replies"]
+            .as_array()
+            .expect("quick replies")
+            .iter()
+            .map(|q| q["payload"].as_str().unwrap())
+            .collect();
+        assert_eq!(payloads, ["PHANANH_CSAT_5", "PHANANH_CSAT_4", "PHANANH_CSAT_3", "PHANANH_CSAT_2", "PHANANH_CSAT_1"]);
+
+        // The citizen taps "2 - Không hài lòng".
+        assert_eq!(app.post_facebook(&messenger("m_tap", "2 - Không hài lòng", Some("PHANANH_CSAT_2"))).await.status(), 200);
+        app.processed().await;
+        assert_eq!(app.tickets().await.len(), 1);
+        assert_eq!(app.surveys().await[0].score, Some(2));
+        let reopened = app.ticket(ticket.id).await;
+        assert_eq!(reopened.status, phananh::domain::TicketStatus::InProgress);
+        assert!(reopened.reopened_low_score);
+        app.delivered().await;
+        assert!(
+            app.messenger_bodies().await.iter().any(|b| b["message"]["text"].as_str().is_some_and(|t| t.contains("mở lại"))),
+            "the citizen is told it was reopened"
+        );
+        let (_, alerts) = get_json(&supervisor, app.url("/api/v1/alerts")).await;
+        assert_eq!(alerts["items"][0]["score"], 2);
+    }
+}
+
+on_both_backends! {
+    spawn = crate::channels::channel_app;
+    async fn a_message_that_is_no_answer_stays_on_the_resolved_ticket(app) {
+        assert_eq!(app.post_zalo(&as_if_now(&zalo_fixture("zalo_user_send_text.json"))).await.status(), 200);
+        app.processed().await;
+        let ticket = app.tickets().await.remove(0);
+        let supervisor = app.officer("giam.sat", Role::Supervisor, None).await;
+        app.resolve(&supervisor, ticket.id).await;
+        app.delivered().await;
+        let sent_before = app.sent().await.len();
+        app.zalo_says("msg-more", "Tối qua nhà số 5 vẫn hát karaoke đến 1 giờ sáng").await;
+        assert_eq!(app.tickets().await.len(), 1, "no new ticket");
+        let messages = app.messages().await;
+        let kept = messages.iter().find(|m| m.body.starts_with("Tối qua")).unwrap();
+        assert_eq!(kept.ticket_id, ticket.id);
+        assert_eq!(app.surveys().await[0].score, None, "not an answer");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert_eq!(app.sent().await.len(), sent_before, "no thanks for what was no answer");
+        assert!(app.ticket(ticket.id).await.last_activity_at > ticket.last_activity_at, "the queue shows it unread");
+    }
+}
+
+on_both_backends! {
+    spawn = crate::channels::channel_app;
+    async fn one_reminder_inside_the_window_and_none_outside(app) {
+        // Zalo: its 7-day window is open a day later.
+        assert_eq!(app.post_zalo(&as_if_now(&zalo_fixture("zalo_user_send_text.json"))).await.status(), 200);
+        // Messenger: its 24-hour window for an automatic message has closed a day later.
+        assert_eq!(app.post_facebook(&as_if_now(&fb_fixture("fb_messaging_text.json"))).await.status(), 200);
+        app.processed().await;
+        let supervisor = app.officer("giam.sat", Role::Supervisor, None).await;
+        for ticket in app.tickets().await {
+            app.resolve(&supervisor, ticket.id).await;
+        }
+        app.delivered().await;
+        let questions = |sent: &[crate::channels::Sent]| sent.iter().filter(|s| s.text.contains("/survey/")).count();
+        assert_eq!(questions(&app.sent().await), 2);
+
+        // Not yet due: nothing.
+        let db = &app.state.db;
+        assert_eq!(reminders::pass(db, app.satisfaction(), Utc::now() + Duration::hours(23)).await.unwrap(), 0);
+        // A day later: the Zalo citizen is reminded once; the Messenger one is not (the window has closed).
+        let later = Utc::now() + Duration::hours(25);
+        assert_eq!(reminders::pass(db, app.satisfaction(), later).await.unwrap(), 1);
+        assert_eq!(reminders::pass(db, app.satisfaction(), later + Duration::hours(1)).await.unwrap(), 0);
+        app.state.intake.outbound.wake();
+        let sent = app.delivered().await;
+        let reminders: Vec<_> = sent.iter().filter(|s| s.text.starts_with("Nhắc lại")).collect();
+        assert_eq!(reminders.len(), 1, "{sent:?}");
+        assert_eq!((reminders[0].kind, reminders[0].recipient.as_str()), ("zalo_cs", CITIZEN));
+        let marks: Vec<Option<String>> = app.surveys().await.into_iter().map(|s| s.reminder).collect();
+        let mut marks: Vec<&str> = marks.iter().map(|m| m.as_deref().unwrap_or("none")).collect();
+        marks.sort();
+        assert_eq!(marks, ["sent", "skipped"]);
+    }
+}
+
+on_both_backends! {
+    async fn a_form_ticket_is_asked_on_its_tracking_page_and_answered_there(app) {
+        let id = app.citizen_ticket("Xin hỏi thủ tục đăng ký tạm trú cho sinh viên", Some(THANH_SEN)).await;
+        let officer = app.officer("lan", Role::Officer, Some(THANH_SEN)).await;
+        assert_eq!(app.resolve(&officer, id).await["survey"], "link");
+        let code = crate::helpers::display_code(&app.ticket(id).await.tracking_code);
+        let (_, tracked) = get_json(&app.client, app.url(&format!("/api/v1/track/{code}"))).await;
+        let link = tracked["survey_url"].as_str().expect("the survey link on the tracking page").to_owned();
+        let page = app.client.get(app.url(&format!("/track/{code}"))).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("id=\"survey-link\""));
+
+        let citizen = client();
+        let html = citizen.get(app.url(&link)).send().await.unwrap().text().await.unwrap();
+        let doc = scraper::Html::parse_document(&html);
+        let radios = scraper::Selector::parse("input[name=score]").unwrap();
+        let values: Vec<&str> = doc.select(&radios).filter_map(|e| e.value().attr("value")).collect();
+        assert_eq!(values, ["5", "4", "3", "2", "1"]);
+        let token = doc
+            .select(&scraper::Selector::parse("input[name=csrf_token]").unwrap())
+            .next()
+            .and_then(|e| e.value().attr("value"))
+            .unwrap()
+            .to_owned();
+        // No level chosen: said, and nothing recorded.
+        let response = citizen.post(app.url(&link)).form(&[("csrf_token", token.as_str()), ("score", "9")]).send().await.unwrap();
+        assert_eq!(response.status(), 422);
+        assert_eq!(app.surveys().await[0].answered_at, None);
+        // Without the form's token: refused.
+        let response = client().post(app.url(&link)).form(&[("score", "4")]).send().await.unwrap();
+        assert_eq!(response.status(), 403);
+
+        let response = citizen
+            .post(app.url(&link))
+            .form(&[("csrf_token", token.as_str()), ("score", "4"), ("solved", "yes"), ("comment", "Cán bộ nhiệt tình")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.text().await.unwrap().contains("Cảm ơn bạn đã đánh giá"));
+        let survey = app.surveys().await.remove(0);
+        assert_eq!((survey.score, survey.solved, survey.comment.as_deref()), (Some(4), Some(true), Some("Cán bộ nhiệt tình")));
+        assert_eq!(app.ticket(id).await.status, phananh::domain::TicketStatus::Resolved);
+        // A later answer replaces the earlier one: now unhappy, and the ticket is reopened.
+        let response = citizen
+            .post(app.url(&link))
+            .form(&[("csrf_token", token.as_str()), ("score", "1"), ("comment", "Vẫn chưa được cấp")])
+            .send()
+            .await
+            .unwrap();
+        assert!(response.text().await.unwrap().contains("mở lại"));
+        let survey = app.surveys().await.remove(0);
+        assert_eq!((survey.score, survey.comment.as_deref()), (Some(1), Some("Vẫn chưa được cấp")));
+        assert!(app.ticket(id).await.reopened_low_score);
+
+        // Unknown and expired links are 404.
+        assert_eq!(citizen.get(app.url("/survey/00ff")).send().await.unwrap().status(), 404);
+        assert_eq!(citizen.get(app.url("/survey/<script>")).send().await.unwrap().status(), 404);
+        entity::survey_ratings::Entity::update_many()
+            .col_expr(entity::survey_ratings::Column::ExpiresAt, sea_orm::sea_query::Expr::value(Some(Utc::now() - Duration::hours(1))))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(citizen.get(app.url(&link)).send().await.unwrap().status(), 404);
+    }
+}
+
+on_both_backends! {
+    async fn at_most_two_surveys_and_never_for_a_crime_report(app) {
+        let id = app.citizen_ticket("Xin hỏi thủ tục đăng ký tạm trú cho sinh viên", Some(THANH_SEN)).await;
+        let officer = app.officer("lan", Role::Officer, Some(THANH_SEN)).await;
+        app.resolve(&officer, id).await;
+        let first = app.surveys().await.remove(0);
+        // Set back to work and resolved again without a low answer: no second survey.
+        let (status, _) = post_json(&officer, app.url(&format!("/api/v1/tickets/{id}/status")), json!({"status": "in_progress"})).await;
+        assert_eq!(status, 200);
+        assert_eq!(app.resolve(&officer, id).await["survey"], Value::Null);
+        assert_eq!(app.surveys().await.len(), 1);
+        // A low answer reopens it; resolved again, a second survey with a new link.
+        let cx = Context::new(&app.state.settings, &app.state.gazetteer);
+        let txn = app.state.db.begin_write().await.unwrap();
+        phananh::satisfaction::record::record(
+            &txn, cx, &first,
+            phananh::satisfaction::answer::Answer { score: Some(1), solved: None },
+            None, phananh::satisfaction::record::Source::Page, Utc::now(),
+        ).await.unwrap();
+        txn.commit().await.unwrap();
+        assert_eq!(app.ticket(id).await.status, phananh::domain::TicketStatus::InProgress);
+        assert_eq!(app.resolve(&officer, id).await["survey"], "link");
+        let surveys = app.surveys().await;
+        assert_eq!(surveys.len(), 2);
+        assert_eq!(surveys[1].round, 2);
+        assert_ne!(surveys[0].token, surveys[1].token);
+        assert!(!app.ticket(id).await.reopened_low_score, "resolving again clears the flag");
+        // By hand: the open second survey is asked again, never a third.
+        let (status, sent) = post_json(&officer, app.url(&format!("/api/v1/tickets/{id}/survey")), json!({})).await;
+        assert_eq!((status, sent["round"].as_i64()), (202, Some(2)), "{sent}");
+        assert_eq!(app.surveys().await.len(), 2);
+
+        // A crime report is never surveyed, not even by hand.
+        let crime = app.citizen_ticket("Tôi bị cướp giật điện thoại, đề nghị công an điều tra truy bắt", Some(THANH_SEN)).await;
+        let track = app.ticket(crime).await.legal_track;
+        assert_eq!(track.as_deref(), Some("crime_report"), "the classifier's track");
+        assert_eq!(app.resolve(&officer, crime).await["survey"], Value::Null);
+        let (status, _) = post_json(&officer, app.url(&format!("/api/v1/tickets/{crime}/survey")), json!({})).await;
+        assert_eq!(status, 422);
+        assert!(entity::survey_ratings::Entity::find()
+            .filter(entity::survey_ratings::Column::TicketId.eq(crime))
+            .all(&app.db).await.unwrap().is_empty());
+    }
+}
+
+on_both_backends! {
+    async fn the_desk_survey_and_its_poster(app) {
+        let poster = app.client.get(app.url(&format!("/units/{THANH_SEN}/poster.svg"))).send().await.unwrap();
+        assert_eq!(poster.status(), 200);
+        assert!(poster.headers()["content-type"].to_str().unwrap().starts_with("image/svg+xml"));
+        let svg = poster.text().await.unwrap();
+        let name = app.state.gazetteer.unit(THANH_SEN).unwrap().name.to_uppercase();
+        assert!(svg.contains(&name), "the unit's name");
+        assert!(svg.contains(&format!("/survey/unit/{THANH_SEN}")) && svg.contains(&format!("/?unit={THANH_SEN}")));
+        assert_eq!(app.client.get(app.url("/units/99999/poster.svg")).send().await.unwrap().status(), 404);
+        // The form's QR code preselects the unit.
+        let form = app.client.get(app.url(&format!("/?unit={THANH_SEN}"))).send().await.unwrap().text().await.unwrap();
+        assert!(form.contains(&format!("<option value=\"{THANH_SEN}\"")) && form.contains(" selected>"));
+
+        let citizen = client();
+        let url = app.url(&format!("/survey/unit/{THANH_SEN}"));
+        let html = citizen.get(&url).send().await.unwrap().text().await.unwrap();
+        let doc = scraper::Html::parse_document(&html);
+        let procedures: Vec<&str> = doc
+            .select(&scraper::Selector::parse("input[name=procedure]").unwrap())
+            .filter_map(|e| e.value().attr("value"))
+            .collect();
+        assert_eq!(procedures, ["residence", "id_card", "vehicle", "other"]);
+        let token = doc
+            .select(&scraper::Selector::parse("input[name=csrf_token]").unwrap())
+            .next()
+            .and_then(|e| e.value().attr("value"))
+            .unwrap()
+            .to_owned();
+        let response = citizen.post(&url).form(&[("csrf_token", token.as_str()), ("score", "5"), ("procedure", "passport")]).send().await.unwrap();
+        assert_eq!(response.status(), 422);
+        let response = citizen
+            .post(&url)
+            .form(&[("csrf_token", token.as_str()), ("score", "5"), ("procedure", "id_card"), ("comment", "Nhanh gọn")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let rows = entity::desk_ratings::Entity::find().all(&app.db).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!((rows[0].unit_code.as_str(), rows[0].procedure.as_str(), rows[0].score), (THANH_SEN, "id_card", 5));
+        assert_eq!(citizen.get(app.url("/survey/unit/99999")).send().await.unwrap().status(), 404);
+    }
+}
