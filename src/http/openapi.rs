@@ -39,6 +39,7 @@ use crate::{channels, inbox, tracking};
         inbox::reports::routing,
         inbox::deadlines_report::deadlines,
         inbox::survey::send,
+        inbox::satisfaction_report::satisfaction,
         inbox::alerts::list,
         inbox::alerts::mark_read,
         document,

@@ -106,6 +106,9 @@ fn table() -> Vec<(Method, &'static str, Route)> {
         at(Method::GET, "/api/v1/reports/routing", |r| {
             r.to(inbox::reports::routing)
         }),
+        at(Method::GET, "/api/v1/reports/satisfaction", |r| {
+            r.to(inbox::satisfaction_report::satisfaction)
+        }),
         at(Method::GET, "/api/v1/reports/deadlines", |r| {
             r.to(inbox::deadlines_report::deadlines)
         }),

@@ -17,6 +17,7 @@ pub mod presence;
 pub mod public_reply;
 pub mod replies;
 pub mod reports;
+pub mod satisfaction_report;
 pub mod session;
 pub mod status;
 pub mod survey;

@@ -6,6 +6,7 @@ pub mod answer;
 pub mod ask;
 pub mod record;
 pub mod reminders;
+pub mod report;
 pub mod texts;
 
 use chrono::{DateTime, Utc};

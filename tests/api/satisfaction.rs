@@ -2,7 +2,7 @@
 //! quick replies, the form the tracking page); answers in the forms people send are recorded on the same ticket,
 //! a message that is no answer stays a message there; one reminder only inside the window; a low answer reopens
 //! the ticket and alerts the supervisors; at most two surveys; the desk's survey and poster.
-use chrono::{Duration, Utc};
+use chrono::{Duration, TimeZone, Utc};
 use phananh::inbox::officers::Role;
 use phananh::satisfaction::{Context, reminders};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -403,5 +403,183 @@ on_both_backends! {
         assert_eq!(rows.len(), 1);
         assert_eq!((rows[0].unit_code.as_str(), rows[0].procedure.as_str(), rows[0].score), (THANH_SEN, "id_card", 5));
         assert_eq!(citizen.get(app.url("/survey/unit/99999")).send().await.unwrap().status(), 404);
+    }
+}
+
+/// Sets a ticket's times (UTC) as the test's story needs them.
+async fn set_times(
+    app: &TestApp,
+    id: i32,
+    created: chrono::DateTime<Utc>,
+    first_reply: Option<chrono::DateTime<Utc>>,
+    resolved: chrono::DateTime<Utc>,
+    due: chrono::DateTime<Utc>,
+) {
+    use entity::tickets::{Column, Entity};
+    use sea_orm::sea_query::Expr;
+    Entity::update_many()
+        .col_expr(Column::CreatedAt, Expr::value(created))
+        .col_expr(Column::FirstReplyAt, Expr::value(first_reply))
+        .col_expr(Column::ResolvedAt, Expr::value(Some(resolved)))
+        .col_expr(Column::DueAt, Expr::value(Some(due)))
+        .col_expr(
+            Column::Status,
+            Expr::value(phananh::domain::TicketStatus::Resolved),
+        )
+        .filter(Column::Id.eq(id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+}
+
+async fn rated(
+    app: &TestApp,
+    ticket: i32,
+    unit: &str,
+    score: i16,
+    solved: Option<bool>,
+    at: chrono::DateTime<Utc>,
+) {
+    use sea_orm::{ActiveModelTrait, Set};
+    entity::survey_ratings::ActiveModel {
+        ticket_id: Set(ticket),
+        token: Set(format!("{ticket:048x}")),
+        unit_code: Set(Some(unit.to_owned())),
+        officer_id: Set(None),
+        channel: Set(phananh::domain::Channel::Form),
+        score: Set(Some(score)),
+        comment: Set(None),
+        sent_at: Set(at),
+        answered_at: Set(Some(at + Duration::hours(20))),
+        scale: Set("five".into()),
+        round: Set(1),
+        solved: Set(solved),
+        language: Set(Some("vi".into())),
+        expires_at: Set(Some(at + Duration::days(30))),
+        asked_via: Set(Some("link".into())),
+        reminder: Set(None),
+        reminded_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+}
+
+on_both_backends! {
+    async fn report_figures_are_the_ones_counted_by_hand(app) {
+        use crate::inbox::TRAN_PHU;
+        // Thanh Sen: 10 tickets received 2 November 2026 at 08:00 local, answered first after 2, 4 and 30 hours
+        // (three of them), resolved after 1 to 10 days with a deadline of 9 days: 9 on time. Surveyed: 5 5 5 5 4 4
+        // 4 4 2 1 (8 of 10 satisfied), solved yes 6, no 2. Two ratings at its desk: 5 and 2.
+        let created = Utc.with_ymd_and_hms(2026, 11, 2, 1, 0, 0).unwrap();
+        let scores = [5, 5, 5, 5, 4, 4, 4, 4, 2, 1];
+        let solved = [Some(true), Some(true), Some(true), Some(true), Some(true), Some(true), Some(false), Some(false), None, None];
+        let first_replies = [Some(2), Some(4), Some(30), None, None, None, None, None, None, None];
+        for i in 0..10 {
+            let id = app.citizen_ticket(&format!("Hỏi thủ tục cư trú số {i}"), Some(THANH_SEN)).await;
+            set_times(
+                &app, id, created,
+                first_replies[i].map(|h| created + Duration::hours(h)),
+                created + Duration::hours(24 * (i as i64 + 1)),
+                created + Duration::hours(216),
+            ).await;
+            rated(&app, id, THANH_SEN, scores[i], solved[i], Utc.with_ymd_and_hms(2026, 11, 13, 2, 0, 0).unwrap()).await;
+        }
+        // Tran Phu: 2 tickets, both on time, both rated 5: all satisfied, but only two answers.
+        for i in 0..2 {
+            let id = app.citizen_ticket(&format!("Hỏi thủ tục căn cước số {i}"), Some(TRAN_PHU)).await;
+            set_times(&app, id, created, None, created + Duration::hours(5), created + Duration::days(20)).await;
+            rated(&app, id, TRAN_PHU, 5, None, Utc.with_ymd_and_hms(2026, 11, 13, 2, 0, 0).unwrap()).await;
+        }
+        for score in [5, 2] {
+            use sea_orm::{ActiveModelTrait, Set};
+            entity::desk_ratings::ActiveModel {
+                unit_code: Set(THANH_SEN.into()),
+                procedure: Set("residence".into()),
+                score: Set(score),
+                scale: Set("five".into()),
+                comment: Set(None),
+                created_at: Set(Utc.with_ymd_and_hms(2026, 11, 20, 3, 0, 0).unwrap()),
+                ..Default::default()
+            }
+            .insert(&app.db)
+            .await
+            .unwrap();
+        }
+        let supervisor = app.officer("giam.sat", Role::Supervisor, None).await;
+        let url = |query: &str| app.url(&format!("/api/v1/reports/satisfaction?from=2026-11-01&to=2026-11-30&{query}"));
+
+        let (status, report) = get_json(&supervisor, url("group=unit&source=ticket")).await;
+        assert_eq!(status, 200, "{report}");
+        let items = report["items"].as_array().unwrap();
+        let a = items.iter().find(|r| r["key"] == THANH_SEN).expect("Thanh Sen's row");
+        for (figure, expected) in [
+            ("received", json!(10)),
+            ("resolved", json!(10)),
+            ("resolved_on_time", json!(9)),
+            ("on_time_pct", json!(90.0)),
+            ("prolonged", json!(0)),
+            ("median_first_response_hours", json!(4.0)),
+            ("median_resolve_hours", json!(120.0)),
+            ("surveys_sent", json!(10)),
+            ("surveys_answered", json!(10)),
+            ("response_rate_pct", json!(100.0)),
+            ("responses", json!(10)),
+            ("mean", json!(3.9)),
+            ("satisfied", json!(8)),
+            ("csat_pct", json!(80.0)),
+            ("csat_low", json!(49.0)),
+            ("csat_high", json!(94.3)),
+            ("solved_answers", json!(8)),
+            ("solved_pct", json!(75.0)),
+            ("indicator_points", json!(1)),
+            ("small_sample", json!(true)),
+            ("rank", json!(1)),
+        ] {
+            assert_eq!(a[figure], expected, "{figure}: {a}");
+        }
+        assert_eq!(a["unit_name"], app.state.gazetteer.unit(THANH_SEN).unwrap().name.as_str());
+        let b = items.iter().find(|r| r["key"] == TRAN_PHU).expect("Tran Phu's row");
+        // All happy, but two answers: ranked below the unit with ten.
+        assert_eq!((b["csat_pct"].clone(), b["csat_low"].clone(), b["rank"].clone()), (json!(100.0), json!(34.2), json!(2)));
+        assert_eq!(b["indicator_points"], 2, "every ticket on time");
+        assert_eq!(report["total"]["responses"], 12);
+
+        // The desk counts as its own source; with both, Thanh Sen has 12 answers, 9 satisfied.
+        let (_, by_source) = get_json(&supervisor, url("group=source")).await;
+        let desk = by_source["items"].as_array().unwrap().iter().find(|r| r["key"] == "desk").unwrap().clone();
+        assert_eq!((desk["responses"].clone(), desk["satisfied"].clone(), desk["csat_pct"].clone()), (json!(2), json!(1), json!(50.0)));
+        let (_, both) = get_json(&supervisor, url(&format!("group=unit&unit_code={THANH_SEN}"))).await;
+        let a = &both["items"][0];
+        assert_eq!((a["responses"].clone(), a["desk_responses"].clone(), a["csat_low"].clone(), a["csat_high"].clone()), (json!(12), json!(2), json!(46.8), json!(91.1)));
+
+        // Per month; and an officer sees their own unit whatever they ask.
+        let (_, monthly) = get_json(&supervisor, url("group=unit&period=month&source=ticket")).await;
+        assert!(monthly["items"].as_array().unwrap().iter().all(|r| r["period"] == "2026-11"));
+        let officer = app.officer("lan", Role::Officer, Some(TRAN_PHU)).await;
+        let (_, own) = get_json(&officer, url(&format!("group=unit&unit_code={THANH_SEN}"))).await;
+        let keys: Vec<&str> = own["items"].as_array().unwrap().iter().filter_map(|r| r["key"].as_str()).collect();
+        assert_eq!(keys, [TRAN_PHU]);
+
+        // Files: CSV (its header and Thanh Sen's CSAT) and XLSX.
+        let response = supervisor.get(url("group=unit&source=ticket&format=csv")).send().await.unwrap();
+        assert!(response.headers()["content-disposition"].to_str().unwrap().contains(".csv"));
+        let text = response.text().await.unwrap();
+        assert!(text.starts_with("key,label,period,unit_code,unit_name,received,"), "{text}");
+        let line = text.lines().find(|l| l.starts_with(&format!("\"{THANH_SEN}\""))).unwrap();
+        assert!(line.contains(",80.0,49.0,94.3,"), "{line}");
+        let response = supervisor.get(url("format=xlsx")).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let bytes = response.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"PK"), "an XLSX is a zip");
+        // Parameters that are not ours are refused, not guessed.
+        for bad in ["group=everything", "period=year", "format=pdf", "source=web"] {
+            assert_eq!(get_json(&supervisor, url(bad)).await.0, 422, "{bad}");
+        }
+        for bad in ["from=2026-13-01", "from=2026-12-01&to=2026-11-01", "from=1990-01-01&to=2026-01-01"] {
+            let (status, _) = get_json(&supervisor, app.url(&format!("/api/v1/reports/satisfaction?{bad}"))).await;
+            assert_eq!(status, 422, "{bad}");
+        }
     }
 }
