@@ -232,7 +232,7 @@ fn median_hours(histogram: &BTreeMap<i64, u64>) -> Option<f64> {
     if n == 0 {
         return None;
     }
-    let target = (n + 1) / 2;
+    let target = n.div_ceil(2);
     let mut seen = 0;
     for (bucket, count) in histogram {
         seen += count;
