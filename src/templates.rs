@@ -48,6 +48,10 @@ const PAGES: &[(&str, &str)] = &[
         include_str!("../templates/inbox_canned.html"),
     ),
     (
+        "inbox_alerts.html",
+        include_str!("../templates/inbox_alerts.html"),
+    ),
+    (
         "inbox_reports.html",
         include_str!("../templates/inbox_reports.html"),
     ),

@@ -177,6 +177,13 @@ fn table() -> Vec<(Method, &'static str, Route)> {
             r.to(pages::admin::audit_page)
         }),
         at(Method::GET, "/reports", |r| r.to(pages::reports::show)),
+        at(Method::GET, "/inbox/alerts", |r| r.to(pages::alerts::show)),
+        at(Method::POST, "/inbox/alerts/{id}/read", |r| {
+            r.to(pages::alerts::mark_read)
+        }),
+        at(Method::POST, "/inbox/tickets/{id}/survey", |r| {
+            r.to(pages::ticket::survey)
+        }),
         at(Method::POST, "/inbox/tickets/{id}/deadline", |r| {
             r.to(pages::ticket::deadline)
         }),

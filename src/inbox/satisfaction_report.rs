@@ -213,13 +213,14 @@ impl Names for OfficerNames<'_> {
 }
 
 /// The table's columns, in the files' order.
-pub const COLUMNS: [&str; 28] = [
+pub const COLUMNS: [&str; 29] = [
     "key",
     "label",
     "period",
     "unit_code",
     "unit_name",
     "received",
+    "outstanding",
     "resolved",
     "resolved_on_time",
     "on_time_pct",

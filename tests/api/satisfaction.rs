@@ -583,3 +583,58 @@ on_both_backends! {
         }
     }
 }
+
+on_both_backends! {
+    spawn = crate::channels::channel_app;
+    async fn the_pages_show_the_survey_the_flag_the_alerts_and_the_report(app) {
+        use crate::inbox_pages::{csrf, form, page, select};
+        assert_eq!(app.post_zalo(&as_if_now(&zalo_fixture("zalo_user_send_text.json"))).await.status(), 200);
+        app.processed().await;
+        let ticket = app.tickets().await.remove(0);
+        let supervisor = app.page_officer("giam.sat", Role::Supervisor, None).await;
+        let url = app.url(&format!("/inbox/tickets/{}", ticket.id));
+        // Resolved from the page: the survey shows on the ticket, not yet answered.
+        let (_, html) = page(&supervisor, url.clone()).await;
+        let (status, _, _) = form(&supervisor, format!("{url}/status"), &[("csrf_token", &csrf(&html)), ("status", "resolved")]).await;
+        assert_eq!(status, 303);
+        let (_, html) = page(&supervisor, url.clone()).await;
+        let panel = select(&html, "#surveys").join(" ");
+        assert!(panel.contains("Lần khảo sát 1") && panel.contains("Zalo") && panel.contains("Chưa trả lời"), "{panel}");
+        // "Send the survey" by hand asks again.
+        let (status, location, _) = form(&supervisor, format!("{url}/survey"), &[("csrf_token", &csrf(&html))]).await;
+        assert_eq!((status, location.as_str()), (303, format!("/inbox/tickets/{}?done=survey_sent", ticket.id).as_str()));
+        // Without the form's token: refused.
+        let (status, _, _) = form(&supervisor, format!("{url}/survey"), &[("csrf_token", "forged")]).await;
+        assert_eq!(status, 403);
+
+        // The citizen answers 1: the page flags the ticket, the queue too, and the alert is listed.
+        app.zalo_says("msg-low", "1").await;
+        let (_, html) = page(&supervisor, url.clone()).await;
+        assert_eq!(select(&html, "#reopened-low-score").len(), 1);
+        assert!(select(&html, "#surveys").join(" ").contains("1 - Rất không hài lòng"));
+        let (_, queue) = page(&supervisor, app.url("/inbox")).await;
+        assert!(select(&queue, ".reopened").iter().any(|t| t.contains("Mở lại do đánh giá thấp")));
+        let (_, alerts) = page(&supervisor, app.url("/inbox/alerts")).await;
+        assert_eq!(select(&alerts, "#alerts li").len(), 1);
+        assert!(select(&alerts, "#alerts li")[0].contains(&crate::helpers::display_code(&ticket.tracking_code)));
+        let id = entity::alerts::Entity::find().all(&app.db).await.unwrap()[0].id;
+        let (status, location, _) =
+            form(&supervisor, app.url(&format!("/inbox/alerts/{id}/read")), &[("csrf_token", &csrf(&alerts))]).await;
+        assert_eq!((status, location.as_str()), (303, "/inbox/alerts?done=read"));
+        let (_, alerts) = page(&supervisor, app.url("/inbox/alerts?unread=1")).await;
+        assert_eq!(select(&alerts, "#no-alerts").len(), 1);
+        // An officer of a unit: no alerts page.
+        let officer = app.page_officer("lan", Role::Officer, Some(THANH_SEN)).await;
+        assert_eq!(page(&officer, app.url("/inbox/alerts")).await.0, 403);
+
+        // The reports page: the satisfaction table with the answer, the trend chart, the files' links.
+        let (status, html) = page(&supervisor, app.url("/reports?group=channel")).await;
+        assert_eq!(status, 200);
+        let rows = select(&html, "#satisfaction-report tbody tr");
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert!(rows[0].contains("zalo") && rows[0].contains("0.0%"), "{:?}", rows[0]);
+        assert!(html.contains("<svg class=\"chart\""), "the trend chart");
+        let (status, _) = page(&supervisor, app.url("/reports?group=nothing")).await;
+        assert_eq!(status, 200, "a wrong filter is said in the section, the page stands");
+    }
+}

@@ -2,6 +2,7 @@
 //! escaped), Vietnamese first with English, usable on a phone; every form works without JavaScript and carries a
 //! CSRF token. The pages call the same functions as the JSON API, so permissions and rules are the API's.
 pub mod admin;
+pub mod alerts;
 pub mod login;
 pub mod queue;
 pub mod reports;

@@ -107,6 +107,7 @@ async fn render(
                 "deadline": deadline_chip(lang, t.due_at, open, now, soon_until),
                 "assignee": t.assigned_officer_id.and_then(|id| names.get(&id).cloned()),
                 "not_reached": t.not_reached.as_ref().map(|n| json!({"reason": n.reason, "phone": n.phone})),
+                "reopened_low_score": t.reopened_low_score,
                 "unread": seen.get(&t.id).is_none_or(|at| *at < t.last_activity_at),
                 "received": local(t.created_at),
                 "activity_ago": ago(lang, t.last_activity_at, now),

@@ -263,8 +263,33 @@ async fn values(
     let notifications: Vec<Value> = ticket
         .notifications
         .iter()
-        .map(|d| json!({"delivery": delivery(lang, ticket.channel, Some(d)), "kind": d.kind}))
+        .map(|d| {
+            json!({
+                "delivery": delivery(lang, ticket.channel, Some(d)),
+                "kind": d.kind,
+                "what": word(lang, &format!("purpose_{}", d.purpose.as_str())),
+            })
+        })
         .collect();
+    let surveys: Vec<Value> = ticket
+        .surveys
+        .iter()
+        .map(|s| {
+            json!({
+                "round": s.round,
+                "sent": local(s.sent_at),
+                "via": word(lang, &format!("via_{}", s.asked_via.as_deref().unwrap_or("link"))),
+                "reminded": s.reminder.as_deref() == Some("sent"),
+                "score": s.score,
+                "score_label": s.score.map(|v| word(lang, &format!("score_{v}"))),
+                "low": crate::satisfaction::is_low(s.score, s.solved),
+                "solved": s.solved.map(|v| word(lang, if v { "solved_yes" } else { "solved_no" })),
+                "comment": s.comment,
+                "answered": s.answered_at.map(local),
+            })
+        })
+        .collect();
+    let can_survey = matches!(ticket.status, TicketStatus::Resolved | TicketStatus::Closed);
     let deadlines = &state.settings.deadlines;
     let basis = track.map(|t| settings_of(deadlines, t).basis.clone());
     let clock = track.and_then(|t| resolution_clock(deadlines, t));
@@ -342,6 +367,9 @@ async fn values(
             "after_message_id": after_message_id,
             "notes": notes,
             "notifications": notifications,
+            "surveys": surveys,
+            "can_survey": can_survey,
+            "reopened_low_score": ticket.reopened_low_score,
             "history": history,
             "routing": routing,
             "others": others,
@@ -820,6 +848,36 @@ pub struct PublicReplyForm {
     confirm_public: Option<String>,
     #[serde(default)]
     csrf_token: String,
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(rename = "csrf_token")]
+    csrf_token: String,
+}
+
+pub async fn survey(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    officer: Result<Officer, ApiError>,
+    id: web::Path<i32>,
+    form: web::Form<CsrfOnly>,
+) -> HttpResponse {
+    let (page, officer) = match begin(&req, &state, officer, &form.csrf_token).await {
+        Ok(begun) => begun,
+        Err(response) => return *response,
+    };
+    let id = id.into_inner();
+    let result = crate::inbox::survey::send_by_hand(&state, &officer, id)
+        .await
+        .map(|sent| {
+            if sent.via == "link" {
+                "survey_link"
+            } else {
+                "survey_sent"
+            }
+        });
+    finish(&page, &state, &officer, id, result, Outcome::default()).await
 }
 
 pub async fn public_reply(
