@@ -239,6 +239,38 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Bạn hài lòng với cách phục vụ đến đâu?",
         "How satisfied are you with how you were served?",
     ),
+    (
+        "transparency_title",
+        "Mức độ hài lòng của người dân",
+        "How satisfied citizens are",
+    ),
+    (
+        "transparency_intro",
+        "Đánh giá của người dân về công an các xã, phường và tỷ lệ giải quyết phản ánh đúng hạn, từ",
+        "Citizens' ratings of each commune's police and the share of feedback resolved on time, from",
+    ),
+    ("transparency_unit", "Đơn vị", "Unit"),
+    ("transparency_answers", "Số đánh giá", "Answers"),
+    (
+        "transparency_csat",
+        "Hài lòng (khoảng tin cậy 95%)",
+        "Satisfied (95% interval)",
+    ),
+    (
+        "transparency_on_time",
+        "Giải quyết đúng hạn (số đã giải quyết)",
+        "Resolved on time (how many resolved)",
+    ),
+    (
+        "transparency_note",
+        "Xếp hạng theo cận dưới của khoảng tin cậy 95%, nên đơn vị có ít đánh giá không xếp trên đơn vị có nhiều đánh giá. * Dưới 30 đánh giá.",
+        "Ranked by the lower bound of the 95% interval, so a unit with few answers does not rank above one with many. * Fewer than 30 answers.",
+    ),
+    (
+        "transparency_empty",
+        "Chưa có đánh giá trong khoảng thời gian này.",
+        "No answers in this period yet.",
+    ),
     ("other_lang", "English", "Tiếng Việt"),
     ("other_lang_query", "?lang=en", "?lang=vi"),
 ];

@@ -16,6 +16,10 @@ const PAGES: &[(&str, &str)] = &[
     ("message.html", include_str!("../templates/message.html")),
     ("survey.html", include_str!("../templates/survey.html")),
     (
+        "transparency.html",
+        include_str!("../templates/transparency.html"),
+    ),
+    (
         "inbox_base.html",
         include_str!("../templates/inbox_base.html"),
     ),

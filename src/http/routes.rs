@@ -132,6 +132,9 @@ fn table() -> Vec<(Method, &'static str, Route)> {
         at(Method::POST, "/survey/{token}", |r| {
             r.to(survey::ticket::submit)
         }),
+        at(Method::GET, "/transparency", |r| {
+            r.to(survey::transparency::page)
+        }),
         at(Method::GET, "/units/{code}/poster.svg", |r| {
             r.to(survey::poster::poster)
         }),

@@ -45,9 +45,13 @@ pub(super) async fn send(
     let message = Message::builder()
         .from(from)
         .to(to)
-        .subject(format!(
-            "Trả lời phản ánh {code} / Reply to your feedback {code}"
-        ))
+        .subject(if row.purpose == crate::domain::Purpose::Survey {
+            format!(
+                "Đánh giá mức độ hài lòng: phản ánh {code} / How satisfied are you? Feedback {code}"
+            )
+        } else {
+            format!("Trả lời phản ánh {code} / Reply to your feedback {code}")
+        })
         .header(ContentType::TEXT_PLAIN)
         .body(body)
         .map_err(|e| OutboundError::permanent(format!("cannot build the e-mail: {e}")))?;

@@ -1,8 +1,9 @@
 //! The citizens' side of satisfaction, on the web: the survey behind each link (`ticket`), the one-stop desk's
-//! survey (`desk`) and its printable poster (`poster`). What an answer does is `crate::satisfaction`'s.
+//! survey (`desk`), its printable poster (`poster`), and the public transparency page (`transparency`). What an answer does is `crate::satisfaction`'s.
 pub mod desk;
 pub mod poster;
 pub mod ticket;
+pub mod transparency;
 
 use std::collections::BTreeMap;
 

@@ -14,6 +14,7 @@ use std::time::Duration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use phananh::inbox::officers::{Role, add_officer};
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
 use crate::channels::{as_if_now, channel_app, zalo_event};
@@ -360,5 +361,106 @@ async fn an_officer_answers_a_zalo_citizen_from_the_inbox_in_chromium() {
         ["đã gửi", "đã nhận", "đã xem"].contains(&last.as_str()),
         "delivery shown: {last}"
     );
+    browser.close().await.unwrap();
+}
+
+/// A citizen answers the satisfaction survey on a phone: the page from the tracking page's link, no sideways
+/// scrolling at 360 px, no serious or critical accessibility violations, a level tapped, sent, thanked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_answers_the_survey_on_a_phone_in_chromium() {
+    let Some(driver) = Driver::start() else {
+        return skipped(
+            "Chromium or chromedriver is not installed (apt-get install chromium chromium-driver)",
+        );
+    };
+    let app = crate::helpers::spawn_app(Backend::Sqlite)
+        .await
+        .expect("sqlite app");
+    let id = app
+        .citizen_ticket(
+            "Xin hỏi thủ tục đăng ký tạm trú cho sinh viên",
+            Some(crate::inbox::THANH_SEN),
+        )
+        .await;
+    let officer = app
+        .officer("lan", Role::Officer, Some(crate::inbox::THANH_SEN))
+        .await;
+    let response = officer
+        .post(app.url(&format!("/api/v1/tickets/{id}/status")))
+        .json(&json!({"status": "resolved"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let ticket = entity::tickets::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let code = crate::helpers::display_code(&ticket.tracking_code);
+
+    let browser = driver.session().await;
+    at_width(&browser, PHONE).await;
+    browser
+        .goto(&app.url(&format!("/track/{code}")))
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Id("survey-link"))
+        .await
+        .expect("the tracking page links the survey")
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("form.survey"))
+        .await
+        .expect("the survey page");
+    let (scroll, width) = scrolls_sideways(&browser).await;
+    assert!(
+        scroll <= width,
+        "the survey scrolls sideways on a phone: {scroll} > {width}"
+    );
+    screenshot(&browser, "survey-phone").await;
+    match axe_source() {
+        Some(axe) => {
+            let violations = accessibility_violations(&browser, &axe).await;
+            assert!(
+                violations.is_empty(),
+                "serious or critical accessibility violations: {violations:#?}"
+            );
+        }
+        None => skipped(
+            "axe-core is not installed in target/axe (npm install --prefix target/axe axe-core@4)",
+        ),
+    }
+    // Tapping the label chooses the level (big targets for thumbs).
+    browser
+        .find(Locator::Css("label.level-4"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("form.survey button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let thanks = text_of(&browser, "main").await;
+    assert!(thanks.contains("Cảm ơn bạn đã đánh giá"), "{thanks}");
+    screenshot(&browser, "survey-thanks-phone").await;
+    let survey = entity::survey_ratings::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(survey.score, Some(4));
     browser.close().await.unwrap();
 }

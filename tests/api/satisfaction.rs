@@ -638,3 +638,73 @@ on_both_backends! {
         assert_eq!(status, 200, "a wrong filter is said in the section, the page stands");
     }
 }
+
+on_both_backends! {
+    async fn the_transparency_page_is_off_by_default_and_shows_no_personal_data(app) {
+        assert_eq!(app.client.get(app.url("/transparency")).send().await.unwrap().status(), 404);
+    }
+}
+
+mod transparency_on {
+    use super::*;
+    use crate::helpers::{AppOptions, Backend, spawn_app_with};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let app = spawn_app_with(
+            Backend::Sqlite,
+            AppOptions {
+                env: &[("SATISFACTION__PUBLIC_PAGE", "true")],
+                ..AppOptions::default()
+            },
+        )
+        .await
+        .expect("sqlite app");
+        let name = "Nguyễn Thị Hoa";
+        let response = app
+            .post_feedback_json(json!({"text": "Hỏi thủ tục đăng ký tạm trú", "name": name, "phone": "0912345678", "unit_code": THANH_SEN}))
+            .await;
+        assert_eq!(response.status(), 201);
+        let id = entity::tickets::Entity::find().all(&app.db).await.unwrap()[0].id;
+        let officer = app
+            .officer("canbo.hoang", Role::Officer, Some(THANH_SEN))
+            .await;
+        app.resolve(&officer, id).await;
+        let survey = app.surveys().await.remove(0);
+        let txn = app.state.db.begin_write().await.unwrap();
+        phananh::satisfaction::record::record(
+            &txn,
+            app.satisfaction(),
+            &survey,
+            phananh::satisfaction::answer::Answer {
+                score: Some(4),
+                solved: None,
+            },
+            Some("Cán bộ Hoàng rất nhiệt tình".into()),
+            phananh::satisfaction::record::Source::Page,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        txn.commit().await.unwrap();
+        let html = app
+            .client
+            .get(app.url("/transparency"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let unit = app.state.gazetteer.unit(THANH_SEN).unwrap().name.clone();
+        let rows = crate::inbox_pages::select(&html, "#transparency tbody tr");
+        assert!(
+            rows.iter()
+                .any(|r| r.contains(&unit) && r.contains("100.0%")),
+            "{rows:?}"
+        );
+        for secret in [name, "0912345678", "canbo.hoang", "Hoàng", "nhiệt tình"] {
+            assert!(!html.contains(secret), "the public page shows {secret:?}");
+        }
+    }
+}
