@@ -165,7 +165,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let started = std::time::Instant::now();
             let seeded = crate::seed::seed(&db, &gazetteer, &deadlines, tickets, seed).await?;
             println!(
-                "seeded {} tickets ({} open, {} with \"dang ky\", {} with \"{}\"), {} messages, {} contacts in {:.1} s; a tracking code: {}",
+                "seeded {} tickets ({} open, {} with \"dang ky\", {} with \"{}\"), {} messages, {} contacts, {} surveys ({} answered), {} desk ratings in {:.1} s; a tracking code: {}",
                 seeded.tickets,
                 seeded.open,
                 seeded.registering,
@@ -173,6 +173,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 crate::seed::RARE_TERM,
                 seeded.messages,
                 seeded.contacts,
+                seeded.surveys,
+                seeded.answered,
+                seeded.desk_ratings,
                 started.elapsed().as_secs_f64(),
                 seeded.sample_code.as_deref().unwrap_or("-"),
             );

@@ -9,6 +9,16 @@
 //! Vietnamese, about half typed without diacritics; about a third of the tickets speak of "đăng ký" (registering
 //! residence or a vehicle), and one ticket in 200,000 mentions a "khinh khí cầu" (the rare search term). Written
 //! with multi-row inserts, a few thousand tickets per transaction, through the same indexes and triggers as intake.
+//!
+//! For the satisfaction report (`scripts/bench-reports.sh`): each unit gets a made-up diligence that sets how often
+//! its tickets are late and how its citizens score it, so units rank apart. Tickets that are no longer open are
+//! resolved hours to weeks after receipt, mostly by their deadline, some late; most tickets have an officer's first
+//! reply (their second message, minutes to a couple of days after receipt, usually within hours). Most complaints
+//! and denunciations are taken on (their resolution's clock, `due_stage` `resolution`), a few of them prolonged
+//! (`extensions`). Of the tickets resolved or closed on a surveyed track (not crime reports), 44% are surveyed
+//! (round 1, five-point scale, asked on the ticket's channel just after it was resolved) and 90% of those answered,
+//! most within a day, mostly 4-5: about 33% and 30% of the tickets. One ticket in 20 comes with a rating at a
+//! unit's desk on the same day (procedures mixed). Officers are not seeded: `assigned_officer_id` stays null.
 use std::collections::HashSet;
 
 use anyhow::Context;
@@ -20,13 +30,16 @@ use sea_orm::{
     IntoActiveModel, Iterable, PaginatorTrait,
 };
 
-use entity::{contact_identities, contacts, ticket_messages, tickets};
+use entity::{
+    contact_identities, contacts, desk_ratings, survey_ratings, ticket_messages, tickets,
+};
 
 use crate::db::Db;
 use crate::deadlines::Deadlines;
 use crate::domain::{
     Channel, Direction, FeedbackText, TicketStatus, TrackingCode, fold_for_search,
 };
+use crate::inbox::deadline::RESOLUTION;
 use crate::routing::{Gazetteer, LegalTrack, fold};
 
 /// Tickets per transaction.
@@ -37,6 +50,20 @@ const PARAMS: usize = 30_000;
 const RARE_EVERY: usize = 200_000;
 /// The rare term, as a search would type it.
 pub const RARE_TERM: &str = "khinh khi cau";
+/// Of the tickets resolved or closed on a surveyed track, the share surveyed.
+const SURVEYED: f64 = 0.44;
+/// Of the surveys, the share answered.
+const ANSWERED: f64 = 0.9;
+/// Desk ratings per ticket.
+const DESK_PER_TICKET: f64 = 0.05;
+/// The resolution's clock once a complaint or denunciation is taken on, and each extension, in days (as
+/// `config/default.toml`'s `resolve_days` and `extend_days`).
+const RESOLVE_DAYS: i64 = 30;
+const EXTEND_COMPLAINT_DAYS: i64 = 15;
+const EXTEND_DENUNCIATION_DAYS: i64 = 30;
+/// The survey link's life (`satisfaction.link_expiry_days`) and the reminder's delay (`reminder_hours`).
+const LINK_DAYS: i64 = 30;
+const REMINDER_HOURS: i64 = 24;
 
 /// What a run wrote.
 #[derive(Debug, Default)]
@@ -50,6 +77,10 @@ pub struct Seeded {
     pub rare: usize,
     /// A tracking code written, for a search by code.
     pub sample_code: Option<String>,
+    /// Surveys of tickets (`survey_ratings`), and of them answered with a score.
+    pub surveys: usize,
+    pub answered: usize,
+    pub desk_ratings: usize,
 }
 
 /// Writes `n` tickets drawn from `seed`; refuses a database that already has tickets.
@@ -68,6 +99,8 @@ pub async fn seed(
     let places: Vec<String> = gazetteer.units().iter().map(|u| u.name.clone()).collect();
     anyhow::ensure!(!units.is_empty(), "the gazetteer serves no units");
     let mut rng = StdRng::seed_from_u64(seed);
+    // Each unit's diligence, 0 to 1: the worst are late more often and scored lower.
+    let diligence: Vec<f64> = units.iter().map(|_| rng.random_range(0.0..1.0)).collect();
     // Dates count back from the start of today, so the same seed gives the same spread whatever the hour.
     let end = Utc::now()
         .date_naive()
@@ -116,11 +149,12 @@ pub async fn seed(
                     break code;
                 }
             };
-            let unit =
-                (!rng.random_bool(0.03)).then(|| units[rng.random_range(0..units.len())].clone());
+            let unit_index = (!rng.random_bool(0.03)).then(|| rng.random_range(0..units.len()));
+            let unit = unit_index.map(|u| units[u].clone());
+            let care = unit_index.map_or(0.5, |u| diligence[u]);
             let place = &places[rng.random_range(0..places.len())];
             let story = Story::draw(&mut rng, place, i % RARE_EVERY == RARE_EVERY / 2);
-            let ticket = ticket_row(
+            let mut ticket = ticket_row(
                 &mut rng,
                 deadlines,
                 TicketParts {
@@ -132,6 +166,7 @@ pub async fn seed(
                     unit,
                     at,
                     end,
+                    care,
                 },
                 &story,
             )?;
@@ -144,12 +179,22 @@ pub async fn seed(
             if out.sample_code.is_none() && i >= n / 2 {
                 out.sample_code = Some(ticket.tracking_code.clone());
             }
-            batch.conversation(&mut rng, &ticket, &story);
+            ticket.first_reply_at = batch.conversation(&mut rng, &ticket, &story);
+            if surveyed(&ticket, story.track) && rng.random_bool(SURVEYED) {
+                let answered = batch.survey(&mut rng, &ticket, care, end);
+                out.surveys += 1;
+                out.answered += usize::from(answered);
+            }
+            if rng.random_bool(DESK_PER_TICKET) {
+                let u = rng.random_range(0..units.len());
+                batch.desk(&mut rng, &units[u], diligence[u], at, end);
+            }
             batch.tickets.push(ticket);
         }
         out.tickets += batch.tickets.len();
         out.messages += batch.messages.len();
         out.contacts += batch.contacts.len();
+        out.desk_ratings += batch.desk.len();
         let txn = db.begin_write().await?;
         batch.write(&txn).await?;
         txn.commit().await?;
@@ -175,11 +220,26 @@ pub async fn seed(
         // As autovacuum would after a while: statistics for the planner, the visibility map for index-only scans.
         db.write
             .execute_unprepared(
-                "VACUUM ANALYZE tickets, ticket_messages, contacts, contact_identities",
+                "VACUUM ANALYZE tickets, ticket_messages, contacts, contact_identities, survey_ratings, \
+                 desk_ratings",
             )
             .await?;
     }
+    tracing::info!(
+        surveys = out.surveys,
+        answered = out.answered,
+        desk_ratings = out.desk_ratings,
+        "seeded ratings"
+    );
     Ok(out)
+}
+
+/// Whether resolving `ticket` asked its citizen: resolved or closed (not rejected), on a track that is surveyed
+/// (`satisfaction.exclude_tracks` is crime reports by default).
+fn surveyed(ticket: &tickets::Model, track: LegalTrack) -> bool {
+    matches!(ticket.status, TicketStatus::Resolved | TicketStatus::Closed)
+        && ticket.resolved_at.is_some()
+        && track != LegalTrack::CrimeReport
 }
 
 async fn last_id(db: &Db, table: &str) -> anyhow::Result<i32> {
@@ -201,6 +261,8 @@ struct Batch {
     identities: Vec<contact_identities::ActiveModel>,
     tickets: Vec<tickets::Model>,
     messages: Vec<ticket_messages::ActiveModel>,
+    surveys: Vec<survey_ratings::ActiveModel>,
+    desk: Vec<desk_ratings::ActiveModel>,
 }
 
 impl Batch {
@@ -250,22 +312,38 @@ impl Batch {
         );
     }
 
-    /// The ticket's messages: the citizen's text, then replies and follow-ups taking turns.
-    fn conversation(&mut self, rng: &mut StdRng, ticket: &tickets::Model, story: &Story) {
+    /// The ticket's messages: the citizen's text, then replies and follow-ups taking turns. Returns when an officer
+    /// first replied: minutes to two days after receipt (a couple of hours in the middle), never after the last
+    /// activity.
+    fn conversation(
+        &mut self,
+        rng: &mut StdRng,
+        ticket: &tickets::Model,
+        story: &Story,
+    ) -> Option<DateTime<Utc>> {
         let count = pick(rng, &[(1, 15), (2, 20), (3, 25), (4, 18), (5, 12), (6, 10)]);
         let mut at = ticket.created_at;
+        let mut first_reply = None;
         for k in 0..count {
             let (direction, body) = match k {
                 0 => (Direction::In, story.text.clone()),
                 k if k % 2 == 1 => (Direction::Out, pick_text(rng, REPLIES).to_owned()),
                 _ => (Direction::In, story.typed(pick_text(rng, FOLLOW_UPS))),
             };
-            if k > 0 {
+            if k == 1 {
+                at = (at + log_uniform(rng, Duration::minutes(5), Duration::days(2)))
+                    .min(ticket.last_activity_at);
+            } else if k > 1 {
                 at = (at + Duration::minutes(rng.random_range(5..3 * 24 * 60)))
                     .min(ticket.last_activity_at);
             }
-            if k > 0 && k == count - 1 {
+            // The citizen's last follow-up is the last activity; a reply may be the last message of a ticket
+            // resolved later.
+            if k > 1 && k == count - 1 {
                 at = ticket.last_activity_at;
+            }
+            if direction == Direction::Out && first_reply.is_none() {
+                first_reply = Some(at);
             }
             self.messages.push(
                 ticket_messages::Model {
@@ -294,6 +372,134 @@ impl Batch {
                 .without_id(),
             );
         }
+        first_reply
+    }
+
+    /// The survey asked when `ticket` was resolved, and its answer: most within the day, scored as the unit's
+    /// diligence `care` makes likely. Returns whether it was answered.
+    fn survey(
+        &mut self,
+        rng: &mut StdRng,
+        ticket: &tickets::Model,
+        care: f64,
+        end: DateTime<Utc>,
+    ) -> bool {
+        let resolved_at = ticket.resolved_at.unwrap_or(ticket.last_activity_at);
+        let sent_at = resolved_at + Duration::seconds(rng.random_range(1..120));
+        let asked_via = match ticket.channel {
+            Channel::Zalo if rng.random_bool(0.9) => "zalo_cs",
+            Channel::Facebook if rng.random_bool(0.85) => "messenger",
+            Channel::Form if rng.random_bool(0.2) => "email",
+            _ => "link",
+        };
+        let answered_at = rng.random_bool(ANSWERED).then(|| {
+            let after = if rng.random_bool(0.85) {
+                log_uniform(rng, Duration::minutes(1), Duration::hours(24))
+            } else {
+                Duration::minutes(rng.random_range(24 * 60..7 * 24 * 60))
+            };
+            sent_at + after
+        });
+        // Nothing happens after the end: a later answer has not come yet.
+        let answered_at = answered_at.filter(|a| *a <= end);
+        let score = answered_at.map(|_| draw_score(rng, care));
+        let solved = score.and_then(|s| {
+            let (yes, no) = match s {
+                4..=5 => (80, 3),
+                3 => (45, 25),
+                _ => (10, 60),
+            };
+            pick(
+                rng,
+                &[(Some(true), yes), (Some(false), no), (None, 100 - yes - no)],
+            )
+        });
+        let comment = score
+            .filter(|s| rng.random_bool(if *s <= 2 { 0.5 } else { 0.1 }))
+            .map(|s| pick_text(rng, if s >= 4 { PRAISE } else { COMPLAINTS }).to_owned());
+        // The one reminder: not needed when answered within its delay, sent when the delay passed unanswered.
+        let remind_at = sent_at + Duration::hours(REMINDER_HOURS);
+        let (reminder, reminded_at) = match answered_at {
+            Some(a) if a <= remind_at => (Some("not_needed"), None),
+            _ if remind_at > end => (None, None),
+            _ if asked_via == "link" => (Some("skipped"), None),
+            _ => (Some("sent"), Some(remind_at)),
+        };
+        self.surveys.push(
+            survey_ratings::Model {
+                id: 0,
+                ticket_id: ticket.id,
+                // A ticket's one survey: its id, as long as a real token (48 hex digits), is unique.
+                token: format!("{:048x}", ticket.id),
+                unit_code: ticket.unit_code.clone(),
+                officer_id: ticket.assigned_officer_id,
+                channel: ticket.channel,
+                score,
+                comment,
+                sent_at,
+                answered_at,
+                scale: "five".into(),
+                round: 1,
+                solved,
+                language: ticket.language.clone(),
+                expires_at: Some(sent_at + Duration::days(LINK_DAYS)),
+                asked_via: Some(asked_via.into()),
+                reminder: reminder.map(str::to_owned),
+                reminded_at,
+            }
+            .into_active_model()
+            .reset_all()
+            .without_id(),
+        );
+        answered_at.is_some()
+    }
+
+    /// A rating at `unit`'s desk in office hours on the local day of `at`.
+    fn desk(
+        &mut self,
+        rng: &mut StdRng,
+        unit: &str,
+        care: f64,
+        at: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) {
+        let local_day = (at + Duration::hours(7)).date_naive();
+        // 07:30 to 17:00 in Vietnam (UTC+7).
+        let created_at = local_day
+            .and_hms_opt(0, 0, 0)
+            .map(|midnight| {
+                midnight.and_utc() - Duration::hours(7)
+                    + Duration::minutes(rng.random_range(7 * 60 + 30..17 * 60))
+            })
+            .unwrap_or(at)
+            .min(end);
+        let procedure = pick(
+            rng,
+            &[
+                ("residence", 35),
+                ("id_card", 35),
+                ("vehicle", 15),
+                ("other", 15),
+            ],
+        );
+        let score = draw_score(rng, care);
+        let comment = rng
+            .random_bool(0.05)
+            .then(|| pick_text(rng, if score >= 4 { PRAISE } else { COMPLAINTS }).to_owned());
+        self.desk.push(
+            desk_ratings::Model {
+                id: 0,
+                unit_code: unit.to_owned(),
+                procedure: procedure.to_owned(),
+                score,
+                scale: "five".into(),
+                comment,
+                created_at,
+            }
+            .into_active_model()
+            .reset_all()
+            .without_id(),
+        );
     }
 
     async fn write(self, txn: &DatabaseTransaction) -> anyhow::Result<()> {
@@ -306,16 +512,32 @@ impl Batch {
             .collect();
         insert_chunks(txn, tickets).await?;
         insert_chunks(txn, self.messages).await?;
+        insert_chunks(txn, self.surveys).await?;
+        insert_chunks(txn, self.desk).await?;
         Ok(())
     }
 }
 
-/// A message row to insert: the database numbers it.
+/// A row to insert that the database numbers.
 trait WithoutId {
     fn without_id(self) -> Self;
 }
 
 impl WithoutId for ticket_messages::ActiveModel {
+    fn without_id(mut self) -> Self {
+        self.id = sea_orm::ActiveValue::NotSet;
+        self
+    }
+}
+
+impl WithoutId for survey_ratings::ActiveModel {
+    fn without_id(mut self) -> Self {
+        self.id = sea_orm::ActiveValue::NotSet;
+        self
+    }
+}
+
+impl WithoutId for desk_ratings::ActiveModel {
     fn without_id(mut self) -> Self {
         self.id = sea_orm::ActiveValue::NotSet;
         self
@@ -346,6 +568,8 @@ struct TicketParts {
     at: DateTime<Utc>,
     /// Today: nothing happens after it.
     end: DateTime<Utc>,
+    /// The unit's diligence, 0 to 1.
+    care: f64,
 }
 
 fn ticket_row(
@@ -357,7 +581,7 @@ fn ticket_row(
     let age_days = (parts.end - parts.at).num_days();
     // Most open tickets are recent; a few old ones still wait (the backlog).
     let open = rng.random_bool(if age_days < 60 { 0.7 } else { 0.046 });
-    let status = if open {
+    let mut status = if open {
         if age_days < 7 || rng.random_bool(0.3) {
             TicketStatus::New
         } else {
@@ -373,8 +597,59 @@ fn ticket_row(
             ],
         )
     };
-    let last_activity_at =
-        (parts.at + Duration::minutes(rng.random_range(0..20 * 24 * 60))).min(parts.end);
+    // The first clock; a complaint or denunciation taken on runs on its resolution's clock, perhaps prolonged.
+    let mut due_at = deadlines.due_at(story.track, parts.at);
+    let (mut due_stage, mut due_set_at, mut extensions) = (None, None, 0);
+    let extension = match story.track {
+        LegalTrack::Complaint => Some((EXTEND_COMPLAINT_DAYS, 1)),
+        LegalTrack::Denunciation => Some((EXTEND_DENUNCIATION_DAYS, 2)),
+        _ => None,
+    };
+    if let Some((extend_days, max_extensions)) = extension
+        && rng.random_bool(0.6)
+    {
+        let taken_on = between(rng, parts.at, due_at);
+        if taken_on < parts.end {
+            due_at = taken_on + Duration::days(RESOLVE_DAYS);
+            due_stage = Some(RESOLUTION.to_owned());
+            due_set_at = Some(taken_on);
+            if status == TicketStatus::New {
+                status = TicketStatus::InProgress;
+            }
+            // A complex case prolonged, a few days before its deadline.
+            while extensions < max_extensions && rng.random_bool(0.3) {
+                let prolonged_at = due_at - Duration::days(rng.random_range(1..5));
+                if prolonged_at >= parts.end {
+                    break;
+                }
+                due_at += Duration::days(extend_days);
+                due_set_at = Some(prolonged_at);
+                extensions += 1;
+            }
+        }
+    }
+    // Resolved an hour to weeks after receipt (or after the deadline was last set): mostly early in the time
+    // allowed, some late, the less diligent units more often.
+    let resolved_at = (!open).then(|| {
+        let lower = due_set_at.unwrap_or(parts.at) + Duration::hours(1);
+        let at = if rng.random_bool(0.03 + 0.17 * (1.0 - parts.care)) {
+            due_at + log_uniform(rng, Duration::hours(1), Duration::days(14))
+        } else {
+            let allowed = (due_at - lower).max(Duration::hours(1)).num_seconds() as f64;
+            lower + Duration::seconds((allowed * rng.random_range(0.0..1.0f64).powi(2)) as i64)
+        };
+        if at <= parts.end {
+            at
+        } else {
+            between(rng, lower.min(parts.end), parts.end)
+        }
+    });
+    let last_activity_at = match resolved_at {
+        Some(resolved_at) => resolved_at,
+        None => (parts.at + Duration::minutes(rng.random_range(0..20 * 24 * 60)))
+            .min(parts.end)
+            .max(due_set_at.unwrap_or(parts.at)),
+    };
     let text =
         FeedbackText::parse(&story.text).map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.code))?;
     let classification = serde_json::json!({
@@ -405,9 +680,9 @@ fn ticket_row(
         urgent: story.urgent,
         officer_conduct: story.topic == "officer_conduct",
         search_text: Some(fold_for_search(&story.text)),
-        due_stage: None,
-        due_set_at: None,
-        extensions: 0,
+        due_stage,
+        due_set_at,
+        extensions,
         merged_into_id: None,
         reopened_low_score: false,
         first_reply_at: None,
@@ -415,11 +690,11 @@ fn ticket_row(
         lat: None,
         lon: None,
         dedupe_hash: None,
-        due_at: Some(deadlines.due_at(story.track, parts.at)),
+        due_at: Some(due_at),
         created_at: parts.at,
         updated_at: last_activity_at,
         last_activity_at,
-        resolved_at: (!open).then_some(last_activity_at),
+        resolved_at,
     })
 }
 
@@ -525,6 +800,39 @@ fn pick<T: Copy>(rng: &mut StdRng, weighted: &[(T, u32)]) -> T {
     weighted[weighted.len() - 1].0
 }
 
+/// A moment between `from` and `to`, uniformly; `from` when `to` is not later.
+fn between(rng: &mut StdRng, from: DateTime<Utc>, to: DateTime<Utc>) -> DateTime<Utc> {
+    let span = (to - from).num_seconds();
+    if span <= 0 {
+        return from;
+    }
+    from + Duration::seconds(rng.random_range(0..span))
+}
+
+/// A duration from `low` to `high`, as likely in each doubling: mostly short, a few long.
+fn log_uniform(rng: &mut StdRng, low: Duration, high: Duration) -> Duration {
+    let (low, high) = (
+        (low.num_seconds().max(1) as f64).ln(),
+        (high.num_seconds().max(2) as f64).ln(),
+    );
+    Duration::seconds(rng.random_range(low..high).exp() as i64)
+}
+
+/// A score on the five-point scale: mostly 4-5; 1-3 more often where the unit is less diligent (`care` 0 to 1).
+fn draw_score(rng: &mut StdRng, care: f64) -> i16 {
+    let weight = |base: f64, slope: f64| (base + slope * care).round().max(1.0) as u32;
+    pick(
+        rng,
+        &[
+            (5, weight(400.0, 250.0)),
+            (4, weight(280.0, 0.0)),
+            (3, weight(120.0, -40.0)),
+            (2, weight(80.0, -60.0)),
+            (1, weight(120.0, -100.0)),
+        ],
+    )
+}
+
 fn pick_text<'a>(rng: &mut StdRng, texts: &[&'a str]) -> &'a str {
     texts[rng.random_range(0..texts.len())]
 }
@@ -598,6 +906,18 @@ const REPLIES: &[&str] = &[
     "Đề nghị anh/chị mang giấy tờ tùy thân đến trụ sở trong giờ hành chính để được hướng dẫn.",
     "Cảm ơn anh/chị đã phản ánh. Tổ công tác đã xuống kiểm tra và nhắc nhở.",
     "Hồ sơ của anh/chị đang được xử lý, dự kiến có kết quả trong tuần này.",
+];
+const PRAISE: &[&str] = &[
+    "Cán bộ nhiệt tình, giải quyết nhanh.",
+    "Cảm ơn công an xã đã hỗ trợ kịp thời.",
+    "Hướng dẫn rõ ràng, dễ hiểu.",
+    "Rất hài lòng",
+];
+const COMPLAINTS: &[&str] = &[
+    "Chờ lâu quá mới có người trả lời.",
+    "Vẫn chưa giải quyết xong vấn đề của tôi.",
+    "Hướng dẫn chưa rõ, phải đi lại nhiều lần.",
+    "Không hài lòng với thái độ tiếp dân.",
 ];
 const FOLLOW_UPS: &[&str] = &[
     "Cảm ơn các anh, tôi sẽ mang giấy tờ lên.",

@@ -107,6 +107,19 @@ impl MigrationTrait for Migration {
                 Tickets::Table.into_iden(),
                 vec![Tickets::ResolvedAt.into_iden()],
             ),
+            (
+                "ix_tickets_unit_resolved",
+                Tickets::Table.into_iden(),
+                vec![
+                    Tickets::UnitCode.into_iden(),
+                    Tickets::ResolvedAt.into_iden(),
+                ],
+            ),
+            (
+                "ix_survey_ratings_answered",
+                SurveyRatings::Table.into_iden(),
+                vec![SurveyRatings::AnsweredAt.into_iden()],
+            ),
         ] {
             let mut index = Index::create().name(name).table(table).to_owned();
             for column in columns {
@@ -114,6 +127,15 @@ impl MigrationTrait for Migration {
             }
             manager.create_index(index).await?;
         }
+        // Reports ask for tickets that are not merged (`merged_into_id IS NULL`): with a full index SQLite, which
+        // has no statistics, would walk it for that, i.e. every ticket. Only merged tickets belong in it.
+        let db = manager.get_connection();
+        db.execute_unprepared("DROP INDEX IF EXISTS ix_tickets_merged_into")
+            .await?;
+        db.execute_unprepared(
+            "CREATE INDEX ix_tickets_merged_into ON tickets (merged_into_id) WHERE merged_into_id IS NOT NULL",
+        )
+        .await?;
 
         manager
             .create_table(
@@ -204,11 +226,21 @@ impl MigrationTrait for Migration {
             ),
             ("ix_survey_ratings_sent", SurveyRatings::Table.into_iden()),
             ("ix_tickets_resolved_at", Tickets::Table.into_iden()),
+            ("ix_tickets_unit_resolved", Tickets::Table.into_iden()),
+            (
+                "ix_survey_ratings_answered",
+                SurveyRatings::Table.into_iden(),
+            ),
         ] {
             manager
                 .drop_index(Index::drop().name(name).table(table).to_owned())
                 .await?;
         }
+        let db = manager.get_connection();
+        db.execute_unprepared("DROP INDEX IF EXISTS ix_tickets_merged_into")
+            .await?;
+        db.execute_unprepared("CREATE INDEX ix_tickets_merged_into ON tickets (merged_into_id)")
+            .await?;
         for column in [Tickets::ReopenedLowScore, Tickets::FirstReplyAt] {
             manager
                 .alter_table(
@@ -247,6 +279,7 @@ enum SurveyRatings {
     Table,
     TicketId,
     SentAt,
+    AnsweredAt,
     Scale,
     Round,
     Solved,
@@ -260,6 +293,7 @@ enum SurveyRatings {
 #[derive(DeriveIden)]
 enum Tickets {
     Table,
+    UnitCode,
     ResolvedAt,
     ReopenedLowScore,
     FirstReplyAt,

@@ -524,6 +524,12 @@ pub async fn report(
     }
 
     if tickets_wanted && let Some(key) = key_sql(request.group, 's') {
+        // The ticket's own facts only for the groups that need them.
+        let join = if key.contains("t.") {
+            " JOIN tickets t ON t.id = s.ticket_id"
+        } else {
+            ""
+        };
         // Surveys sent, and of them answered, by when they were sent.
         let mut sql = Sql {
             backend,
@@ -534,7 +540,7 @@ pub async fn report(
         let text = format!(
             "SELECT {key} AS g, {p} AS p, COUNT(*) AS n, \
              SUM(CASE WHEN s.score IS NULL THEN 0 ELSE 1 END) AS answered \
-             FROM survey_ratings s JOIN tickets t ON t.id = s.ticket_id \
+             FROM survey_ratings s{join} \
              WHERE s.sent_at >= {a} AND s.sent_at < {b}{unit} GROUP BY 1, 2",
             p = period_of(&sql, "s.sent_at"),
         );
@@ -560,7 +566,7 @@ pub async fn report(
              SUM(CASE WHEN s.score >= 4 THEN 1 ELSE 0 END) AS satisfied, \
              SUM(CASE WHEN s.solved IS NULL THEN 0 ELSE 1 END) AS solved_answers, \
              SUM(CASE WHEN s.solved THEN 1 ELSE 0 END) AS solved_yes \
-             FROM survey_ratings s JOIN tickets t ON t.id = s.ticket_id \
+             FROM survey_ratings s{join} \
              WHERE s.score IS NOT NULL AND s.answered_at >= {a} AND s.answered_at < {b}{unit} GROUP BY 1, 2, 3",
             p = period_of(&sql, "s.answered_at"),
         );
@@ -619,10 +625,17 @@ pub async fn report(
         let b = sql.param(end);
         let b2 = sql.param(end);
         let unit = unit_filter(&mut sql, "t.unit_code");
+        let b3 = sql.param(end);
+        let unit2 = unit_filter(&mut sql, "t.unit_code");
+        // Two parts each read through an index: resolved after the end, and still open now.
         let text = format!(
-            "SELECT {key} AS g, COUNT(*) AS n FROM tickets t WHERE t.created_at < {b} AND t.merged_into_id IS NULL \
-             AND (t.resolved_at >= {b2} OR (t.resolved_at IS NULL AND t.status IN ('new', 'in_progress'))){unit} \
-             GROUP BY 1"
+            "SELECT g, CAST(SUM(n) AS BIGINT) AS n FROM ( \
+             SELECT {key} AS g, COUNT(*) AS n FROM tickets t WHERE t.resolved_at >= {b} AND t.created_at < {b2} \
+             AND t.merged_into_id IS NULL{unit} GROUP BY 1 \
+             UNION ALL \
+             SELECT {key} AS g, COUNT(*) AS n FROM tickets t WHERE t.status IN ('new', 'in_progress') \
+             AND t.created_at < {b3} AND t.resolved_at IS NULL AND t.merged_into_id IS NULL{unit2} GROUP BY 1 \
+             ) x GROUP BY g"
         );
         for row in conn
             .query_all_raw(Statement::from_sql_and_values(backend, text, sql.values))

@@ -224,11 +224,14 @@ fn an_unknown_setting_stops_the_binary_with_the_key_named() {
 }
 
 /// `phananh seed` (benchmarks): a tenth of the tickets open, a few in triage, 1 to 6 messages each (median 3),
-/// every ticket findable by its first message folded, about a third about "đăng ký", unique tracking codes, the
-/// same tickets for the same seed; and never into a database that has tickets.
+/// every ticket findable by its first message folded, about a third about "đăng ký", unique tracking codes; for
+/// the satisfaction report the others resolved after receipt (mostly on time), most with an officer's first
+/// reply, a few prolonged complaints or denunciations, a third of the tickets surveyed once resolved and most of
+/// those answered (mostly 4-5), and a rating at a desk for one ticket in 20; the same rows for the same seed; and
+/// never into a database that has tickets.
 #[tokio::test]
 async fn seed_writes_findable_tickets_the_same_for_a_seed_and_only_into_an_empty_database() {
-    use entity::{ticket_messages, tickets};
+    use entity::{desk_ratings, survey_ratings, ticket_messages, tickets};
     use phananh::domain::{TicketStatus, fold_for_search};
     use sea_orm::{EntityTrait, QueryOrder};
     use std::collections::{HashMap, HashSet};
@@ -302,12 +305,131 @@ async fn seed_writes_findable_tickets_the_same_for_a_seed_and_only_into_an_empty
             assert_eq!(first.created_at, t.created_at);
             assert!(t.due_at.is_some_and(|due| due > t.created_at));
         }
-        seen.push(
+
+        // The report's times: resolved after receipt (open tickets not), mostly on time; first replies.
+        for t in &tickets {
+            let is_open = matches!(t.status, TicketStatus::New | TicketStatus::InProgress);
+            assert_eq!(t.resolved_at.is_none(), is_open, "ticket {}", t.id);
+            assert!(t.resolved_at.is_none_or(|r| r > t.created_at));
+            assert!(
+                t.first_reply_at
+                    .is_none_or(|r| r >= t.created_at && r <= t.last_activity_at)
+            );
+            if t.extensions > 0 {
+                assert!(
+                    matches!(t.legal_track.as_deref(), Some("complaint" | "denunciation")),
+                    "ticket {} prolonged on {:?}",
+                    t.id,
+                    t.legal_track
+                );
+                assert_eq!(t.due_stage.as_deref(), Some("resolution"));
+            }
+        }
+        let resolved: Vec<&tickets::Model> =
+            tickets.iter().filter(|t| t.resolved_at.is_some()).collect();
+        let on_time = resolved
+            .iter()
+            .filter(|t| t.resolved_at <= t.due_at)
+            .count();
+        assert!(
+            (75..=97).contains(&(on_time * 100 / resolved.len())),
+            "{on_time} of {} resolved on time",
+            resolved.len()
+        );
+        let replied = tickets
+            .iter()
+            .filter(|t| t.first_reply_at.is_some())
+            .count();
+        assert!((750..=950).contains(&replied), "{replied} of 1000 replied");
+        assert!(tickets.iter().any(|t| t.extensions > 0), "none prolonged");
+
+        // Surveys: of tickets resolved or closed, sent as they were resolved, most answered, mostly 4-5.
+        let by_id: HashMap<i32, &tickets::Model> = tickets.iter().map(|t| (t.id, t)).collect();
+        let surveys = survey_ratings::Entity::find()
+            .order_by_asc(survey_ratings::Column::Id)
+            .all(&db)
+            .await
+            .unwrap();
+        assert!(
+            (250..=420).contains(&surveys.len()),
+            "{} surveys of 1000 tickets",
+            surveys.len()
+        );
+        let tokens: HashSet<&str> = surveys.iter().map(|s| s.token.as_str()).collect();
+        assert_eq!(tokens.len(), surveys.len());
+        for s in &surveys {
+            let t = by_id[&s.ticket_id];
+            assert!(matches!(
+                t.status,
+                TicketStatus::Resolved | TicketStatus::Closed
+            ));
+            assert!(t.resolved_at.is_some_and(|r| s.sent_at >= r));
+            assert_eq!(s.unit_code, t.unit_code);
+            assert_eq!(s.channel, t.channel);
+            assert!(s.token.len() <= 64);
+            assert_eq!((s.scale.as_str(), s.round), ("five", 1));
+            assert_eq!(s.score.is_some(), s.answered_at.is_some());
+            assert!(s.answered_at.is_none_or(|a| a > s.sent_at));
+            assert!(s.score.is_none_or(|score| (1..=5).contains(&score)));
+        }
+        let scores: Vec<i16> = surveys.iter().filter_map(|s| s.score).collect();
+        assert!(
+            (220..=400).contains(&scores.len()),
+            "{} answered",
+            scores.len()
+        );
+        let satisfied = scores.iter().filter(|s| **s >= 4).count();
+        assert!(
+            (60..=92).contains(&(satisfied * 100 / scores.len())),
+            "{satisfied} of {} scored 4-5",
+            scores.len()
+        );
+        assert!(scores.iter().any(|s| *s <= 2), "no low score");
+        assert!(surveys.iter().any(|s| s.solved == Some(true)));
+        assert!(surveys.iter().any(|s| s.solved == Some(false)));
+
+        // Ratings at the desks: every procedure, over the two years.
+        let desk = desk_ratings::Entity::find()
+            .order_by_asc(desk_ratings::Column::Id)
+            .all(&db)
+            .await
+            .unwrap();
+        assert!(
+            (25..=80).contains(&desk.len()),
+            "{} desk ratings",
+            desk.len()
+        );
+        let procedures: HashSet<&str> = desk.iter().map(|d| d.procedure.as_str()).collect();
+        assert_eq!(
+            procedures,
+            HashSet::from(["residence", "id_card", "vehicle", "other"])
+        );
+        assert!(desk.iter().all(|d| (1..=5).contains(&d.score)));
+        let first_desk = desk.iter().map(|d| d.created_at).min().unwrap();
+        let last_desk = desk.iter().map(|d| d.created_at).max().unwrap();
+        assert!(last_desk - first_desk > chrono::Duration::days(365));
+
+        seen.push((
             tickets
                 .into_iter()
-                .map(|t| (t.tracking_code, t.status, t.unit_code, t.search_text))
+                .map(|t| {
+                    (
+                        t.tracking_code,
+                        t.status,
+                        t.unit_code,
+                        t.search_text,
+                        t.extensions,
+                    )
+                })
                 .collect::<Vec<_>>(),
-        );
+            surveys
+                .into_iter()
+                .map(|s| (s.ticket_id, s.token, s.score, s.solved))
+                .collect::<Vec<_>>(),
+            desk.into_iter()
+                .map(|d| (d.unit_code, d.procedure, d.score))
+                .collect::<Vec<_>>(),
+        ));
 
         let again = seed(&test_db.url);
         assert!(!again.status.success());

@@ -492,6 +492,17 @@ on_both_backends! {
             set_times(&app, id, created, None, created + Duration::hours(5), created + Duration::days(20)).await;
             rated(&app, id, TRAN_PHU, 5, None, Utc.with_ymd_and_hms(2026, 11, 13, 2, 0, 0).unwrap()).await;
         }
+        // And one still open at the end of November.
+        let open = app.citizen_ticket("Hỏi thủ tục căn cước, chưa xong", Some(TRAN_PHU)).await;
+        {
+            use sea_orm::sea_query::Expr;
+            entity::tickets::Entity::update_many()
+                .col_expr(entity::tickets::Column::CreatedAt, Expr::value(Utc.with_ymd_and_hms(2026, 11, 25, 3, 0, 0).unwrap()))
+                .filter(entity::tickets::Column::Id.eq(open))
+                .exec(&app.db)
+                .await
+                .unwrap();
+        }
         for score in [5, 2] {
             use sea_orm::{ActiveModelTrait, Set};
             entity::desk_ratings::ActiveModel {
@@ -544,6 +555,9 @@ on_both_backends! {
         // All happy, but two answers: ranked below the unit with ten.
         assert_eq!((b["csat_pct"].clone(), b["csat_low"].clone(), b["rank"].clone()), (json!(100.0), json!(34.2), json!(2)));
         assert_eq!(b["indicator_points"], 2, "every ticket on time");
+        assert_eq!((b["received"].clone(), b["outstanding"].clone()), (json!(3), json!(1)), "{b}");
+        assert_eq!(a["outstanding"], 0);
+        assert_eq!(report["total"]["outstanding"], 1);
         assert_eq!(report["total"]["responses"], 12);
 
         // The desk counts as its own source; with both, Thanh Sen has 12 answers, 9 satisfied.
