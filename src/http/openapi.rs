@@ -32,6 +32,7 @@ use crate::{channels, inbox, tracking};
         inbox::notes::add,
         inbox::assign::assign,
         inbox::deadline::change,
+        inbox::deadline::extension,
         inbox::merge::merge,
         inbox::public_reply::public_reply,
         inbox::corrections::route,

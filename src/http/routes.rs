@@ -94,6 +94,9 @@ fn table() -> Vec<(Method, &'static str, Route)> {
         at(Method::POST, "/api/v1/tickets/{id}/deadline", |r| {
             r.to(inbox::deadline::change)
         }),
+        at(Method::POST, "/api/v1/tickets/{id}/extension", |r| {
+            r.to(inbox::deadline::extension)
+        }),
         at(Method::POST, "/api/v1/tickets/{id}/merge", |r| {
             r.to(inbox::merge::merge)
         }),

@@ -1,4 +1,4 @@
-//! `POST /api/v1/tickets/{id}/deadline`: the two clocks of complaints and denunciations. `take_on` (thụ lý) starts
+//! `POST /api/v1/tickets/{id}/deadline` (and `/extension`, the contract's name for `extend`): the two clocks of complaints and denunciations. `take_on` (thụ lý) starts
 //! the resolution's clock (`resolve_days` from today); `extend` prolongs it for a complex case, by `extend_days`, at
 //! most `max_extensions` times (complaints 30 -> 45 days once; denunciations +30, +30), with the reason. Each is
 //! in the ticket's history; a prolonged case counts as such in reports. Other tracks have one clock and no extension.
@@ -79,6 +79,45 @@ pub async fn change(
     body: web::Json<DeadlineRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let changed = set(&state, &officer, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(changed))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ExtensionRequest {
+    /// Why the case is complex enough to prolong; 1 to 1,000 characters.
+    pub reason: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/tickets/{id}/extension",
+    tag = "inbox",
+    params(("id" = i32, Path, description = "The ticket's id")),
+    request_body = ExtensionRequest,
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Prolonged: the deadline as it now stands (the same as `/deadline` with `extend`)", body = DeadlineChanged),
+        (status = 400, description = "The body is not valid JSON of this shape", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such ticket, or another unit's", body = ErrorBody),
+        (status = 409, description = "Not open, not yet taken on, or prolonged as often as the law allows", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 422, description = "A track without a second clock, or no reason", body = ErrorBody),
+        (status = 503, description = "The database is unavailable for a moment", body = ErrorBody),
+    )
+)]
+pub async fn extension(
+    officer: Officer,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    body: web::Json<ExtensionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let request = DeadlineRequest {
+        action: "extend".into(),
+        reason: Some(body.into_inner().reason),
+    };
+    let changed = set(&state, &officer, id.into_inner(), request).await?;
     Ok(HttpResponse::Ok().json(changed))
 }
 

@@ -49,12 +49,14 @@ on_both_backends! {
 
         let (status, body) = post_json(&officer, url.clone(), json!({"action": "extend"})).await;
         assert_eq!(status, 422, "a reason is required: {body}");
-        let (status, body) = post_json(&officer, url.clone(), json!({"action": "extend", "reason": "Cần xác minh tại hai địa phương"})).await;
+        // The contract's `/extension` is `/deadline` with `extend`.
+        let extension = app.url(&format!("/api/v1/tickets/{id}/extension"));
+        let (status, body) = post_json(&officer, extension.clone(), json!({"reason": "Cần xác minh tại hai địa phương"})).await;
         assert_eq!(status, 200, "{body}");
         let (_, detail) = get_json(&officer, detail_url.clone()).await;
         assert_eq!(due(&detail) - taken_on, Duration::days(15), "30 -> 45 days");
         assert_eq!(detail["extensions"], 1);
-        let (status, _) = post_json(&officer, url.clone(), json!({"action": "extend", "reason": "Lần nữa"})).await;
+        let (status, _) = post_json(&officer, extension, json!({"reason": "Lần nữa"})).await;
         assert_eq!(status, 409, "a complaint is prolonged once");
 
         let actions: Vec<&str> = detail["history"].as_array().unwrap().iter().filter_map(|h| h["action"].as_str()).collect();

@@ -722,3 +722,67 @@ mod transparency_on {
         }
     }
 }
+
+mod desk_rate_limit {
+    use super::*;
+    use crate::helpers::{AppOptions, Backend, spawn_app_with};
+
+    /// The desk survey shares the public form's limit per client: a poster's QR code is no way to flood ratings.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let app = spawn_app_with(
+            Backend::Sqlite,
+            AppOptions {
+                env: &[("FORM__RATE_LIMIT_PER_MINUTE", "2")],
+                ..AppOptions::default()
+            },
+        )
+        .await
+        .expect("sqlite app");
+        let citizen = client();
+        let url = app.url(&format!("/survey/unit/{THANH_SEN}"));
+        let html = citizen
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let token = crate::inbox_pages::csrf(&html);
+        // Ten at once from one client: two pass, the rest wait, and only two are stored.
+        let posts = (0..10).map(|_| {
+            citizen
+                .post(&url)
+                .form(&[
+                    ("csrf_token", token.as_str()),
+                    ("score", "5"),
+                    ("procedure", "vehicle"),
+                ])
+                .send()
+        });
+        let statuses: Vec<u16> = futures_util::future::join_all(posts)
+            .await
+            .into_iter()
+            .map(|r| r.unwrap().status().as_u16())
+            .collect();
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 200).count(),
+            2,
+            "{statuses:?}"
+        );
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 429).count(),
+            8,
+            "{statuses:?}"
+        );
+        assert_eq!(
+            entity::desk_ratings::Entity::find()
+                .all(&app.db)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+    }
+}
