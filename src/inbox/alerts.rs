@@ -59,6 +59,7 @@ pub struct AlertQuery {
     security(("session" = [])),
     responses(
         (status = 200, description = "The newest alerts first (at most 200), with this supervisor's read marks", body = AlertList),
+        (status = 400, description = "`unread` is not true or false", body = ErrorBody),
         (status = 401, description = "Not logged in", body = ErrorBody),
         (status = 403, description = "Alerts are for supervisors and admins", body = ErrorBody),
         (status = 503, description = "The database is unavailable for a moment", body = ErrorBody),

@@ -48,7 +48,13 @@ pub struct SatisfactionQuery {
     params(SatisfactionQuery),
     security(("session" = [])),
     responses(
-        (status = 200, description = "One row per group (and period), with the counts behind each figure; `&format=csv|xlsx` for a file", body = Report),
+        (status = 200, description = "One row per group (and period), with the counts behind each figure; `&format=csv|xlsx` for a file",
+            content(
+                (Report = "application/json"),
+                (String = "text/csv"),
+                (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            )),
+        (status = 400, description = "The query string does not parse (a parameter given twice)", body = ErrorBody),
         (status = 401, description = "Not logged in", body = ErrorBody),
         (status = 422, description = "A parameter is not one of those listed", body = ErrorBody),
         (status = 503, description = "The database is unavailable for a moment", body = ErrorBody),

@@ -358,6 +358,17 @@ impl Acc {
     }
 }
 
+/// The report's queries, by the figures they bring.
+#[derive(Clone, Copy)]
+enum Part {
+    Received,
+    Resolved,
+    Sent,
+    Answers,
+    Desk,
+    Outstanding,
+}
+
 /// SQL for one backend: local day or month of a timestamp, seconds between two, parameters.
 struct Sql {
     backend: DbBackend,
@@ -459,6 +470,7 @@ pub async fn report(
         None => String::new(),
     };
 
+    let mut queries: Vec<(Part, Statement)> = Vec::new();
     if tickets_wanted && let Some(key) = key_sql(request.group, 't') {
         // Received, and the first responses' histogram, by receipt.
         let mut sql = Sql {
@@ -476,22 +488,10 @@ pub async fn report(
             p = period_of(&sql, "t.created_at"),
             d = sql.seconds("t.first_reply_at", "t.created_at"),
         );
-        for row in conn
-            .query_all_raw(Statement::from_sql_and_values(backend, text, sql.values))
-            .await?
-        {
-            let (g, p, b, n) = (
-                text_of(&row, "g"),
-                text_of(&row, "p"),
-                int_of(&row, "b"),
-                count_of(&row, "n"),
-            );
-            let cell = cells.entry((g, p)).or_default();
-            cell.received += n;
-            if b >= 0 {
-                *cell.first_response.entry(b).or_default() += n;
-            }
-        }
+        queries.push((
+            Part::Received,
+            Statement::from_sql_and_values(backend, text, sql.values),
+        ));
 
         // Resolved, on time, prolonged, and the histogram of times to resolve, by resolution.
         let mut sql = Sql {
@@ -510,22 +510,10 @@ pub async fn report(
             p = period_of(&sql, "t.resolved_at"),
             d = sql.seconds("t.resolved_at", "t.created_at"),
         );
-        for row in conn
-            .query_all_raw(Statement::from_sql_and_values(backend, text, sql.values))
-            .await?
-        {
-            let (g, p, b, n) = (
-                text_of(&row, "g"),
-                text_of(&row, "p"),
-                int_of(&row, "b"),
-                count_of(&row, "n"),
-            );
-            let cell = cells.entry((g, p)).or_default();
-            cell.resolved += n;
-            cell.on_time += count_of(&row, "on_time");
-            cell.prolonged += count_of(&row, "prolonged");
-            *cell.resolve.entry(b).or_default() += n;
-        }
+        queries.push((
+            Part::Resolved,
+            Statement::from_sql_and_values(backend, text, sql.values),
+        ));
     }
 
     if tickets_wanted && let Some(key) = key_sql(request.group, 's') {
@@ -549,16 +537,10 @@ pub async fn report(
              WHERE s.sent_at >= {a} AND s.sent_at < {b}{unit} GROUP BY 1, 2",
             p = period_of(&sql, "s.sent_at"),
         );
-        for row in conn
-            .query_all_raw(Statement::from_sql_and_values(backend, text, sql.values))
-            .await?
-        {
-            let cell = cells
-                .entry((text_of(&row, "g"), text_of(&row, "p")))
-                .or_default();
-            cell.sent += count_of(&row, "n");
-            cell.sent_answered += count_of(&row, "answered");
-        }
+        queries.push((
+            Part::Sent,
+            Statement::from_sql_and_values(backend, text, sql.values),
+        ));
         // Answers, by when they were given.
         let mut sql = Sql {
             backend,
@@ -575,20 +557,10 @@ pub async fn report(
              WHERE s.score IS NOT NULL AND s.answered_at >= {a} AND s.answered_at < {b}{unit} GROUP BY 1, 2, 3",
             p = period_of(&sql, "s.answered_at"),
         );
-        for row in conn
-            .query_all_raw(Statement::from_sql_and_values(backend, text, sql.values))
-            .await?
-        {
-            let cell = cells
-                .entry((text_of(&row, "g"), text_of(&row, "p")))
-                .or_default();
-            cell.responses += count_of(&row, "n");
-            cell.score_sum += count_of(&row, "score_sum");
-            cell.satisfied += count_of(&row, "satisfied");
-            cell.solved_answers += count_of(&row, "solved_answers");
-            cell.solved_yes += count_of(&row, "solved_yes");
-            cell.scales.insert(text_of(&row, "scale"));
-        }
+        queries.push((
+            Part::Answers,
+            Statement::from_sql_and_values(backend, text, sql.values),
+        ));
     }
 
     if desk_wanted && let Some(key) = key_sql(request.group, 'd') {
@@ -604,24 +576,13 @@ pub async fn report(
              FROM desk_ratings d WHERE d.created_at >= {a} AND d.created_at < {b}{unit} GROUP BY 1, 2, 3",
             p = period_of(&sql, "d.created_at"),
         );
-        for row in conn
-            .query_all_raw(Statement::from_sql_and_values(backend, text, sql.values))
-            .await?
-        {
-            let cell = cells
-                .entry((text_of(&row, "g"), text_of(&row, "p")))
-                .or_default();
-            let n = count_of(&row, "n");
-            cell.responses += n;
-            cell.desk_responses += n;
-            cell.score_sum += count_of(&row, "score_sum");
-            cell.satisfied += count_of(&row, "satisfied");
-            cell.scales.insert(text_of(&row, "scale"));
-        }
+        queries.push((
+            Part::Desk,
+            Statement::from_sql_and_values(backend, text, sql.values),
+        ));
     }
 
     // What was still open at the range's end, per group (not per period).
-    let mut outstanding: HashMap<String, u64> = HashMap::new();
     if tickets_wanted && let Some(key) = key_sql(request.group, 't') {
         let mut sql = Sql {
             backend,
@@ -642,11 +603,82 @@ pub async fn report(
              AND t.created_at < {b3} AND t.resolved_at IS NULL AND t.merged_into_id IS NULL{unit2} GROUP BY 1 \
              ) x GROUP BY g"
         );
-        for row in conn
-            .query_all_raw(Statement::from_sql_and_values(backend, text, sql.values))
-            .await?
-        {
-            outstanding.insert(text_of(&row, "g"), count_of(&row, "n"));
+        queries.push((
+            Part::Outstanding,
+            Statement::from_sql_and_values(backend, text, sql.values),
+        ));
+    }
+
+    // The parts are independent: each on a connection of its own, side by side.
+    let answers = futures_util::future::try_join_all(
+        queries.into_iter().map(|(part, statement)| async move {
+            Ok::<_, DbErr>((part, conn.query_all_raw(statement).await?))
+        }),
+    )
+    .await?;
+    let mut outstanding: HashMap<String, u64> = HashMap::new();
+    for (part, rows) in answers {
+        for row in rows {
+            match part {
+                Part::Received => {
+                    let (g, p, b, n) = (
+                        text_of(&row, "g"),
+                        text_of(&row, "p"),
+                        int_of(&row, "b"),
+                        count_of(&row, "n"),
+                    );
+                    let cell = cells.entry((g, p)).or_default();
+                    cell.received += n;
+                    if b >= 0 {
+                        *cell.first_response.entry(b).or_default() += n;
+                    }
+                }
+                Part::Resolved => {
+                    let (g, p, b, n) = (
+                        text_of(&row, "g"),
+                        text_of(&row, "p"),
+                        int_of(&row, "b"),
+                        count_of(&row, "n"),
+                    );
+                    let cell = cells.entry((g, p)).or_default();
+                    cell.resolved += n;
+                    cell.on_time += count_of(&row, "on_time");
+                    cell.prolonged += count_of(&row, "prolonged");
+                    *cell.resolve.entry(b).or_default() += n;
+                }
+                Part::Sent => {
+                    let cell = cells
+                        .entry((text_of(&row, "g"), text_of(&row, "p")))
+                        .or_default();
+                    cell.sent += count_of(&row, "n");
+                    cell.sent_answered += count_of(&row, "answered");
+                }
+                Part::Answers => {
+                    let cell = cells
+                        .entry((text_of(&row, "g"), text_of(&row, "p")))
+                        .or_default();
+                    cell.responses += count_of(&row, "n");
+                    cell.score_sum += count_of(&row, "score_sum");
+                    cell.satisfied += count_of(&row, "satisfied");
+                    cell.solved_answers += count_of(&row, "solved_answers");
+                    cell.solved_yes += count_of(&row, "solved_yes");
+                    cell.scales.insert(text_of(&row, "scale"));
+                }
+                Part::Desk => {
+                    let cell = cells
+                        .entry((text_of(&row, "g"), text_of(&row, "p")))
+                        .or_default();
+                    let n = count_of(&row, "n");
+                    cell.responses += n;
+                    cell.desk_responses += n;
+                    cell.score_sum += count_of(&row, "score_sum");
+                    cell.satisfied += count_of(&row, "satisfied");
+                    cell.scales.insert(text_of(&row, "scale"));
+                }
+                Part::Outstanding => {
+                    outstanding.insert(text_of(&row, "g"), count_of(&row, "n"));
+                }
+            }
         }
     }
 
