@@ -156,6 +156,8 @@ pub(super) async fn apply(
     let mut new_identities: Vec<IdentityKey> = Vec::new();
     let mut created: HashSet<IdentityKey> = HashSet::new();
     let mut plans = Vec::with_capacity(items.len());
+    // Surveys answered earlier in this run, as they now stand.
+    let mut in_run: HashMap<i32, entity::survey_ratings::Model> = HashMap::new();
     let mut new_count = 0;
     for item in &items {
         let m = &item.message;
@@ -169,21 +171,32 @@ pub(super) async fn apply(
         let plan = match &m.thread {
             Thread::Direct => {
                 let open_ticket = identity_id.and_then(|id| open.get(&id));
-                let surveyed = identity_id.and_then(|id| surveyed.get(&id));
-                let answer = surveyed.and_then(|(survey, _)| answer::from_message(m, survey));
+                // The survey as this run leaves it: a score earlier in the run opens "was it solved?".
+                let surveyed = identity_id
+                    .and_then(|id| surveyed.get(&id))
+                    .map(|(survey, ticket)| (in_run.get(&survey.id).unwrap_or(survey), ticket));
+                // Talking on another ticket since the question: their words are that ticket's.
+                let elsewhere = matches!((open_ticket, surveyed), (Some(open), Some((survey, ticket)))
+                    if open.id != ticket.id && open.last_activity_at > survey.sent_at);
+                let answer =
+                    surveyed.and_then(|(survey, _)| answer::from_message(m, survey, elsewhere));
                 match (answer, surveyed, open_ticket, new_by_identity.get(&key)) {
-                    // An answer to the citizen's survey goes to the surveyed ticket, whatever else is open.
+                    // An answer to the citizen's survey goes to the surveyed ticket.
                     (Some(answer), Some((survey, ticket)), _, _) => {
                         writes.answers.push((survey.id, answer));
-                        Plan::Join(ticket.id)
+                        let mut after = survey.clone();
+                        after.score = answer.score.map(i16::from).or(after.score);
+                        after.solved = answer.solved.or(after.solved);
+                        after.answered_at = Some(now);
+                        let ticket_id = ticket.id;
+                        in_run.insert(after.id, after);
+                        Plan::Join(ticket_id)
                     }
                     (_, _, Some(ticket), _) => Plan::Join(ticket.id),
                     (_, _, None, Some(&index)) => Plan::JoinNew(index),
-                    // Words that are no answer while the survey waits (or a "thank you" after it) stay on the
-                    // surveyed ticket rather than open a new one.
-                    (None, Some((survey, ticket)), None, None)
-                        if survey.solved.is_none() || answer::is_courtesy(&m.text) =>
-                    {
+                    // A "thank you" to a survey of a ticket closed meanwhile stays there rather than open a
+                    // ticket of its own (anything else is a new matter: routed, acknowledged, with a deadline).
+                    (None, Some((_, ticket)), None, None) if answer::is_courtesy(&m.text) => {
                         Plan::Join(ticket.id)
                     }
                     (_, _, None, None) => {

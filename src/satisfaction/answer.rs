@@ -167,22 +167,37 @@ const FILLERS: &[&str] = &[
     "tren5", "ok", "oke", "ah", "nhieu", "lam",
 ];
 
-/// A chat message as an answer to `survey`: a quick reply's payload, the like sticker, or words.
+/// A chat message as an answer to `survey`. A quick reply's payload always is one (it can only come from our
+/// question), and replaces an earlier answer. Words and the like sticker answer only a question still open: the
+/// survey unanswered, or "was it solved?" after the score (then only a yes or no); and not when the citizen has
+/// been talking on another ticket since the question (`elsewhere`): a "1" or "👍" there is that ticket's.
 pub fn from_message(
     message: &crate::platforms::event::CitizenMessage,
     survey: &entity::survey_ratings::Model,
+    elsewhere: bool,
 ) -> Option<Answer> {
-    let attached = message.attachments.iter().find_map(|a| {
-        let payload = a.payload.as_deref()?;
-        match a.kind.as_str() {
-            "quick_reply" => from_payload(payload),
-            _ => from_sticker(payload),
-        }
+    let tapped = message.attachments.iter().find_map(|a| {
+        (a.kind == "quick_reply")
+            .then(|| a.payload.as_deref().and_then(from_payload))
+            .flatten()
     });
-    attached.or_else(|| {
-        let awaiting_solved = survey.score.is_some() && survey.solved.is_none();
-        parse(&message.text, super::scale_of(survey), awaiting_solved)
-    })
+    if tapped.is_some() || elsewhere {
+        return tapped;
+    }
+    let awaiting_solved = survey.score.is_some() && survey.solved.is_none();
+    if survey.answered_at.is_some() && !awaiting_solved {
+        return None;
+    }
+    let said = message
+        .attachments
+        .iter()
+        .find_map(|a| a.payload.as_deref().and_then(from_sticker))
+        .or_else(|| parse(&message.text, super::scale_of(survey), awaiting_solved))?;
+    match survey.answered_at {
+        // The score is in: only the second question is open.
+        Some(_) => (said.score.is_none() && said.solved.is_some()).then_some(said),
+        None => Some(said),
+    }
 }
 
 /// A short courtesy with nothing else ("cảm ơn", "ok ạ", "thanks"): after an answer it belongs to the same ticket.
@@ -250,7 +265,11 @@ pub fn parse(text: &str, scale: Scale, awaiting_solved: bool) -> Option<Answer> 
         let word = words[i].as_str();
         if let Some(score) = number(word, scale) {
             scores.push(score);
-        } else if let Some(&(_, score)) = NUMBER_WORDS.iter().find(|(w, _)| *w == word) {
+        } else if let Some(score) = NUMBER_WORDS
+            .iter()
+            .find(|(w, _)| *w == word)
+            .and_then(|(_, n)| on_scale(*n, scale))
+        {
             scores.push(score);
         } else if !FILLERS.contains(&word) {
             // A word that belongs to no answer: an ordinary message.
@@ -261,7 +280,7 @@ pub fn parse(text: &str, scale: Scale, awaiting_solved: bool) -> Option<Answer> 
     if scores.is_empty() {
         match (stars, thumbs_up, thumbs_down) {
             (0, 0, 0) => {}
-            (n, 0, 0) => scores.push(n.min(5) as u8),
+            (n, 0, 0) => scores.extend(on_scale(n.min(5) as u8, scale)),
             (0, _, 0) => scores.push(4),
             (0, 0, _) => scores.push(2),
             _ => return None,
@@ -283,7 +302,11 @@ fn number(word: &str, scale: Scale) -> Option<u8> {
         .iter()
         .find_map(|suffix| word.strip_suffix(suffix))
         .unwrap_or(word);
-    let value = digits.parse::<u8>().ok()?;
+    on_scale(digits.parse::<u8>().ok()?, scale)
+}
+
+/// A number (a digit, a number word, a count of stars) as the score it stores on `scale`.
+fn on_scale(value: u8, scale: Scale) -> Option<u8> {
     match (scale, value) {
         (Scale::Three, 1) => Some(2),
         (Scale::Three, 2) => Some(4),
@@ -382,6 +405,11 @@ mod tests {
         assert_eq!(three("2"), Some(4));
         assert_eq!(three("1"), Some(2));
         assert_eq!(three("chưa hài lòng"), Some(2));
+        // Number words and stars count the three levels too: "hai" is level 2 (hài lòng), not a low score.
+        assert_eq!(three("hai"), Some(4));
+        assert_eq!(three("ba ạ"), Some(5));
+        assert_eq!(three("một"), Some(2));
+        assert_eq!(three("⭐⭐⭐"), Some(5));
         assert_eq!(three("rất hài lòng"), Some(5));
     }
 

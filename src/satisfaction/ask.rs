@@ -43,6 +43,12 @@ pub async fn on_resolved(
         [first] if ticket.reopened_low_score && is_low(first.score, first.solved) => 2,
         _ => return Ok(Err(NotAsked::Done)),
     };
+    if let [first] = earlier.as_slice() {
+        // The first survey's link closes: its low answer has done its work, the second asks anew.
+        let mut closed: survey_ratings::ActiveModel = first.clone().into();
+        closed.expires_at = Set(Some(now));
+        closed.update(conn).await?;
+    }
     let token = hex::encode(rand::random::<[u8; 24]>());
     let mut survey = survey_ratings::ActiveModel {
         ticket_id: Set(ticket.id),

@@ -91,6 +91,8 @@ pub async fn pass(db: &Db, cx: Context<'_>, now: DateTime<Utc>) -> Result<usize,
             )
             .filter(survey_ratings::Column::Id.eq(survey.id))
             .filter(survey_ratings::Column::Reminder.is_null())
+            // Answered meanwhile (read before this transaction): no reminder.
+            .filter(survey_ratings::Column::AnsweredAt.is_null())
             .exec(&txn)
             .await?;
         if marked.rows_affected == 1 {

@@ -342,6 +342,7 @@ on_both_backends! {
         assert_eq!(surveys.len(), 2);
         assert_eq!(surveys[1].round, 2);
         assert_ne!(surveys[0].token, surveys[1].token);
+        assert!(surveys[0].expires_at.is_some_and(|at| at <= Utc::now()), "the first link closes");
         assert!(!app.ticket(id).await.reopened_low_score, "resolving again clears the flag");
         // By hand: the open second survey is asked again, never a third.
         let (status, sent) = post_json(&officer, app.url(&format!("/api/v1/tickets/{id}/survey")), json!({})).await;
@@ -784,5 +785,34 @@ mod desk_rate_limit {
                 .len(),
             2
         );
+    }
+}
+
+on_both_backends! {
+    spawn = crate::channels::channel_app;
+    async fn words_on_another_ticket_are_that_tickets_not_an_answer(app) {
+        assert_eq!(app.post_zalo(&as_if_now(&zalo_fixture("zalo_user_send_text.json"))).await.status(), 200);
+        app.processed().await;
+        let first = app.tickets().await.remove(0);
+        let supervisor = app.officer("giam.sat", Role::Supervisor, None).await;
+        app.resolve(&supervisor, first.id).await;
+        let (status, _) = post_json(&supervisor, app.url(&format!("/api/v1/tickets/{}/status", first.id)), json!({"status": "closed"})).await;
+        assert_eq!(status, 200);
+        // A new matter, on a ticket of its own (the first is closed), while the survey still waits.
+        app.zalo_says("msg-new", "Tối nay nhà bên cạnh lại hát karaoke rất to, đề nghị công an xử lý").await;
+        let tickets = app.tickets().await;
+        assert_eq!(tickets.len(), 2, "a new ticket");
+        let second = tickets.iter().find(|t| t.id != first.id).unwrap().clone();
+        // Talking there, "1" (a house number, say) is that ticket's, not a score for the first.
+        app.zalo_says("msg-one", "1").await;
+        let one = app.messages().await.into_iter().find(|m| m.body == "1").unwrap();
+        assert_eq!(one.ticket_id, second.id);
+        assert_eq!(app.surveys().await[0].score, None, "no score");
+        assert_eq!(app.ticket(first.id).await.status, phananh::domain::TicketStatus::Closed);
+        assert!(entity::alerts::Entity::find().all(&app.db).await.unwrap().is_empty());
+        // A courtesy goes to the ticket being talked on; the survey still waits.
+        app.zalo_says("msg-again", "ok").await;
+        let survey = app.surveys().await.remove(0);
+        assert_eq!(survey.answered_at, None);
     }
 }
