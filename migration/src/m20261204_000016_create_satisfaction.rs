@@ -127,6 +127,15 @@ impl MigrationTrait for Migration {
             }
             manager.create_index(index).await?;
         }
+        // Tickets answered before the column existed: their first officer's message.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "UPDATE tickets SET first_reply_at = (SELECT MIN(m.created_at) FROM ticket_messages m \
+                 WHERE m.ticket_id = tickets.id AND m.direction = 'out' AND m.officer_id IS NOT NULL) \
+                 WHERE first_reply_at IS NULL",
+            )
+            .await?;
         // Reports ask for tickets that are not merged (`merged_into_id IS NULL`): with a full index SQLite, which
         // has no statistics, would walk it for that, i.e. every ticket. Only merged tickets belong in it.
         let db = manager.get_connection();

@@ -133,7 +133,7 @@ pub async fn send_question(
     let english = english(ticket);
     let scale = super::scale_of(survey);
     let unit = cx.unit_name(ticket);
-    let link = cx.link(&survey.token);
+    let link = cx.link(&survey.token, english);
     let facts = reach::facts_of(conn, ticket).await?;
     // Messenger's HUMAN_AGENT tag covers a person's answer, not a survey: the 24-hour window rules.
     let route = match reach::route(&facts, Purpose::Survey, false, now) {

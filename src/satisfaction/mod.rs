@@ -42,8 +42,13 @@ impl<'a> Context<'a> {
             .map(|unit| unit.name.clone())
     }
 
-    fn link(&self, token: &str) -> String {
-        format!("{}/survey/{token}", self.settings.public_base())
+    /// The survey's link, in the citizen's language.
+    fn link(&self, token: &str, english: bool) -> String {
+        format!(
+            "{}/survey/{token}{}",
+            self.settings.public_base(),
+            if english { "?lang=en" } else { "" }
+        )
     }
 }
 

@@ -21,6 +21,7 @@ const DAYS: i64 = 90;
 const FRESH_FOR: StdDuration = StdDuration::from_secs(60);
 
 static CACHE: Mutex<Vec<(Lang, Instant, String)>> = Mutex::new(Vec::new());
+static BUILDING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 struct UnitNames<'a>(&'a Gazetteer);
 
@@ -42,6 +43,9 @@ pub async fn page(
         return Err(ApiError::NotFound);
     }
     let lang = Lang::from_query(query.lang.as_deref());
+    // One build at a time: requests that miss the cache together wait for it rather than each reading the
+    // province's tickets (the report holds several connections).
+    let _building = BUILDING.lock().await;
     let cached = CACHE.lock().ok().and_then(|c| {
         c.iter()
             .find(|(l, at, _)| *l == lang && at.elapsed() < FRESH_FOR)

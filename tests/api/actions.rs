@@ -49,6 +49,7 @@ on_both_backends! {
         let (_, queue) = get_json(&supervisor, app.url("/api/v1/tickets")).await;
         assert!(queue["items"][0]["not_reached"].is_null(), "reached: {}", queue["items"][0]);
         assert_eq!(after["status"], "in_progress", "answering a new ticket takes it in hand");
+        assert!(after["first_reply_at"].is_string(), "the reports' first response: {}", after["first_reply_at"]);
         let actions: Vec<&str> =
             after["history"].as_array().unwrap().iter().filter_map(|h| h["action"].as_str()).collect();
         assert!(actions.contains(&"reply_sent"), "{actions:?}");
@@ -487,6 +488,8 @@ on_both_backends! {
         assert_eq!(status, 422, "a phone number in public: {body}");
         let (status, body) = post_json(&supervisor, url.clone(), json!({"text": text, "confirm_public": true})).await;
         assert_eq!(status, 202, "{body}");
+        let answered = entity::tickets::Entity::find_by_id(ticket.id).one(&app.db).await.unwrap().unwrap();
+        assert!(answered.first_reply_at.is_some(), "a public answer is a first response too");
         app.delivered().await;
         let calls = app.fakes.graph.received_requests().await.unwrap();
         let public: Vec<Value> = calls
