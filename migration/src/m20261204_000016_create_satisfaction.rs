@@ -116,6 +116,11 @@ impl MigrationTrait for Migration {
                 ],
             ),
             (
+                "ix_tickets_due",
+                Tickets::Table.into_iden(),
+                vec![Tickets::DueAt.into_iden()],
+            ),
+            (
                 "ix_survey_ratings_answered",
                 SurveyRatings::Table.into_iden(),
                 vec![SurveyRatings::AnsweredAt.into_iden()],
@@ -303,6 +308,7 @@ enum SurveyRatings {
 enum Tickets {
     Table,
     UnitCode,
+    DueAt,
     ResolvedAt,
     ReopenedLowScore,
     FirstReplyAt,

@@ -219,7 +219,7 @@ impl Names for OfficerNames<'_> {
 }
 
 /// The table's columns, in the files' order.
-pub const COLUMNS: [&str; 29] = [
+pub const COLUMNS: [&str; 31] = [
     "key",
     "label",
     "period",
@@ -245,6 +245,8 @@ pub const COLUMNS: [&str; 29] = [
     "csat_high",
     "solved_answers",
     "solved_pct",
+    "due",
+    "due_answered_on_time",
     "indicator_points",
     "small_sample",
     "rank",

@@ -181,8 +181,11 @@ pub struct Row {
     /// Answers to "was your problem solved?", and of them yes.
     pub solved_answers: u64,
     pub solved_pct: Option<f64>,
-    /// Circular 01/2018/TT-VPCP Art. 13: 2 when every ticket resolved was on time, 1 when 90% or more and none
-    /// prolonged, else 0; null when none was resolved.
+    /// Tickets whose deadline fell in the range (rejected ones aside), and of them resolved by it.
+    pub due: u64,
+    pub due_answered_on_time: u64,
+    /// Circular 01/2018/TT-VPCP Art. 13 over `due`: 2 when every one was resolved by its deadline, 1 when 90% or
+    /// more and none prolonged, else 0 (a late ticket still open counts against the unit); null when none was due.
     pub indicator_points: Option<u8>,
     /// Fewer than 30 answers: the CSAT says little.
     pub small_sample: bool,
@@ -288,6 +291,9 @@ struct Acc {
     first_response: BTreeMap<i64, u64>,
     resolve: BTreeMap<i64, u64>,
     scales: BTreeSet<String>,
+    due: u64,
+    due_on_time: u64,
+    due_prolonged: u64,
 }
 
 impl Acc {
@@ -311,6 +317,9 @@ impl Acc {
             *self.resolve.entry(*b).or_default() += c;
         }
         self.scales.extend(other.scales.iter().cloned());
+        self.due += other.due;
+        self.due_on_time += other.due_on_time;
+        self.due_prolonged += other.due_prolonged;
     }
 
     fn row(&self, key: String, label: String, period: Option<String>) -> Row {
@@ -342,10 +351,12 @@ impl Acc {
             csat_high: csat.map(|c| c.1),
             solved_answers: self.solved_answers,
             solved_pct: pct(self.solved_yes, self.solved_answers),
-            indicator_points: (self.resolved > 0).then(|| {
-                if self.on_time == self.resolved {
+            due: self.due,
+            due_answered_on_time: self.due_on_time,
+            indicator_points: (self.due > 0).then(|| {
+                if self.due_on_time == self.due {
                     2
-                } else if self.on_time * 10 >= self.resolved * 9 && self.prolonged == 0 {
+                } else if self.due_on_time * 10 >= self.due * 9 && self.due_prolonged == 0 {
                     1
                 } else {
                     0
@@ -367,6 +378,7 @@ enum Part {
     Answers,
     Desk,
     Outstanding,
+    Due,
 }
 
 /// SQL for one backend: local day or month of a timestamp, seconds between two, parameters.
@@ -607,6 +619,27 @@ pub async fn report(
             Part::Outstanding,
             Statement::from_sql_and_values(backend, text, sql.values),
         ));
+
+        // The indicator's tickets: those whose deadline fell in the range, answered by it or not (a late one still
+        // open counts against the unit), and whether any was prolonged.
+        let mut sql = Sql {
+            backend,
+            values: Vec::new(),
+        };
+        let (a, b) = (sql.param(start), sql.param(end));
+        let unit = unit_filter(&mut sql, "t.unit_code");
+        let text = format!(
+            "SELECT {key} AS g, {p} AS p, COUNT(*) AS n, \
+             SUM(CASE WHEN t.resolved_at IS NOT NULL AND t.resolved_at <= t.due_at THEN 1 ELSE 0 END) AS on_time, \
+             SUM(CASE WHEN t.extensions > 0 THEN 1 ELSE 0 END) AS prolonged \
+             FROM tickets t WHERE t.due_at >= {a} AND t.due_at < {b} AND t.merged_into_id IS NULL \
+             AND t.status <> 'rejected'{unit} GROUP BY 1, 2",
+            p = period_of(&sql, "t.due_at"),
+        );
+        queries.push((
+            Part::Due,
+            Statement::from_sql_and_values(backend, text, sql.values),
+        ));
     }
 
     // The parts are independent: each on a connection of its own, side by side.
@@ -677,6 +710,14 @@ pub async fn report(
                 }
                 Part::Outstanding => {
                     outstanding.insert(text_of(&row, "g"), count_of(&row, "n"));
+                }
+                Part::Due => {
+                    let cell = cells
+                        .entry((text_of(&row, "g"), text_of(&row, "p")))
+                        .or_default();
+                    cell.due += count_of(&row, "n");
+                    cell.due_on_time += count_of(&row, "on_time");
+                    cell.due_prolonged += count_of(&row, "prolonged");
                 }
             }
         }

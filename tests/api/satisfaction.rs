@@ -499,6 +499,8 @@ on_both_backends! {
             use sea_orm::sea_query::Expr;
             entity::tickets::Entity::update_many()
                 .col_expr(entity::tickets::Column::CreatedAt, Expr::value(Utc.with_ymd_and_hms(2026, 11, 25, 3, 0, 0).unwrap()))
+                // Due on 28 November, not answered: late.
+                .col_expr(entity::tickets::Column::DueAt, Expr::value(Some(Utc.with_ymd_and_hms(2026, 11, 28, 10, 0, 0).unwrap())))
                 .filter(entity::tickets::Column::Id.eq(open))
                 .exec(&app.db)
                 .await
@@ -545,6 +547,8 @@ on_both_backends! {
             ("csat_high", json!(94.3)),
             ("solved_answers", json!(8)),
             ("solved_pct", json!(75.0)),
+            ("due", json!(10)),
+            ("due_answered_on_time", json!(9)),
             ("indicator_points", json!(1)),
             ("small_sample", json!(true)),
             ("rank", json!(1)),
@@ -555,7 +559,9 @@ on_both_backends! {
         let b = items.iter().find(|r| r["key"] == TRAN_PHU).expect("Tran Phu's row");
         // All happy, but two answers: ranked below the unit with ten.
         assert_eq!((b["csat_pct"].clone(), b["csat_low"].clone(), b["rank"].clone()), (json!(100.0), json!(34.2), json!(2)));
-        assert_eq!(b["indicator_points"], 2, "every ticket on time");
+        // Its two resolved tickets were on time, but one due in November is still unanswered: 2 of 3, 0 points.
+        assert_eq!((b["on_time_pct"].clone(), b["due"].clone(), b["due_answered_on_time"].clone()), (json!(100.0), json!(3), json!(2)));
+        assert_eq!(b["indicator_points"], 0, "a late ticket still open counts against the unit");
         assert_eq!((b["received"].clone(), b["outstanding"].clone()), (json!(3), json!(1)), "{b}");
         assert_eq!(a["outstanding"], 0);
         assert_eq!(report["total"]["outstanding"], 1);
