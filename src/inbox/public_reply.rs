@@ -3,16 +3,15 @@
 //! carries personal data (a phone number, an e-mail address, the tracking code, the citizen's name) is refused.
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
-use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use entity::{contacts, ticket_messages, tickets};
+use entity::{contacts, ticket_messages};
 
 use super::audit;
-use super::replies::{DeliveryPlan, ReplyAccepted, has_control_characters};
+use super::replies::{DeliveryPlan, ReplyAccepted, first_reply, has_control_characters};
 use super::session::Officer;
 use super::tickets::{change_ticket, message_view, visible_ticket};
 use crate::domain::{Channel, Direction, FieldError, Purpose, fold_for_search};
@@ -148,13 +147,7 @@ pub async fn post(
         },
     )
     .await?;
-    // An officer's answer, public or not: the reports' first response.
-    tickets::Entity::update_many()
-        .col_expr(tickets::Column::FirstReplyAt, Expr::value(Some(now)))
-        .filter(tickets::Column::Id.eq(ticket.id))
-        .filter(tickets::Column::FirstReplyAt.is_null())
-        .exec(&txn)
-        .await?;
+    first_reply(&txn, &ticket, now).await?;
     audit::record(
         &txn,
         officer,

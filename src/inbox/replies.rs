@@ -163,15 +163,7 @@ pub async fn send(
             .exec(&txn)
             .await?;
     }
-    if ticket.first_reply_at.is_none() {
-        // The first response time of the reports: an officer's first answer, not the acknowledgement.
-        tickets::Entity::update_many()
-            .col_expr(tickets::Column::FirstReplyAt, Expr::value(Some(now)))
-            .filter(tickets::Column::Id.eq(ticket.id))
-            .filter(tickets::Column::FirstReplyAt.is_null())
-            .exec(&txn)
-            .await?;
-    }
+    first_reply(&txn, &ticket, now).await?;
     audit::record(
         &txn,
         officer,
@@ -345,4 +337,22 @@ fn reply_text(text: &str) -> Result<String, ApiError> {
 pub(super) fn has_control_characters(text: &str) -> bool {
     text.chars()
         .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
+/// The reports' first response time: an officer's first answer (a reply, or a public answer under a comment), not
+/// the acknowledgement.
+pub(super) async fn first_reply(
+    txn: &DatabaseTransaction,
+    ticket: &tickets::Model,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if ticket.first_reply_at.is_none() {
+        tickets::Entity::update_many()
+            .col_expr(tickets::Column::FirstReplyAt, Expr::value(Some(now)))
+            .filter(tickets::Column::Id.eq(ticket.id))
+            .filter(tickets::Column::FirstReplyAt.is_null())
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
 }

@@ -89,7 +89,8 @@ pub fn trend(title: &str, points: &[Point]) -> String {
     svg
 }
 
-fn escape(text: &str) -> String {
+/// Text for SVG or XML: the five characters that could break out of it, escaped.
+pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

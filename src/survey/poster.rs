@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use qrcode::{Color, EcLevel, QrCode};
 
 use crate::config::Settings;
+use crate::satisfaction::chart::escape;
 use crate::web::{ApiError, AppState};
 
 pub async fn poster(
@@ -95,13 +96,6 @@ fn qr(data: &str, x: f64, y: f64, size: f64) -> Result<String, qrcode::types::Qr
         r##"<g transform="translate({x} {y}) scale({})"><rect width="{modules}" height="{modules}" fill="#fff"/><path d="{path}" fill="#000"/></g>"##,
         size / modules
     ))
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]
