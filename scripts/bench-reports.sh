@@ -86,5 +86,12 @@ until curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; do
   kill -0 $PID 2>/dev/null || { echo "the server exited:"; tail -5 "$LOG"; exit 1; }
   sleep 0.05
 done
+# The service adds the report's cells up from the log of changed days on start (all of a fresh seed's days once).
+START=$(date +%s.%N)
+until [ "$(sql 'select count(*) from report_stale')" = "0" ]; do
+  kill -0 $PID 2>/dev/null || { echo "the server exited:"; tail -5 "$LOG"; exit 1; }
+  sleep 1
+done
+echo "report cells: $(sql 'select count(*) from report_cells'), folded in $(awk "BEGIN {printf \"%.1f\", $(date +%s.%N) - $START}") s"
 "$EXAMPLE" --base "http://127.0.0.1:$PORT" --officer bench_officer --supervisor bench_supervisor --runs "$RUNS"
 echo "server RSS at the end: $(awk '/VmRSS/ {printf "%.0f MB", $2/1024}' /proc/$PID/status)"

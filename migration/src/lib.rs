@@ -17,6 +17,7 @@ mod m20261203_000013_add_ticket_deadline_stage_and_merge;
 mod m20261203_000014_create_canned_replies;
 mod m20261203_000015_index_tickets_to_fold;
 mod m20261204_000016_create_satisfaction;
+mod m20261205_000017_create_report_cells;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000014_create_canned_replies::Migration),
             Box::new(m20261203_000015_index_tickets_to_fold::Migration),
             Box::new(m20261204_000016_create_satisfaction::Migration),
+            Box::new(m20261205_000017_create_report_cells::Migration),
         ]
     }
 }

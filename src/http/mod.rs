@@ -133,6 +133,7 @@ impl Application {
             state.gazetteer.clone(),
             move || reminders_wake.wake(),
         );
+        crate::satisfaction::rollup::spawn(state.db.clone());
         Ok(Application {
             outbound_worker,
             port,

@@ -104,7 +104,7 @@ pub async fn satisfaction_report(
 ) -> Result<Report, ApiError> {
     let request = request_of(state, officer, query)?;
     let names = OfficerNames::load(state).await?;
-    Ok(report::report(&state.db.read, &request, &names).await?)
+    Ok(report::report(&state.db, &request, &names).await?)
 }
 
 fn request_of(

@@ -8,6 +8,7 @@ pub mod chart;
 pub mod record;
 pub mod reminders;
 pub mod report;
+pub mod rollup;
 pub mod texts;
 
 use chrono::{DateTime, Utc};

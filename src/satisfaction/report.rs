@@ -4,8 +4,8 @@
 //! score, CSAT (share of 4-5) with its 95% Wilson interval, share "solved", and the indicator of Circular
 //! 01/2018/TT-VPCP Art. 13.
 //!
-//! The database adds up (one `GROUP BY` per source of figures, by group and local day or month); this module
-//! merges days into weeks and months into quarters and halves. Medians come from histograms of durations in
+//! The figures are added up per local day and month in `rollup`'s cells; this module merges cells into weeks,
+//! months, quarters and halves. Medians come from histograms of durations in
 //! buckets (5 minutes below an hour, 1 hour below 2 days, 6 hours below 2 weeks, a day below a year), so they
 //! merge too; a median is its bucket's lower bound.
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -15,6 +15,8 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::rollup::{self, Cell, K};
+use crate::db::Db;
 use crate::deadlines::calendar::VIETNAM;
 
 /// Below this many answers a unit's CSAT is marked a small sample.
@@ -22,7 +24,7 @@ pub const SMALL_SAMPLE: u64 = 30;
 /// z for a 95% interval.
 const Z: f64 = 1.959_964;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Group {
     Unit,
@@ -224,7 +226,7 @@ fn bucket_floor(bucket: i64) -> i64 {
 }
 
 /// The SQL that puts a duration in seconds (`d`) in its bucket.
-const BUCKET_SQL: &str = "CASE WHEN d < 0 THEN 0 \
+pub(super) const BUCKET_SQL: &str = "CASE WHEN d < 0 THEN 0 \
      WHEN d < 3600 THEN d / 300 \
      WHEN d < 172800 THEN 12 + (d - 3600) / 3600 \
      WHEN d < 1209600 THEN 59 + (d - 172800) / 21600 \
@@ -297,6 +299,56 @@ struct Acc {
 }
 
 impl Acc {
+    /// A cell's figures from the sources asked; None when they hold nothing.
+    fn of_cell(cell: &Cell, tickets: bool, desk: bool) -> Option<Acc> {
+        let n = |k: K| u64::try_from(cell[k]).unwrap_or_default();
+        let histogram = |h: &BTreeMap<i64, i64>| -> BTreeMap<i64, u64> {
+            h.iter()
+                .map(|(b, c)| (*b, u64::try_from(*c).unwrap_or_default()))
+                .collect()
+        };
+        let mut acc = Acc::default();
+        let mut any = false;
+        if tickets {
+            acc.received = n(K::Received);
+            acc.resolved = n(K::Resolved);
+            acc.on_time = n(K::OnTime);
+            acc.prolonged = n(K::Prolonged);
+            acc.sent = n(K::Sent);
+            acc.sent_answered = n(K::SentAnswered);
+            acc.responses = n(K::TResponses);
+            acc.score_sum = n(K::TScoreSum);
+            acc.satisfied = n(K::TSatisfied);
+            acc.solved_answers = n(K::SolvedAnswers);
+            acc.solved_yes = n(K::SolvedYes);
+            acc.due = n(K::Due);
+            acc.due_on_time = n(K::DueOnTime);
+            acc.due_prolonged = n(K::DueProlonged);
+            acc.first_response = histogram(&cell.first_response);
+            acc.resolve = histogram(&cell.resolve);
+            for (k, scale) in [(K::TFive, "five"), (K::TThree, "three")] {
+                if n(k) > 0 {
+                    acc.scales.insert(scale.to_owned());
+                }
+            }
+            any = acc.received + acc.resolved + acc.sent + acc.responses + acc.due > 0;
+        }
+        if desk {
+            let responses = n(K::DResponses);
+            acc.responses += responses;
+            acc.desk_responses = responses;
+            acc.score_sum += n(K::DScoreSum);
+            acc.satisfied += n(K::DSatisfied);
+            for (k, scale) in [(K::DFive, "five"), (K::DThree, "three")] {
+                if n(k) > 0 {
+                    acc.scales.insert(scale.to_owned());
+                }
+            }
+            any |= responses > 0;
+        }
+        any.then_some(acc)
+    }
+
     fn merge(&mut self, other: &Acc) {
         self.received += other.received;
         self.resolved += other.resolved;
@@ -369,26 +421,14 @@ impl Acc {
     }
 }
 
-/// The report's queries, by the figures they bring.
-#[derive(Clone, Copy)]
-enum Part {
-    Received,
-    Resolved,
-    Sent,
-    Answers,
-    Desk,
-    Outstanding,
-    Due,
-}
-
 /// SQL for one backend: local day or month of a timestamp, seconds between two, parameters.
-struct Sql {
-    backend: DbBackend,
-    values: Vec<Value>,
+pub(super) struct Sql {
+    pub backend: DbBackend,
+    pub values: Vec<Value>,
 }
 
 impl Sql {
-    fn param(&mut self, value: impl Into<Value>) -> String {
+    pub(super) fn param(&mut self, value: impl Into<Value>) -> String {
         self.values.push(value.into());
         match self.backend {
             DbBackend::Postgres => format!("${}", self.values.len()),
@@ -397,7 +437,7 @@ impl Sql {
     }
 
     /// The local (UTC+7) day, or month, of `column` as text.
-    fn local(&self, column: &str, month: bool) -> String {
+    pub(super) fn local(&self, column: &str, month: bool) -> String {
         match self.backend {
             DbBackend::Postgres => format!(
                 "to_char(({column} AT TIME ZONE 'UTC') + interval '7 hours', '{}')",
@@ -410,7 +450,7 @@ impl Sql {
         }
     }
 
-    fn seconds(&self, later: &str, earlier: &str) -> String {
+    pub(super) fn seconds(&self, later: &str, earlier: &str) -> String {
         match self.backend {
             DbBackend::Postgres => {
                 format!("CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) AS BIGINT)")
@@ -450,296 +490,88 @@ fn column_of(group: Group, from: char) -> Option<&'static str> {
     })
 }
 
-/// The report over `conn`; `names` labels the groups.
-pub async fn report(
-    conn: &impl ConnectionTrait,
-    request: &Request,
-    names: &impl Names,
-) -> Result<Report, DbErr> {
-    let backend = conn.get_database_backend();
-    let start = local_midnight(request.from);
+/// The report: the log of changed days folded into the cells first (so it is exact), then whole months read from
+/// the months' cells and the days around them from the days' (weeks need days); what was still open at the
+/// range's end is counted from the tickets, beside them.
+pub async fn report(db: &Db, request: &Request, names: &impl Names) -> Result<Report, DbErr> {
+    rollup::fold(db).await?;
+    let conn = &db.read;
     let end = local_midnight(request.to + Duration::days(1));
-    // Days are merged into weeks, months into quarters and halves: the database groups by the finer one.
-    let by_month = matches!(
-        request.period,
-        Some(Period::Month | Period::Quarter | Period::Half)
-    );
     let per_period = request.period.is_some();
-    let mut cells: HashMap<(String, String), Acc> = HashMap::new();
     let tickets_wanted = request.source != Some(Source::Desk);
     let desk_wanted = request.source != Some(Source::Ticket);
 
-    // Each query: (group key, local day or month, numbers...).
-    let period_of = |sql: &Sql, column: &str| {
-        if per_period {
-            sql.local(column, by_month)
-        } else {
-            "''".to_owned()
+    let (from, to) = (request.from, request.to);
+    let first_whole = if from.day() == 1 {
+        from
+    } else {
+        rollup::month_end(from) + Duration::days(1)
+    };
+    let last_whole = if rollup::month_end(to) == to {
+        to
+    } else {
+        to - Duration::days(i64::from(to.day()))
+    };
+    let mut spans: Vec<(char, String, String)> = Vec::new();
+    if !matches!(request.period, Some(Period::Day | Period::Week)) && first_whole <= last_whole {
+        if from < first_whole {
+            spans.push((
+                'd',
+                from.to_string(),
+                (first_whole - Duration::days(1)).to_string(),
+            ));
         }
-    };
-    let unit_filter = |sql: &mut Sql, column: &str| match &request.unit_code {
-        Some(code) => format!(" AND {column} = {}", sql.param(code.clone())),
-        None => String::new(),
-    };
-
-    let mut queries: Vec<(Part, Statement)> = Vec::new();
-    if tickets_wanted && let Some(key) = key_sql(request.group, 't') {
-        // Received, and the first responses' histogram, by receipt.
-        let mut sql = Sql {
-            backend,
-            values: Vec::new(),
-        };
-        let (a, b) = (sql.param(start), sql.param(end));
-        let unit = unit_filter(&mut sql, "t.unit_code");
-        let text = format!(
-            "SELECT g, p, CASE WHEN d IS NULL THEN -1 ELSE {BUCKET_SQL} END AS b, COUNT(*) AS n \
-             FROM (SELECT {key} AS g, {p} AS p, \
-             CASE WHEN t.first_reply_at IS NULL THEN NULL ELSE {d} END AS d \
-             FROM tickets t WHERE t.created_at >= {a} AND t.created_at < {b} AND t.merged_into_id IS NULL{unit}) x \
-             GROUP BY 1, 2, 3",
-            p = period_of(&sql, "t.created_at"),
-            d = sql.seconds("t.first_reply_at", "t.created_at"),
-        );
-        queries.push((
-            Part::Received,
-            Statement::from_sql_and_values(backend, text, sql.values),
-        ));
-
-        // Resolved, on time, prolonged, and the histogram of times to resolve, by resolution.
-        let mut sql = Sql {
-            backend,
-            values: Vec::new(),
-        };
-        let (a, b) = (sql.param(start), sql.param(end));
-        let unit = unit_filter(&mut sql, "t.unit_code");
-        let text = format!(
-            "SELECT g, p, {BUCKET_SQL} AS b, COUNT(*) AS n, SUM(on_time) AS on_time, SUM(prolonged) AS prolonged \
-             FROM (SELECT {key} AS g, {p} AS p, {d} AS d, \
-             CASE WHEN t.due_at IS NULL OR t.resolved_at <= t.due_at THEN 1 ELSE 0 END AS on_time, \
-             CASE WHEN t.extensions > 0 THEN 1 ELSE 0 END AS prolonged \
-             FROM tickets t WHERE t.resolved_at >= {a} AND t.resolved_at < {b} AND t.merged_into_id IS NULL{unit}) x \
-             GROUP BY 1, 2, 3",
-            p = period_of(&sql, "t.resolved_at"),
-            d = sql.seconds("t.resolved_at", "t.created_at"),
-        );
-        queries.push((
-            Part::Resolved,
-            Statement::from_sql_and_values(backend, text, sql.values),
-        ));
+        let month = |d: NaiveDate| d.format("%Y-%m").to_string();
+        spans.push(('m', month(first_whole), month(last_whole)));
+        if last_whole < to {
+            spans.push((
+                'd',
+                (last_whole + Duration::days(1)).to_string(),
+                to.to_string(),
+            ));
+        }
+    } else {
+        spans.push(('d', from.to_string(), to.to_string()));
     }
-
-    if tickets_wanted && let Some(key) = key_sql(request.group, 's') {
-        // The ticket's own facts only for the groups that need them.
-        let join = if key.contains("t.") {
-            " JOIN tickets t ON t.id = s.ticket_id"
-        } else {
-            ""
-        };
-        // Surveys sent, and of them answered, by when they were sent.
-        let mut sql = Sql {
-            backend,
-            values: Vec::new(),
-        };
-        let (a, b) = (sql.param(start), sql.param(end));
-        let unit = unit_filter(&mut sql, "s.unit_code");
-        let text = format!(
-            "SELECT {key} AS g, {p} AS p, COUNT(*) AS n, \
-             SUM(CASE WHEN s.score IS NULL THEN 0 ELSE 1 END) AS answered \
-             FROM survey_ratings s{join} \
-             WHERE s.sent_at >= {a} AND s.sent_at < {b}{unit} GROUP BY 1, 2",
-            p = period_of(&sql, "s.sent_at"),
-        );
-        queries.push((
-            Part::Sent,
-            Statement::from_sql_and_values(backend, text, sql.values),
-        ));
-        // Answers, by when they were given.
-        let mut sql = Sql {
-            backend,
-            values: Vec::new(),
-        };
-        let (a, b) = (sql.param(start), sql.param(end));
-        let unit = unit_filter(&mut sql, "s.unit_code");
-        let text = format!(
-            "SELECT {key} AS g, {p} AS p, s.scale AS scale, COUNT(*) AS n, SUM(s.score) AS score_sum, \
-             SUM(CASE WHEN s.score >= 4 THEN 1 ELSE 0 END) AS satisfied, \
-             SUM(CASE WHEN s.solved IS NULL THEN 0 ELSE 1 END) AS solved_answers, \
-             SUM(CASE WHEN s.solved THEN 1 ELSE 0 END) AS solved_yes \
-             FROM survey_ratings s{join} \
-             WHERE s.score IS NOT NULL AND s.answered_at >= {a} AND s.answered_at < {b}{unit} GROUP BY 1, 2, 3",
-            p = period_of(&sql, "s.answered_at"),
-        );
-        queries.push((
-            Part::Answers,
-            Statement::from_sql_and_values(backend, text, sql.values),
-        ));
-    }
-
-    if desk_wanted && let Some(key) = key_sql(request.group, 'd') {
-        let mut sql = Sql {
-            backend,
-            values: Vec::new(),
-        };
-        let (a, b) = (sql.param(start), sql.param(end));
-        let unit = unit_filter(&mut sql, "d.unit_code");
-        let text = format!(
-            "SELECT {key} AS g, {p} AS p, d.scale AS scale, COUNT(*) AS n, SUM(d.score) AS score_sum, \
-             SUM(CASE WHEN d.score >= 4 THEN 1 ELSE 0 END) AS satisfied \
-             FROM desk_ratings d WHERE d.created_at >= {a} AND d.created_at < {b}{unit} GROUP BY 1, 2, 3",
-            p = period_of(&sql, "d.created_at"),
-        );
-        queries.push((
-            Part::Desk,
-            Statement::from_sql_and_values(backend, text, sql.values),
-        ));
-    }
-
-    // What was still open at the range's end, per group (not per period).
-    if tickets_wanted && let Some(key) = key_sql(request.group, 't') {
-        let mut sql = Sql {
-            backend,
-            values: Vec::new(),
-        };
-        let b = sql.param(end);
-        let b2 = sql.param(end);
-        let unit = unit_filter(&mut sql, "t.unit_code");
-        let b3 = sql.param(end);
-        let unit2 = unit_filter(&mut sql, "t.unit_code");
-        // Two parts each read through an index: resolved after the end, and still open now.
-        let text = format!(
-            "SELECT g, CAST(SUM(n) AS BIGINT) AS n FROM ( \
-             SELECT {key} AS g, COUNT(*) AS n FROM tickets t WHERE t.resolved_at >= {b} AND t.created_at < {b2} \
-             AND t.merged_into_id IS NULL{unit} GROUP BY 1 \
-             UNION ALL \
-             SELECT {key} AS g, COUNT(*) AS n FROM tickets t WHERE t.status IN ('new', 'in_progress') \
-             AND t.created_at < {b3} AND t.resolved_at IS NULL AND t.merged_into_id IS NULL{unit2} GROUP BY 1 \
-             ) x GROUP BY g"
-        );
-        queries.push((
-            Part::Outstanding,
-            Statement::from_sql_and_values(backend, text, sql.values),
-        ));
-
-        // The indicator's tickets: those whose deadline fell in the range, answered by it or not (a late one still
-        // open counts against the unit), and whether any was prolonged.
-        let mut sql = Sql {
-            backend,
-            values: Vec::new(),
-        };
-        let (a, b) = (sql.param(start), sql.param(end));
-        let unit = unit_filter(&mut sql, "t.unit_code");
-        let text = format!(
-            "SELECT {key} AS g, {p} AS p, COUNT(*) AS n, \
-             SUM(CASE WHEN t.resolved_at IS NOT NULL AND t.resolved_at <= t.due_at THEN 1 ELSE 0 END) AS on_time, \
-             SUM(CASE WHEN t.extensions > 0 THEN 1 ELSE 0 END) AS prolonged \
-             FROM tickets t WHERE t.due_at >= {a} AND t.due_at < {b} AND t.merged_into_id IS NULL \
-             AND t.status <> 'rejected'{unit} GROUP BY 1, 2",
-            p = period_of(&sql, "t.due_at"),
-        );
-        queries.push((
-            Part::Due,
-            Statement::from_sql_and_values(backend, text, sql.values),
-        ));
-    }
-
-    // The parts are independent: each on a connection of its own, side by side.
-    let answers = futures_util::future::try_join_all(
-        queries.into_iter().map(|(part, statement)| async move {
-            Ok::<_, DbErr>((part, conn.query_all_raw(statement).await?))
-        }),
+    let unit = request.unit_code.as_deref();
+    let (read, outstanding) = futures_util::future::try_join(
+        futures_util::future::try_join_all(
+            spans
+                .iter()
+                .map(|(grain, a, b)| rollup::read(conn, *grain, request.group, a, b, unit)),
+        ),
+        async {
+            if tickets_wanted {
+                outstanding(conn, request, end).await
+            } else {
+                Ok(HashMap::new())
+            }
+        },
     )
     .await?;
-    let mut outstanding: HashMap<String, u64> = HashMap::new();
-    for (part, rows) in answers {
-        for row in rows {
-            match part {
-                Part::Received => {
-                    let (g, p, b, n) = (
-                        text_of(&row, "g"),
-                        text_of(&row, "p"),
-                        int_of(&row, "b"),
-                        count_of(&row, "n"),
-                    );
-                    let cell = cells.entry((g, p)).or_default();
-                    cell.received += n;
-                    if b >= 0 {
-                        *cell.first_response.entry(b).or_default() += n;
-                    }
-                }
-                Part::Resolved => {
-                    let (g, p, b, n) = (
-                        text_of(&row, "g"),
-                        text_of(&row, "p"),
-                        int_of(&row, "b"),
-                        count_of(&row, "n"),
-                    );
-                    let cell = cells.entry((g, p)).or_default();
-                    cell.resolved += n;
-                    cell.on_time += count_of(&row, "on_time");
-                    cell.prolonged += count_of(&row, "prolonged");
-                    *cell.resolve.entry(b).or_default() += n;
-                }
-                Part::Sent => {
-                    let cell = cells
-                        .entry((text_of(&row, "g"), text_of(&row, "p")))
-                        .or_default();
-                    cell.sent += count_of(&row, "n");
-                    cell.sent_answered += count_of(&row, "answered");
-                }
-                Part::Answers => {
-                    let cell = cells
-                        .entry((text_of(&row, "g"), text_of(&row, "p")))
-                        .or_default();
-                    cell.responses += count_of(&row, "n");
-                    cell.score_sum += count_of(&row, "score_sum");
-                    cell.satisfied += count_of(&row, "satisfied");
-                    cell.solved_answers += count_of(&row, "solved_answers");
-                    cell.solved_yes += count_of(&row, "solved_yes");
-                    cell.scales.insert(text_of(&row, "scale"));
-                }
-                Part::Desk => {
-                    let cell = cells
-                        .entry((text_of(&row, "g"), text_of(&row, "p")))
-                        .or_default();
-                    let n = count_of(&row, "n");
-                    cell.responses += n;
-                    cell.desk_responses += n;
-                    cell.score_sum += count_of(&row, "score_sum");
-                    cell.satisfied += count_of(&row, "satisfied");
-                    cell.scales.insert(text_of(&row, "scale"));
-                }
-                Part::Outstanding => {
-                    outstanding.insert(text_of(&row, "g"), count_of(&row, "n"));
-                }
-                Part::Due => {
-                    let cell = cells
-                        .entry((text_of(&row, "g"), text_of(&row, "p")))
-                        .or_default();
-                    cell.due += count_of(&row, "n");
-                    cell.due_on_time += count_of(&row, "on_time");
-                    cell.due_prolonged += count_of(&row, "prolonged");
-                }
-            }
-        }
-    }
 
-    // Days and months into the periods asked; every group's total.
+    // Cells into the periods asked; every group's total.
     let mut merged: BTreeMap<(String, String), Acc> = BTreeMap::new();
     let mut total = Acc::default();
-    for ((group, raw), acc) in cells {
-        let period = match request.period {
-            Some(period) => {
-                let day = if by_month {
-                    NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d")
-                } else {
-                    NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
-                };
-                day.map(|d| period.label(d)).unwrap_or(raw)
-            }
-            None => String::new(),
-        };
-        total.merge(&acc);
-        merged.entry((group, period)).or_default().merge(&acc);
+    for ((grain, _, _), cells) in spans.iter().zip(read) {
+        for (raw, _unit, key, cell) in cells {
+            let Some(acc) = Acc::of_cell(&cell, tickets_wanted, desk_wanted) else {
+                continue;
+            };
+            let period = match request.period {
+                Some(period) => {
+                    let day = if *grain == 'm' {
+                        rollup::month_start(&raw)
+                    } else {
+                        NaiveDate::parse_from_str(&raw, "%Y-%m-%d").ok()
+                    };
+                    day.map(|d| period.label(d)).unwrap_or(raw)
+                }
+                None => String::new(),
+            };
+            total.merge(&acc);
+            merged.entry((key, period)).or_default().merge(&acc);
+        }
     }
     let mut items: Vec<Row> = merged
         .into_iter()
@@ -775,6 +607,46 @@ pub async fn report(
         items,
         total,
     })
+}
+
+/// What was still open at the range's end (`end`), per group: resolved after it, or still open now.
+async fn outstanding(
+    conn: &impl ConnectionTrait,
+    request: &Request,
+    end: DateTime<Utc>,
+) -> Result<HashMap<String, u64>, DbErr> {
+    let Some(key) = key_sql(request.group, 't') else {
+        return Ok(HashMap::new());
+    };
+    let backend = conn.get_database_backend();
+    let mut sql = Sql {
+        backend,
+        values: Vec::new(),
+    };
+    let unit_filter = |sql: &mut Sql| match &request.unit_code {
+        Some(code) => format!(" AND t.unit_code = {}", sql.param(code.clone())),
+        None => String::new(),
+    };
+    let (b, b2) = (sql.param(end), sql.param(end));
+    let unit = unit_filter(&mut sql);
+    let b3 = sql.param(end);
+    let unit2 = unit_filter(&mut sql);
+    // Two parts each read through an index: resolved after the end, and still open now.
+    let text = format!(
+        "SELECT g, CAST(SUM(n) AS BIGINT) AS n FROM ( \
+         SELECT {key} AS g, COUNT(*) AS n FROM tickets t WHERE t.resolved_at >= {b} AND t.created_at < {b2} \
+         AND t.merged_into_id IS NULL{unit} GROUP BY 1 \
+         UNION ALL \
+         SELECT {key} AS g, COUNT(*) AS n FROM tickets t WHERE t.status IN ('new', 'in_progress') \
+         AND t.created_at < {b3} AND t.resolved_at IS NULL AND t.merged_into_id IS NULL{unit2} GROUP BY 1 \
+         ) x GROUP BY g"
+    );
+    Ok(conn
+        .query_all_raw(Statement::from_sql_and_values(backend, text, sql.values))
+        .await?
+        .iter()
+        .map(|row| (text_of(row, "g"), count_of(row, "n")))
+        .collect())
 }
 
 /// Ranks rows with answers by the lower bound of their CSAT interval, more answers first on a tie: a unit with a

@@ -72,7 +72,7 @@ async fn build(state: &AppState, lang: Lang) -> Result<String, ApiError> {
     let to = Utc::now().with_timezone(&VIETNAM).date_naive();
     let from = to - Duration::days(DAYS - 1);
     let report = report::report(
-        &state.db.read,
+        &state.db,
         &Request {
             from,
             to,

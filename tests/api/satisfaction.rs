@@ -822,3 +822,102 @@ on_both_backends! {
         assert_eq!(survey.answered_at, None);
     }
 }
+
+on_both_backends! {
+    async fn the_report_follows_every_change_and_its_months_are_the_sum_of_their_days(app) {
+        use crate::inbox::TRAN_PHU;
+        use sea_orm::{ConnectionTrait, Statement, sea_query::Expr};
+        use entity::tickets::{Column, Entity};
+        // Received 20 October, 10 November, and 30 November at 23:30 local (16:30 UTC); one more at 00:30 local
+        // on 1 December, outside the range. Each resolved a day later.
+        let at = |m, d, h, min| Utc.with_ymd_and_hms(2026, m, d, h, min, 0).unwrap();
+        let mut ids = Vec::new();
+        for created in [at(10, 20, 3, 0), at(11, 10, 3, 0), at(11, 30, 16, 30), at(11, 30, 17, 30)] {
+            let id = app.citizen_ticket("Hỏi thủ tục cư trú", Some(THANH_SEN)).await;
+            set_times(&app, id, created, None, created + Duration::days(1), created + Duration::days(15)).await;
+            ids.push(id);
+        }
+        let supervisor = app.officer("giam.sat", Role::Supervisor, None).await;
+        // 15 October to 30 November: the days of October's end, and November whole.
+        let figures = |query: &'static str| {
+            let supervisor = supervisor.clone();
+            let url = app.url(&format!("/api/v1/reports/satisfaction?from=2026-10-15&to=2026-11-30&group=unit&source=ticket{query}"));
+            async move {
+                let (status, report) = get_json(&supervisor, url).await;
+                assert_eq!(status, 200, "{report}");
+                report["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| (r["key"].as_str().unwrap().to_owned(), r["period"].as_str().map(str::to_owned), r["received"].as_u64().unwrap(), r["resolved"].as_u64().unwrap()))
+                    .collect::<Vec<_>>()
+            }
+        };
+        let unit = |u: &str| u.to_owned();
+        // Resolved: 21 October, 11 November, 1 December (outside), 2 December (outside).
+        assert_eq!(figures("").await, [(unit(THANH_SEN), None, 3, 2)]);
+        assert_eq!(
+            figures("&period=month").await,
+            [(unit(THANH_SEN), Some("2026-10".into()), 1, 1), (unit(THANH_SEN), Some("2026-11".into()), 2, 1)]
+        );
+
+        // Rerouted by any path (here plain SQL through the entity): the figures move with the ticket.
+        Entity::update_many()
+            .col_expr(Column::UnitCode, Expr::value(Some(TRAN_PHU.to_owned())))
+            .filter(Column::Id.eq(ids[1]))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        let mut moved = figures("").await;
+        moved.sort();
+        let mut expected = vec![(unit(THANH_SEN), None, 2, 1), (unit(TRAN_PHU), None, 1, 1)];
+        expected.sort();
+        assert_eq!(moved, expected);
+
+        // Reopened: no longer resolved in October.
+        Entity::update_many()
+            .col_expr(Column::ResolvedAt, Expr::value(Option::<chrono::DateTime<Utc>>::None))
+            .col_expr(Column::Status, Expr::value(phananh::domain::TicketStatus::InProgress))
+            .filter(Column::Id.eq(ids[0]))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        let mut reopened = figures("").await;
+        reopened.sort();
+        let mut expected = vec![(unit(THANH_SEN), None, 2, 0), (unit(TRAN_PHU), None, 1, 1)];
+        expected.sort();
+        assert_eq!(reopened, expected);
+
+        // Every month's cells are the sum of its days' (a figure at a time, over the whole table).
+        let backend = app.db.get_database_backend();
+        let sums = |grain: &str| {
+            let period = if grain == "d" { "substr(period, 1, 7)" } else { "period" };
+            Statement::from_string(
+                backend,
+                format!(
+                    "SELECT {period} AS month, grp, unit_code, gkey, CAST(SUM(received) AS BIGINT) AS received, \
+                     CAST(SUM(resolved) AS BIGINT) AS resolved, CAST(SUM(due) AS BIGINT) AS due \
+                     FROM report_cells WHERE grain = '{grain}' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+                ),
+            )
+        };
+        let rows = |rows: Vec<sea_orm::QueryResult>| {
+            rows.iter()
+                .map(|r| {
+                    (
+                        r.try_get::<String>("", "month").unwrap(),
+                        r.try_get::<String>("", "grp").unwrap(),
+                        r.try_get::<String>("", "gkey").unwrap(),
+                        r.try_get::<i64>("", "received").unwrap(),
+                        r.try_get::<i64>("", "resolved").unwrap(),
+                        r.try_get::<i64>("", "due").unwrap(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let days = rows(app.db.query_all_raw(sums("d")).await.unwrap());
+        let months = rows(app.db.query_all_raw(sums("m")).await.unwrap());
+        assert!(days.iter().any(|r| r.0 == "2026-11" && r.1 == "unit" && r.2 == TRAN_PHU && r.3 == 1), "{days:?}");
+        assert_eq!(days, months);
+    }
+}

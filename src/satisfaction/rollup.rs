@@ -1,0 +1,682 @@
+//! The report's figures added up per local day and per month (migration 17's `report_cells`), for each way the
+//! report groups, within each unit. Triggers log every day whose figures a write moved (`report_stale`); `fold`
+//! takes the log, adds those days up again from the tickets, surveys and desk ratings, and moves each month's sum
+//! by the difference. A report folds first, so it is exact, then reads a few thousand cells: a province's year
+//! was a million tickets (2.3-7.5 s on SQLite).
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::{Index, IndexMut};
+use std::time::Duration as StdDuration;
+
+use chrono::{Datelike, Duration, NaiveDate};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, TransactionTrait};
+
+use super::report::{BUCKET_SQL, Group, Sql, local_midnight};
+use crate::db::Db;
+
+/// A cell's counters, in the table's column order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum K {
+    Received,
+    Resolved,
+    OnTime,
+    Prolonged,
+    Sent,
+    SentAnswered,
+    /// Ticket surveys' answers with a score, their sum, those of 4-5, and on which scale.
+    TResponses,
+    TScoreSum,
+    TSatisfied,
+    TFive,
+    TThree,
+    SolvedAnswers,
+    SolvedYes,
+    /// Desk ratings, the same.
+    DResponses,
+    DScoreSum,
+    DSatisfied,
+    DFive,
+    DThree,
+    Due,
+    DueOnTime,
+    DueProlonged,
+}
+
+const COUNTERS: [(K, &str); 21] = [
+    (K::Received, "received"),
+    (K::Resolved, "resolved"),
+    (K::OnTime, "on_time"),
+    (K::Prolonged, "prolonged"),
+    (K::Sent, "sent"),
+    (K::SentAnswered, "sent_answered"),
+    (K::TResponses, "t_responses"),
+    (K::TScoreSum, "t_score_sum"),
+    (K::TSatisfied, "t_satisfied"),
+    (K::TFive, "t_five"),
+    (K::TThree, "t_three"),
+    (K::SolvedAnswers, "solved_answers"),
+    (K::SolvedYes, "solved_yes"),
+    (K::DResponses, "d_responses"),
+    (K::DScoreSum, "d_score_sum"),
+    (K::DSatisfied, "d_satisfied"),
+    (K::DFive, "d_five"),
+    (K::DThree, "d_three"),
+    (K::Due, "due"),
+    (K::DueOnTime, "due_on_time"),
+    (K::DueProlonged, "due_prolonged"),
+];
+
+/// One group's sums over a day or a month; histograms of seconds to the first reply (by receipt) and to
+/// resolution (by resolution), in the report's buckets.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Cell {
+    n: [i64; COUNTERS.len()],
+    pub first_response: BTreeMap<i64, i64>,
+    pub resolve: BTreeMap<i64, i64>,
+}
+
+impl Index<K> for Cell {
+    type Output = i64;
+    fn index(&self, k: K) -> &i64 {
+        &self.n[k as usize]
+    }
+}
+
+impl IndexMut<K> for Cell {
+    fn index_mut(&mut self, k: K) -> &mut i64 {
+        &mut self.n[k as usize]
+    }
+}
+
+impl Cell {
+    /// Adds `other` times `sign` (1 or -1).
+    fn add(&mut self, other: &Cell, sign: i64) {
+        for (a, b) in self.n.iter_mut().zip(other.n) {
+            *a += sign * b;
+        }
+        for (mine, theirs) in [
+            (&mut self.first_response, &other.first_response),
+            (&mut self.resolve, &other.resolve),
+        ] {
+            for (bucket, count) in theirs {
+                let entry = mine.entry(*bucket).or_default();
+                *entry += sign * count;
+                if *entry == 0 {
+                    mine.remove(bucket);
+                }
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.n.iter().all(|n| *n == 0) && self.first_response.is_empty() && self.resolve.is_empty()
+    }
+}
+
+/// `bucket:count,...`, as stored.
+fn histogram_text(histogram: &BTreeMap<i64, i64>) -> String {
+    histogram
+        .iter()
+        .map(|(b, n)| format!("{b}:{n}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn histogram_of(text: &str) -> BTreeMap<i64, i64> {
+    text.split(',')
+        .filter_map(|pair| pair.split_once(':'))
+        .filter_map(|(b, n)| Some((b.parse().ok()?, n.parse().ok()?)))
+        .collect()
+}
+
+/// A cell's place: grain (`d` or `m`), group, period (`2026-12-02` or `2026-12`), unit code, group key ('' for
+/// none).
+type Place = (char, Group, String, String, String);
+
+/// The procedure a ticket's topic falls under, as the desk survey names them.
+fn procedure_of(topic: &str) -> &'static str {
+    match topic {
+        "residence" => "residence",
+        "id_card" => "id_card",
+        "vehicle_registration" => "vehicle",
+        _ => "other",
+    }
+}
+
+/// What a fact is about: its unit and, for a ticket or its survey, officer, track, topic and channel; a desk
+/// rating has its procedure instead.
+struct Dims {
+    unit: String,
+    officer: Option<String>,
+    track: Option<String>,
+    topic: Option<String>,
+    channel: String,
+    procedure: String,
+    desk: bool,
+}
+
+impl Dims {
+    fn of_ticket(row: &sea_orm::QueryResult) -> Dims {
+        let topic = text_of(row, "tp");
+        Dims {
+            unit: text_of(row, "u"),
+            officer: Some(text_of(row, "o")),
+            track: Some(text_of(row, "tr")),
+            procedure: procedure_of(&topic).to_owned(),
+            topic: Some(topic),
+            channel: text_of(row, "ch"),
+            desk: false,
+        }
+    }
+
+    fn of_desk(row: &sea_orm::QueryResult) -> Dims {
+        Dims {
+            unit: text_of(row, "u"),
+            officer: None,
+            track: None,
+            topic: None,
+            channel: "desk".to_owned(),
+            procedure: text_of(row, "pr"),
+            desk: true,
+        }
+    }
+
+    /// The key under each group this fact counts in (a desk rating has no officer, track or topic).
+    fn keys(&self) -> Vec<(Group, String)> {
+        let mut keys = vec![
+            (Group::Unit, self.unit.clone()),
+            (Group::Channel, self.channel.clone()),
+            (
+                Group::Source,
+                if self.desk { "desk" } else { "ticket" }.to_owned(),
+            ),
+            (Group::Procedure, self.procedure.clone()),
+        ];
+        for (group, key) in [
+            (Group::Officer, &self.officer),
+            (Group::Track, &self.track),
+            (Group::Topic, &self.topic),
+        ] {
+            if let Some(key) = key {
+                keys.push((group, key.clone()));
+            }
+        }
+        keys
+    }
+}
+
+/// Days added up again, by place.
+#[derive(Default)]
+struct Days(HashMap<Place, Cell>);
+
+impl Days {
+    fn add(&mut self, day: &str, dims: &Dims, apply: impl Fn(&mut Cell)) {
+        for (group, key) in dims.keys() {
+            let cell = self
+                .0
+                .entry(('d', group, day.to_owned(), dims.unit.clone(), key))
+                .or_default();
+            apply(cell);
+        }
+    }
+}
+
+/// The ticket's (`t`) or survey's (`s`) group columns, as `u, o, tr, tp, ch`.
+fn dims_sql(from: char) -> &'static str {
+    if from == 't' {
+        "t.unit_code AS u, CAST(t.assigned_officer_id AS TEXT) AS o, t.legal_track AS tr, t.topic AS tp, \
+         t.channel AS ch"
+    } else {
+        "s.unit_code AS u, CAST(s.officer_id AS TEXT) AS o, t.legal_track AS tr, t.topic AS tp, s.channel AS ch"
+    }
+}
+
+/// Adds up the days `first..=last` from the tickets, surveys and desk ratings.
+async fn add_up(
+    conn: &impl ConnectionTrait,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<Days, DbErr> {
+    let backend = conn.get_database_backend();
+    let (start, end) = (
+        local_midnight(first),
+        local_midnight(last + Duration::days(1)),
+    );
+    let statement = |build: &dyn Fn(&mut Sql, String, String) -> String| {
+        let mut sql = Sql {
+            backend,
+            values: Vec::new(),
+        };
+        let (a, b) = (sql.param(start), sql.param(end));
+        let text = build(&mut sql, a, b);
+        Statement::from_sql_and_values(backend, text, sql.values)
+    };
+    let dims_t = dims_sql('t');
+    let dims_s = dims_sql('s');
+    let received = statement(&|sql, a, b| {
+        format!(
+            "SELECT day, u, o, tr, tp, ch, CASE WHEN d IS NULL THEN -1 ELSE {BUCKET_SQL} END AS b, COUNT(*) AS n \
+             FROM (SELECT {day} AS day, {dims_t}, CASE WHEN t.first_reply_at IS NULL THEN NULL ELSE {d} END AS d \
+             FROM tickets t WHERE t.created_at >= {a} AND t.created_at < {b} AND t.merged_into_id IS NULL) x \
+             GROUP BY 1, 2, 3, 4, 5, 6, 7",
+            day = sql.local("t.created_at", false),
+            d = sql.seconds("t.first_reply_at", "t.created_at"),
+        )
+    });
+    let resolved = statement(&|sql, a, b| {
+        format!(
+            "SELECT day, u, o, tr, tp, ch, {BUCKET_SQL} AS b, COUNT(*) AS n, SUM(on_time) AS on_time, \
+             SUM(prolonged) AS prolonged \
+             FROM (SELECT {day} AS day, {dims_t}, {d} AS d, \
+             CASE WHEN t.due_at IS NULL OR t.resolved_at <= t.due_at THEN 1 ELSE 0 END AS on_time, \
+             CASE WHEN t.extensions > 0 THEN 1 ELSE 0 END AS prolonged \
+             FROM tickets t WHERE t.resolved_at >= {a} AND t.resolved_at < {b} AND t.merged_into_id IS NULL) x \
+             GROUP BY 1, 2, 3, 4, 5, 6, 7",
+            day = sql.local("t.resolved_at", false),
+            d = sql.seconds("t.resolved_at", "t.created_at"),
+        )
+    });
+    let due = statement(&|sql, a, b| {
+        format!(
+            "SELECT {day} AS day, {dims_t}, COUNT(*) AS n, \
+             SUM(CASE WHEN t.resolved_at IS NOT NULL AND t.resolved_at <= t.due_at THEN 1 ELSE 0 END) AS on_time, \
+             SUM(CASE WHEN t.extensions > 0 THEN 1 ELSE 0 END) AS prolonged \
+             FROM tickets t WHERE t.due_at >= {a} AND t.due_at < {b} AND t.merged_into_id IS NULL \
+             AND t.status <> 'rejected' GROUP BY 1, 2, 3, 4, 5, 6",
+            day = sql.local("t.due_at", false),
+        )
+    });
+    let sent = statement(&|sql, a, b| {
+        format!(
+            "SELECT {day} AS day, {dims_s}, COUNT(*) AS n, \
+             SUM(CASE WHEN s.score IS NULL THEN 0 ELSE 1 END) AS answered \
+             FROM survey_ratings s LEFT JOIN tickets t ON t.id = s.ticket_id \
+             WHERE s.sent_at >= {a} AND s.sent_at < {b} GROUP BY 1, 2, 3, 4, 5, 6",
+            day = sql.local("s.sent_at", false),
+        )
+    });
+    let answers = statement(&|sql, a, b| {
+        format!(
+            "SELECT {day} AS day, {dims_s}, s.scale AS scale, COUNT(*) AS n, SUM(s.score) AS score_sum, \
+             SUM(CASE WHEN s.score >= 4 THEN 1 ELSE 0 END) AS satisfied, \
+             SUM(CASE WHEN s.solved IS NULL THEN 0 ELSE 1 END) AS solved_answers, \
+             SUM(CASE WHEN s.solved THEN 1 ELSE 0 END) AS solved_yes \
+             FROM survey_ratings s LEFT JOIN tickets t ON t.id = s.ticket_id \
+             WHERE s.score IS NOT NULL AND s.answered_at >= {a} AND s.answered_at < {b} \
+             GROUP BY 1, 2, 3, 4, 5, 6, 7",
+            day = sql.local("s.answered_at", false),
+        )
+    });
+    let desk = statement(&|sql, a, b| {
+        format!(
+            "SELECT {day} AS day, d.unit_code AS u, d.procedure AS pr, d.scale AS scale, COUNT(*) AS n, \
+             SUM(d.score) AS score_sum, SUM(CASE WHEN d.score >= 4 THEN 1 ELSE 0 END) AS satisfied \
+             FROM desk_ratings d WHERE d.created_at >= {a} AND d.created_at < {b} GROUP BY 1, 2, 3, 4",
+            day = sql.local("d.created_at", false),
+        )
+    });
+
+    let mut days = Days::default();
+    for row in conn.query_all_raw(received).await? {
+        let (b, n) = (int_of(&row, "b"), int_of(&row, "n"));
+        days.add(&text_of(&row, "day"), &Dims::of_ticket(&row), |c| {
+            c[K::Received] += n;
+            if b >= 0 {
+                *c.first_response.entry(b).or_default() += n;
+            }
+        });
+    }
+    for row in conn.query_all_raw(resolved).await? {
+        let (b, n) = (int_of(&row, "b"), int_of(&row, "n"));
+        let (on_time, prolonged) = (int_of(&row, "on_time"), int_of(&row, "prolonged"));
+        days.add(&text_of(&row, "day"), &Dims::of_ticket(&row), |c| {
+            c[K::Resolved] += n;
+            c[K::OnTime] += on_time;
+            c[K::Prolonged] += prolonged;
+            *c.resolve.entry(b).or_default() += n;
+        });
+    }
+    for row in conn.query_all_raw(due).await? {
+        let n = int_of(&row, "n");
+        let (on_time, prolonged) = (int_of(&row, "on_time"), int_of(&row, "prolonged"));
+        days.add(&text_of(&row, "day"), &Dims::of_ticket(&row), |c| {
+            c[K::Due] += n;
+            c[K::DueOnTime] += on_time;
+            c[K::DueProlonged] += prolonged;
+        });
+    }
+    for row in conn.query_all_raw(sent).await? {
+        let (n, answered) = (int_of(&row, "n"), int_of(&row, "answered"));
+        days.add(&text_of(&row, "day"), &Dims::of_ticket(&row), |c| {
+            c[K::Sent] += n;
+            c[K::SentAnswered] += answered;
+        });
+    }
+    for row in conn.query_all_raw(answers).await? {
+        let n = int_of(&row, "n");
+        let three = text_of(&row, "scale") == "three";
+        let (sum, satisfied) = (int_of(&row, "score_sum"), int_of(&row, "satisfied"));
+        let (solved, yes) = (int_of(&row, "solved_answers"), int_of(&row, "solved_yes"));
+        days.add(&text_of(&row, "day"), &Dims::of_ticket(&row), |c| {
+            c[K::TResponses] += n;
+            c[K::TScoreSum] += sum;
+            c[K::TSatisfied] += satisfied;
+            c[if three { K::TThree } else { K::TFive }] += n;
+            c[K::SolvedAnswers] += solved;
+            c[K::SolvedYes] += yes;
+        });
+    }
+    for row in conn.query_all_raw(desk).await? {
+        let n = int_of(&row, "n");
+        let three = text_of(&row, "scale") == "three";
+        let (sum, satisfied) = (int_of(&row, "score_sum"), int_of(&row, "satisfied"));
+        days.add(&text_of(&row, "day"), &Dims::of_desk(&row), |c| {
+            c[K::DResponses] += n;
+            c[K::DScoreSum] += sum;
+            c[K::DSatisfied] += satisfied;
+            c[if three { K::DThree } else { K::DFive }] += n;
+        });
+    }
+    Ok(days)
+}
+
+/// The cells of one group and grain whose period is within `first..=last` (as text: days or months), in one
+/// unit or all.
+pub async fn read(
+    conn: &impl ConnectionTrait,
+    grain: char,
+    group: Group,
+    first: &str,
+    last: &str,
+    unit: Option<&str>,
+) -> Result<Vec<(String, String, String, Cell)>, DbErr> {
+    let backend = conn.get_database_backend();
+    let mut sql = Sql {
+        backend,
+        values: Vec::new(),
+    };
+    let (g, k) = (sql.param(grain.to_string()), sql.param(group.as_str()));
+    let (a, b) = (sql.param(first.to_owned()), sql.param(last.to_owned()));
+    let unit = match unit {
+        Some(code) => format!(" AND unit_code = {}", sql.param(code.to_owned())),
+        None => String::new(),
+    };
+    let counters: Vec<&str> = COUNTERS.iter().map(|(_, name)| *name).collect();
+    let text = format!(
+        "SELECT period, unit_code, gkey, {}, first_response, resolve FROM report_cells \
+         WHERE grain = {g} AND grp = {k} AND period >= {a} AND period <= {b}{unit}",
+        counters.join(", ")
+    );
+    let rows = conn
+        .query_all_raw(Statement::from_sql_and_values(backend, text, sql.values))
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let mut cell = Cell::default();
+            for (k, name) in COUNTERS {
+                cell[k] = int_of(row, name);
+            }
+            cell.first_response = histogram_of(&text_of(row, "first_response"));
+            cell.resolve = histogram_of(&text_of(row, "resolve"));
+            (
+                text_of(row, "period"),
+                text_of(row, "unit_code"),
+                text_of(row, "gkey"),
+                cell,
+            )
+        })
+        .collect())
+}
+
+/// Replaces the cells of one group and grain within `first..=last` by `cells`.
+async fn replace(
+    conn: &impl ConnectionTrait,
+    grain: char,
+    group: Group,
+    (first, last): (&str, &str),
+    cells: &[(&String, &String, &String, &Cell)],
+) -> Result<(), DbErr> {
+    let backend = conn.get_database_backend();
+    let mut sql = Sql {
+        backend,
+        values: Vec::new(),
+    };
+    let (g, k) = (sql.param(grain.to_string()), sql.param(group.as_str()));
+    let (a, b) = (sql.param(first.to_owned()), sql.param(last.to_owned()));
+    let text = format!(
+        "DELETE FROM report_cells WHERE grain = {g} AND grp = {k} AND period >= {a} AND period <= {b}"
+    );
+    conn.execute_raw(Statement::from_sql_and_values(backend, text, sql.values))
+        .await?;
+    let counters: Vec<&str> = COUNTERS.iter().map(|(_, name)| *name).collect();
+    // 28 values a row: 400 rows stay within both backends' limits on parameters.
+    for chunk in cells.chunks(400) {
+        let mut sql = Sql {
+            backend,
+            values: Vec::new(),
+        };
+        let rows: Vec<String> = chunk
+            .iter()
+            .map(|(period, unit, key, cell)| {
+                let mut values = vec![
+                    sql.param(grain.to_string()),
+                    sql.param(group.as_str()),
+                    sql.param((*period).clone()),
+                    sql.param((*unit).clone()),
+                    sql.param((*key).clone()),
+                ];
+                for (k, _) in COUNTERS {
+                    values.push(sql.param(cell[k]));
+                }
+                values.push(sql.param(histogram_text(&cell.first_response)));
+                values.push(sql.param(histogram_text(&cell.resolve)));
+                format!("({})", values.join(", "))
+            })
+            .collect();
+        let text = format!(
+            "INSERT INTO report_cells (grain, grp, period, unit_code, gkey, {}, first_response, resolve) VALUES {}",
+            counters.join(", "),
+            rows.join(", ")
+        );
+        conn.execute_raw(Statement::from_sql_and_values(backend, text, sql.values))
+            .await?;
+    }
+    Ok(())
+}
+
+/// One fold at a time in this process; other instances wait on PostgreSQL's lock.
+static FOLDING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Folds the log into the cells: returns how many days were added up again. Runs of consecutive days, at most
+/// a month each, are added up in one pass and committed on their own, so a large fold (a fresh database's first)
+/// never holds the writer for long.
+pub async fn fold(db: &Db) -> Result<usize, DbErr> {
+    let _one = FOLDING.lock().await;
+    let backend = db.backend();
+    let days: Vec<NaiveDate> = db
+        .write
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT DISTINCT day FROM report_stale ORDER BY day",
+        ))
+        .await?
+        .iter()
+        .filter_map(|r| NaiveDate::parse_from_str(&text_of(r, "day"), "%Y-%m-%d").ok())
+        .collect();
+    let mut runs: Vec<(NaiveDate, NaiveDate)> = Vec::new();
+    for day in days {
+        match runs.last_mut() {
+            Some((first, last))
+                if *last + Duration::days(1) == day && (day - *first).num_days() < 31 =>
+            {
+                *last = day
+            }
+            _ => runs.push((day, day)),
+        }
+    }
+    let mut folded = 0;
+    for (first, last) in runs {
+        folded += fold_run(db, first, last).await?;
+    }
+    Ok(folded)
+}
+
+/// Adds up the days `first..=last` again and moves their months by the difference, in one transaction.
+async fn fold_run(db: &Db, first: NaiveDate, last: NaiveDate) -> Result<usize, DbErr> {
+    let backend = db.backend();
+    let txn = db.write.begin().await?;
+    if backend == DbBackend::Postgres {
+        txn.execute_unprepared("SELECT pg_advisory_xact_lock(7202617)")
+            .await?;
+    }
+    let (a, b) = (first.to_string(), last.to_string());
+    // The entries deleted here were written by transactions committed before this statement: the sums below see
+    // their writes. One committed later stays for the next fold; none left means another instance folded them.
+    let mut sql = Sql {
+        backend,
+        values: Vec::new(),
+    };
+    let (pa, pb) = (sql.param(a.clone()), sql.param(b.clone()));
+    let taken = txn
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            format!("DELETE FROM report_stale WHERE day >= {pa} AND day <= {pb}"),
+            sql.values,
+        ))
+        .await?
+        .rows_affected();
+    if taken == 0 {
+        return Ok(0);
+    }
+    let fresh = add_up(&txn, first, last).await?;
+    // Each month moves by its days' new sums less their old ones.
+    let mut months: HashMap<Place, Cell> = HashMap::new();
+    for group in Group::ALL {
+        for (day, unit, key, old) in read(&txn, 'd', group, &a, &b, None).await? {
+            let month = day.get(..7).unwrap_or_default().to_owned();
+            months
+                .entry(('m', group, month, unit, key))
+                .or_default()
+                .add(&old, -1);
+        }
+        let cells: Vec<_> = fresh
+            .0
+            .iter()
+            .filter(|(place, cell)| place.1 == group && !cell.is_empty())
+            .map(|((_, _, day, unit, key), cell)| (day, unit, key, cell))
+            .collect();
+        replace(&txn, 'd', group, (&a, &b), &cells).await?;
+    }
+    for ((_, group, day, unit, key), cell) in &fresh.0 {
+        let month = day.get(..7).unwrap_or_default().to_owned();
+        months
+            .entry(('m', *group, month, unit.clone(), key.clone()))
+            .or_default()
+            .add(cell, 1);
+    }
+    let touched: BTreeSet<(Group, String)> = months
+        .keys()
+        .map(|(_, group, month, _, _)| (*group, month.clone()))
+        .collect();
+    for (group, month) in touched {
+        let mut sums: HashMap<(String, String), Cell> = HashMap::new();
+        for (_, unit, key, cell) in read(&txn, 'm', group, &month, &month, None).await? {
+            sums.insert((unit, key), cell);
+        }
+        for ((_, g, m, unit, key), delta) in &months {
+            if *g == group && *m == month {
+                sums.entry((unit.clone(), key.clone()))
+                    .or_default()
+                    .add(delta, 1);
+            }
+        }
+        let cells: Vec<_> = sums
+            .iter()
+            .filter(|(_, cell)| !cell.is_empty())
+            .map(|((unit, key), cell)| (&month, unit, key, cell))
+            .collect();
+        replace(&txn, 'm', group, (&month, &month), &cells).await?;
+    }
+    txn.commit().await?;
+    Ok((last - first).num_days() as usize + 1)
+}
+
+/// Folds every few seconds, so a report seldom has much to fold (and a fresh database's first fold is done
+/// before anyone asks).
+pub fn spawn(db: Db) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(StdDuration::from_secs(10));
+        loop {
+            tick.tick().await;
+            match fold(&db).await {
+                Ok(0) => {}
+                Ok(days) => tracing::debug!(days, "report figures folded"),
+                Err(err) => tracing::warn!(error = %err, "cannot fold the report's figures"),
+            }
+        }
+    });
+}
+
+/// The first day of a month given as `2026-12`.
+pub fn month_start(month: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").ok()
+}
+
+/// The last day of `day`'s month.
+pub fn month_end(day: NaiveDate) -> NaiveDate {
+    let next = if day.month() == 12 {
+        NaiveDate::from_ymd_opt(day.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(day.year(), day.month() + 1, 1)
+    };
+    next.map(|n| n - Duration::days(1)).unwrap_or(day)
+}
+
+fn text_of(row: &sea_orm::QueryResult, column: &str) -> String {
+    row.try_get::<Option<String>>("", column)
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+fn int_of(row: &sea_orm::QueryResult, column: &str) -> i64 {
+    row.try_get::<Option<i64>>("", column)
+        .ok()
+        .flatten()
+        .or_else(|| {
+            row.try_get::<Option<i32>>("", column)
+                .ok()
+                .flatten()
+                .map(i64::from)
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histograms_round_trip_and_differences_drop_empty_buckets() {
+        let mut a = Cell::default();
+        a[K::Received] = 3;
+        a.first_response = BTreeMap::from([(1, 2), (40, 1)]);
+        assert_eq!(
+            histogram_of(&histogram_text(&a.first_response)),
+            a.first_response
+        );
+        let mut b = a.clone();
+        b.first_response.insert(40, 1);
+        b.add(&a, -1);
+        assert!(b.is_empty(), "{b:?}");
+        assert_eq!(histogram_of(""), BTreeMap::new());
+    }
+
+    #[test]
+    fn month_ends() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(month_end(day(2026, 12, 2)), day(2026, 12, 31));
+        assert_eq!(month_end(day(2028, 2, 10)), day(2028, 2, 29));
+        assert_eq!(month_start("2026-07"), Some(day(2026, 7, 1)));
+    }
+}
