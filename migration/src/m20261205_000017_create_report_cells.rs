@@ -15,8 +15,10 @@ use sea_orm_migration::sea_orm::DatabaseBackend;
 pub struct Migration;
 
 /// The counters of a cell, in order.
-const COUNTERS: [&str; 21] = [
+const COUNTERS: [&str; 23] = [
     "received",
+    "still_open",
+    "resolved_ever",
     "resolved",
     "on_time",
     "prolonged",

@@ -11,11 +11,11 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
+use sea_orm::DbErr;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::rollup::{self, Cell, K};
+use super::rollup::{self, K, Stored};
 use crate::db::Db;
 use crate::deadlines::calendar::VIETNAM;
 
@@ -233,18 +233,21 @@ pub(super) const BUCKET_SQL: &str = "CASE WHEN d < 0 THEN 0 \
      WHEN d < 31536000 THEN 107 + (d - 1209600) / 86400 \
      ELSE 458 END";
 
-/// The lower median of a histogram, in hours.
-fn median_hours(histogram: &BTreeMap<i64, u64>) -> Option<f64> {
-    let n: u64 = histogram.values().sum();
+/// Buckets: 0 to 458.
+pub(super) const BUCKETS: usize = 459;
+
+/// The lower median of a histogram (counts by bucket), in hours.
+fn median_hours(histogram: &[u64]) -> Option<f64> {
+    let n: u64 = histogram.iter().sum();
     if n == 0 {
         return None;
     }
     let target = n.div_ceil(2);
     let mut seen = 0;
-    for (bucket, count) in histogram {
+    for (bucket, count) in histogram.iter().enumerate() {
         seen += count;
         if seen >= target {
-            return Some(bucket_floor(*bucket) as f64 / 3600.0);
+            return Some(bucket_floor(bucket as i64) as f64 / 3600.0);
         }
     }
     None
@@ -290,8 +293,9 @@ struct Acc {
     satisfied: u64,
     solved_yes: u64,
     solved_answers: u64,
-    first_response: BTreeMap<i64, u64>,
-    resolve: BTreeMap<i64, u64>,
+    /// Counts by bucket; empty: none.
+    first_response: Vec<u64>,
+    resolve: Vec<u64>,
     scales: BTreeSet<String>,
     due: u64,
     due_on_time: u64,
@@ -299,14 +303,10 @@ struct Acc {
 }
 
 impl Acc {
-    /// A cell's figures from the sources asked; None when they hold nothing.
-    fn of_cell(cell: &Cell, tickets: bool, desk: bool) -> Option<Acc> {
+    /// A stored cell's figures from the sources asked; None when they hold nothing.
+    fn of_cell(stored: &Stored, tickets: bool, desk: bool) -> Option<Acc> {
+        let cell = &stored.cell;
         let n = |k: K| u64::try_from(cell[k]).unwrap_or_default();
-        let histogram = |h: &BTreeMap<i64, i64>| -> BTreeMap<i64, u64> {
-            h.iter()
-                .map(|(b, c)| (*b, u64::try_from(*c).unwrap_or_default()))
-                .collect()
-        };
         let mut acc = Acc::default();
         let mut any = false;
         if tickets {
@@ -324,8 +324,8 @@ impl Acc {
             acc.due = n(K::Due);
             acc.due_on_time = n(K::DueOnTime);
             acc.due_prolonged = n(K::DueProlonged);
-            acc.first_response = histogram(&cell.first_response);
-            acc.resolve = histogram(&cell.resolve);
+            rollup::add_histogram(&stored.first_response, &mut acc.first_response);
+            rollup::add_histogram(&stored.resolve, &mut acc.resolve);
             for (k, scale) in [(K::TFive, "five"), (K::TThree, "three")] {
                 if n(k) > 0 {
                     acc.scales.insert(scale.to_owned());
@@ -362,11 +362,16 @@ impl Acc {
         self.satisfied += other.satisfied;
         self.solved_yes += other.solved_yes;
         self.solved_answers += other.solved_answers;
-        for (b, c) in &other.first_response {
-            *self.first_response.entry(*b).or_default() += c;
-        }
-        for (b, c) in &other.resolve {
-            *self.resolve.entry(*b).or_default() += c;
+        for (mine, theirs) in [
+            (&mut self.first_response, &other.first_response),
+            (&mut self.resolve, &other.resolve),
+        ] {
+            if mine.len() < theirs.len() {
+                mine.resize(theirs.len(), 0);
+            }
+            for (m, t) in mine.iter_mut().zip(theirs) {
+                *m += t;
+            }
         }
         self.scales.extend(other.scales.iter().cloned());
         self.due += other.due;
@@ -421,82 +426,12 @@ impl Acc {
     }
 }
 
-/// SQL for one backend: local day or month of a timestamp, seconds between two, parameters.
-pub(super) struct Sql {
-    pub backend: DbBackend,
-    pub values: Vec<Value>,
-}
-
-impl Sql {
-    pub(super) fn param(&mut self, value: impl Into<Value>) -> String {
-        self.values.push(value.into());
-        match self.backend {
-            DbBackend::Postgres => format!("${}", self.values.len()),
-            _ => "?".to_owned(),
-        }
-    }
-
-    /// The local (UTC+7) day, or month, of `column` as text.
-    pub(super) fn local(&self, column: &str, month: bool) -> String {
-        match self.backend {
-            DbBackend::Postgres => format!(
-                "to_char(({column} AT TIME ZONE 'UTC') + interval '7 hours', '{}')",
-                if month { "YYYY-MM" } else { "YYYY-MM-DD" }
-            ),
-            _ => format!(
-                "strftime('{}', {column}, '+7 hours')",
-                if month { "%Y-%m" } else { "%Y-%m-%d" }
-            ),
-        }
-    }
-
-    pub(super) fn seconds(&self, later: &str, earlier: &str) -> String {
-        match self.backend {
-            DbBackend::Postgres => {
-                format!("CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) AS BIGINT)")
-            }
-            _ => format!("CAST((julianday({later}) - julianday({earlier})) * 86400 AS INTEGER)"),
-        }
-    }
-}
-
-/// Group keys by where the figures come from (`t`: tickets, `s`: surveys joined to their ticket `t`, `d`: desk
-/// ratings); None: this source has nothing for the group. An expression, not the column: `|| ''` keeps SQLite
-/// (which has no statistics) from walking a whole index on the key to save a sort, instead of reading the range.
-fn key_sql(group: Group, from: char) -> Option<String> {
-    column_of(group, from).map(|column| format!("({column} || '')"))
-}
-
-fn column_of(group: Group, from: char) -> Option<&'static str> {
-    Some(match (group, from) {
-        (Group::Unit, 't') => "t.unit_code",
-        (Group::Unit, 's') => "s.unit_code",
-        (Group::Unit, 'd') => "d.unit_code",
-        (Group::Officer, 't') => "CAST(t.assigned_officer_id AS TEXT)",
-        (Group::Officer, 's') => "CAST(s.officer_id AS TEXT)",
-        (Group::Track, 't' | 's') => "t.legal_track",
-        (Group::Topic, 't' | 's') => "t.topic",
-        (Group::Channel, 't') => "t.channel",
-        (Group::Channel, 's') => "s.channel",
-        (Group::Channel, 'd') => "'desk'",
-        (Group::Source, 't' | 's') => "'ticket'",
-        (Group::Source, 'd') => "'desk'",
-        (Group::Procedure, 't' | 's') => {
-            "CASE t.topic WHEN 'residence' THEN 'residence' WHEN 'id_card' THEN 'id_card' \
-             WHEN 'vehicle_registration' THEN 'vehicle' ELSE 'other' END"
-        }
-        (Group::Procedure, 'd') => "d.procedure",
-        _ => return None,
-    })
-}
-
 /// The report: the log of changed days folded into the cells first (so it is exact), then whole months read from
-/// the months' cells and the days around them from the days' (weeks need days); what was still open at the
-/// range's end is counted from the tickets, beside them.
+/// the months' cells and the days around them from the days' (weeks need days), and what was still open at the
+/// range's end from every cell before it.
 pub async fn report(db: &Db, request: &Request, names: &impl Names) -> Result<Report, DbErr> {
     rollup::fold(db).await?;
     let conn = &db.read;
-    let end = local_midnight(request.to + Duration::days(1));
     let per_period = request.period.is_some();
     let tickets_wanted = request.source != Some(Source::Desk);
     let desk_wanted = request.source != Some(Source::Ticket);
@@ -512,52 +447,68 @@ pub async fn report(db: &Db, request: &Request, names: &impl Names) -> Result<Re
     } else {
         to - Duration::days(i64::from(to.day()))
     };
-    let mut spans: Vec<(char, String, String)> = Vec::new();
+    // Spans of cells: (for the range, or for what was outstanding at its end; grain; first and last period).
+    let month = |d: NaiveDate| d.format("%Y-%m").to_string();
+    let mut spans: Vec<(bool, char, String, String)> = Vec::new();
     if !matches!(request.period, Some(Period::Day | Period::Week)) && first_whole <= last_whole {
         if from < first_whole {
             spans.push((
+                true,
                 'd',
                 from.to_string(),
                 (first_whole - Duration::days(1)).to_string(),
             ));
         }
-        let month = |d: NaiveDate| d.format("%Y-%m").to_string();
-        spans.push(('m', month(first_whole), month(last_whole)));
+        spans.push((true, 'm', month(first_whole), month(last_whole)));
         if last_whole < to {
             spans.push((
+                true,
                 'd',
                 (last_whole + Duration::days(1)).to_string(),
                 to.to_string(),
             ));
         }
     } else {
-        spans.push(('d', from.to_string(), to.to_string()));
+        spans.push((true, 'd', from.to_string(), to.to_string()));
+    }
+    // Outstanding at the end: everything before it, in whole months and the days of the last one.
+    if tickets_wanted {
+        let first_of_last = to - Duration::days(i64::from(to.day()) - 1);
+        if last_whole == to {
+            spans.push((false, 'm', "0000-01".into(), month(to)));
+        } else {
+            spans.push((
+                false,
+                'm',
+                "0000-01".into(),
+                month(first_of_last - Duration::days(1)),
+            ));
+            spans.push((false, 'd', first_of_last.to_string(), to.to_string()));
+        }
     }
     let unit = request.unit_code.as_deref();
-    let (read, outstanding) = futures_util::future::try_join(
-        futures_util::future::try_join_all(
-            spans
-                .iter()
-                .map(|(grain, a, b)| rollup::read(conn, *grain, request.group, a, b, unit)),
-        ),
-        async {
-            if tickets_wanted {
-                outstanding(conn, request, end).await
-            } else {
-                Ok(HashMap::new())
-            }
-        },
-    )
+    let read = futures_util::future::try_join_all(spans.iter().map(|(in_range, grain, a, b)| {
+        let shape = (*in_range && per_period, *in_range);
+        rollup::sums(conn, *grain, request.group, (a, b), unit, shape)
+    }))
     .await?;
 
-    // Cells into the periods asked; every group's total.
+    // Cells into the periods asked; every group's total; what was outstanding.
     let mut merged: BTreeMap<(String, String), Acc> = BTreeMap::new();
     let mut total = Acc::default();
-    for ((grain, _, _), cells) in spans.iter().zip(read) {
-        for (raw, _unit, key, cell) in cells {
-            let Some(acc) = Acc::of_cell(&cell, tickets_wanted, desk_wanted) else {
+    let mut outstanding: HashMap<String, i64> = HashMap::new();
+    for ((in_range, grain, _, _), cells) in spans.iter().zip(read) {
+        for stored in cells {
+            if !in_range {
+                let cell = &stored.cell;
+                *outstanding.entry(stored.key).or_default() +=
+                    cell[K::StillOpen] + cell[K::ResolvedEver] - cell[K::Resolved];
+                continue;
+            }
+            let Some(acc) = Acc::of_cell(&stored, tickets_wanted, desk_wanted) else {
                 continue;
             };
+            let (raw, key) = (stored.period, stored.key);
             let period = match request.period {
                 Some(period) => {
                     let day = if *grain == 'm' {
@@ -569,9 +520,11 @@ pub async fn report(db: &Db, request: &Request, names: &impl Names) -> Result<Re
                 }
                 None => String::new(),
             };
-            total.merge(&acc);
             merged.entry((key, period)).or_default().merge(&acc);
         }
+    }
+    for acc in merged.values() {
+        total.merge(acc);
     }
     let mut items: Vec<Row> = merged
         .into_iter()
@@ -585,7 +538,11 @@ pub async fn report(db: &Db, request: &Request, names: &impl Names) -> Result<Re
             row.unit_name = unit.as_deref().and_then(|c| names.unit(c));
             row.unit_code = unit;
             if !per_period && tickets_wanted {
-                row.outstanding = Some(outstanding.get(&row.key).copied().unwrap_or_default());
+                row.outstanding = Some(
+                    outstanding
+                        .get(&row.key)
+                        .map_or(0, |n| u64::try_from(*n).unwrap_or_default()),
+                );
             }
             row
         })
@@ -595,7 +552,8 @@ pub async fn report(db: &Db, request: &Request, names: &impl Names) -> Result<Re
     }
     let mut total = total.row("total".into(), "total".into(), None);
     if tickets_wanted {
-        total.outstanding = Some(outstanding.values().sum());
+        total.outstanding =
+            Some(u64::try_from(outstanding.values().sum::<i64>()).unwrap_or_default());
     }
     total.unit_name = request.unit_code.as_deref().and_then(|c| names.unit(c));
     total.unit_code = request.unit_code.clone();
@@ -607,46 +565,6 @@ pub async fn report(db: &Db, request: &Request, names: &impl Names) -> Result<Re
         items,
         total,
     })
-}
-
-/// What was still open at the range's end (`end`), per group: resolved after it, or still open now.
-async fn outstanding(
-    conn: &impl ConnectionTrait,
-    request: &Request,
-    end: DateTime<Utc>,
-) -> Result<HashMap<String, u64>, DbErr> {
-    let Some(key) = key_sql(request.group, 't') else {
-        return Ok(HashMap::new());
-    };
-    let backend = conn.get_database_backend();
-    let mut sql = Sql {
-        backend,
-        values: Vec::new(),
-    };
-    let unit_filter = |sql: &mut Sql| match &request.unit_code {
-        Some(code) => format!(" AND t.unit_code = {}", sql.param(code.clone())),
-        None => String::new(),
-    };
-    let (b, b2) = (sql.param(end), sql.param(end));
-    let unit = unit_filter(&mut sql);
-    let b3 = sql.param(end);
-    let unit2 = unit_filter(&mut sql);
-    // Two parts each read through an index: resolved after the end, and still open now.
-    let text = format!(
-        "SELECT g, CAST(SUM(n) AS BIGINT) AS n FROM ( \
-         SELECT {key} AS g, COUNT(*) AS n FROM tickets t WHERE t.resolved_at >= {b} AND t.created_at < {b2} \
-         AND t.merged_into_id IS NULL{unit} GROUP BY 1 \
-         UNION ALL \
-         SELECT {key} AS g, COUNT(*) AS n FROM tickets t WHERE t.status IN ('new', 'in_progress') \
-         AND t.created_at < {b3} AND t.resolved_at IS NULL AND t.merged_into_id IS NULL{unit2} GROUP BY 1 \
-         ) x GROUP BY g"
-    );
-    Ok(conn
-        .query_all_raw(Statement::from_sql_and_values(backend, text, sql.values))
-        .await?
-        .iter()
-        .map(|row| (text_of(row, "g"), count_of(row, "n")))
-        .collect())
 }
 
 /// Ranks rows with answers by the lower bound of their CSAT interval, more answers first on a tie: a unit with a
@@ -697,30 +615,6 @@ pub fn local_midnight(day: NaiveDate) -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
-fn text_of(row: &sea_orm::QueryResult, column: &str) -> String {
-    row.try_get::<Option<String>>("", column)
-        .ok()
-        .flatten()
-        .unwrap_or_default()
-}
-
-fn int_of(row: &sea_orm::QueryResult, column: &str) -> i64 {
-    row.try_get::<Option<i64>>("", column)
-        .ok()
-        .flatten()
-        .or_else(|| {
-            row.try_get::<Option<i32>>("", column)
-                .ok()
-                .flatten()
-                .map(i64::from)
-        })
-        .unwrap_or_default()
-}
-
-fn count_of(row: &sea_orm::QueryResult, column: &str) -> u64 {
-    u64::try_from(int_of(row, column)).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -744,9 +638,12 @@ mod tests {
     #[test]
     fn the_lower_median_of_a_histogram() {
         // 2 h, 4 h and 30 h.
-        let histogram = BTreeMap::from([(13, 1), (15, 1), (41, 1)]);
+        let mut histogram = vec![0; BUCKETS];
+        for bucket in [13, 15, 41] {
+            histogram[bucket] = 1;
+        }
         assert_eq!(median_hours(&histogram), Some(4.0));
-        assert_eq!(median_hours(&BTreeMap::new()), None);
+        assert_eq!(median_hours(&[]), None);
     }
 
     #[test]

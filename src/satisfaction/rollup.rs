@@ -8,15 +8,58 @@ use std::ops::{Index, IndexMut};
 use std::time::Duration as StdDuration;
 
 use chrono::{Datelike, Duration, NaiveDate};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, TransactionTrait, Value};
 
-use super::report::{BUCKET_SQL, Group, Sql, local_midnight};
+use super::report::{BUCKET_SQL, BUCKETS, Group, local_midnight};
 use crate::db::Db;
+
+/// SQL for one backend: local day or month of a timestamp, seconds between two, parameters.
+struct Sql {
+    backend: DbBackend,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    fn param(&mut self, value: impl Into<Value>) -> String {
+        self.values.push(value.into());
+        match self.backend {
+            DbBackend::Postgres => format!("${}", self.values.len()),
+            _ => "?".to_owned(),
+        }
+    }
+
+    /// The local (UTC+7) day, or month, of `column` as text.
+    fn local(&self, column: &str, month: bool) -> String {
+        match self.backend {
+            DbBackend::Postgres => format!(
+                "to_char(({column} AT TIME ZONE 'UTC') + interval '7 hours', '{}')",
+                if month { "YYYY-MM" } else { "YYYY-MM-DD" }
+            ),
+            _ => format!(
+                "strftime('{}', {column}, '+7 hours')",
+                if month { "%Y-%m" } else { "%Y-%m-%d" }
+            ),
+        }
+    }
+
+    fn seconds(&self, later: &str, earlier: &str) -> String {
+        match self.backend {
+            DbBackend::Postgres => {
+                format!("CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) AS BIGINT)")
+            }
+            _ => format!("CAST((julianday({later}) - julianday({earlier})) * 86400 AS INTEGER)"),
+        }
+    }
+}
 
 /// A cell's counters, in the table's column order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum K {
     Received,
+    /// Of those received, still open now, and resolved by now: what was outstanding at a day's end is what was
+    /// received before it, still open or resolved since, i.e. these less those resolved before it.
+    StillOpen,
+    ResolvedEver,
     Resolved,
     OnTime,
     Prolonged,
@@ -41,8 +84,10 @@ pub enum K {
     DueProlonged,
 }
 
-const COUNTERS: [(K, &str); 21] = [
+const COUNTERS: [(K, &str); 23] = [
     (K::Received, "received"),
+    (K::StillOpen, "still_open"),
+    (K::ResolvedEver, "resolved_ever"),
     (K::Resolved, "resolved"),
     (K::OnTime, "on_time"),
     (K::Prolonged, "prolonged"),
@@ -254,8 +299,11 @@ async fn add_up(
     let dims_s = dims_sql('s');
     let received = statement(&|sql, a, b| {
         format!(
-            "SELECT day, u, o, tr, tp, ch, CASE WHEN d IS NULL THEN -1 ELSE {BUCKET_SQL} END AS b, COUNT(*) AS n \
-             FROM (SELECT {day} AS day, {dims_t}, CASE WHEN t.first_reply_at IS NULL THEN NULL ELSE {d} END AS d \
+            "SELECT day, u, o, tr, tp, ch, CASE WHEN d IS NULL THEN -1 ELSE {BUCKET_SQL} END AS b, COUNT(*) AS n, \
+             SUM(still_open) AS still_open, SUM(resolved_ever) AS resolved_ever \
+             FROM (SELECT {day} AS day, {dims_t}, CASE WHEN t.first_reply_at IS NULL THEN NULL ELSE {d} END AS d, \
+             CASE WHEN t.status IN ('new', 'in_progress') AND t.resolved_at IS NULL THEN 1 ELSE 0 END AS still_open, \
+             CASE WHEN t.resolved_at IS NULL THEN 0 ELSE 1 END AS resolved_ever \
              FROM tickets t WHERE t.created_at >= {a} AND t.created_at < {b} AND t.merged_into_id IS NULL) x \
              GROUP BY 1, 2, 3, 4, 5, 6, 7",
             day = sql.local("t.created_at", false),
@@ -318,8 +366,11 @@ async fn add_up(
     let mut days = Days::default();
     for row in conn.query_all_raw(received).await? {
         let (b, n) = (int_of(&row, "b"), int_of(&row, "n"));
+        let (open, resolved) = (int_of(&row, "still_open"), int_of(&row, "resolved_ever"));
         days.add(&text_of(&row, "day"), &Dims::of_ticket(&row), |c| {
             c[K::Received] += n;
+            c[K::StillOpen] += open;
+            c[K::ResolvedEver] += resolved;
             if b >= 0 {
                 *c.first_response.entry(b).or_default() += n;
             }
@@ -379,16 +430,27 @@ async fn add_up(
     Ok(days)
 }
 
+/// A cell as stored, its histograms as text (empty unless asked for).
+pub struct Stored {
+    pub period: String,
+    pub unit: String,
+    pub key: String,
+    /// The counters (histograms apart).
+    pub cell: Cell,
+    pub first_response: String,
+    pub resolve: String,
+}
+
 /// The cells of one group and grain whose period is within `first..=last` (as text: days or months), in one
-/// unit or all.
-pub async fn read(
+/// unit or all; with their histograms or without.
+async fn read(
     conn: &impl ConnectionTrait,
     grain: char,
     group: Group,
-    first: &str,
-    last: &str,
+    (first, last): (&str, &str),
     unit: Option<&str>,
-) -> Result<Vec<(String, String, String, Cell)>, DbErr> {
+    histograms: bool,
+) -> Result<Vec<Stored>, DbErr> {
     let backend = conn.get_database_backend();
     let mut sql = Sql {
         backend,
@@ -401,8 +463,13 @@ pub async fn read(
         None => String::new(),
     };
     let counters: Vec<&str> = COUNTERS.iter().map(|(_, name)| *name).collect();
+    let histograms = if histograms {
+        "first_response, resolve"
+    } else {
+        "'' AS first_response, '' AS resolve"
+    };
     let text = format!(
-        "SELECT period, unit_code, gkey, {}, first_response, resolve FROM report_cells \
+        "SELECT period, unit_code, gkey, {}, {histograms} FROM report_cells \
          WHERE grain = {g} AND grp = {k} AND period >= {a} AND period <= {b}{unit}",
         counters.join(", ")
     );
@@ -416,16 +483,111 @@ pub async fn read(
             for (k, name) in COUNTERS {
                 cell[k] = int_of(row, name);
             }
-            cell.first_response = histogram_of(&text_of(row, "first_response"));
-            cell.resolve = histogram_of(&text_of(row, "resolve"));
-            (
-                text_of(row, "period"),
-                text_of(row, "unit_code"),
-                text_of(row, "gkey"),
+            Stored {
+                period: text_of(row, "period"),
+                unit: text_of(row, "unit_code"),
+                key: text_of(row, "gkey"),
                 cell,
-            )
+                first_response: text_of(row, "first_response"),
+                resolve: text_of(row, "resolve"),
+            }
         })
         .collect())
+}
+
+impl Stored {
+    /// The cell with its histograms.
+    fn into_cell(self) -> Cell {
+        Cell {
+            first_response: histogram_of(&self.first_response),
+            resolve: histogram_of(&self.resolve),
+            ..self.cell
+        }
+    }
+}
+
+/// The cells of one group and grain within `first..=last`, in one unit or all, added up in the database per key
+/// (and per period with `by_period`): what a report reads, a few rows however many units. Histograms come
+/// joined by commas (a bucket may repeat: `add_histogram` adds), or not at all.
+pub async fn sums(
+    conn: &impl ConnectionTrait,
+    grain: char,
+    group: Group,
+    (first, last): (&str, &str),
+    unit: Option<&str>,
+    (by_period, histograms): (bool, bool),
+) -> Result<Vec<Stored>, DbErr> {
+    let backend = conn.get_database_backend();
+    let mut sql = Sql {
+        backend,
+        values: Vec::new(),
+    };
+    let (g, k) = (sql.param(grain.to_string()), sql.param(group.as_str()));
+    let (a, b) = (sql.param(first.to_owned()), sql.param(last.to_owned()));
+    let unit = match unit {
+        Some(code) => format!(" AND unit_code = {}", sql.param(code.to_owned())),
+        None => String::new(),
+    };
+    let counters: Vec<String> = COUNTERS
+        .iter()
+        .map(|(_, name)| format!("CAST(SUM({name}) AS BIGINT) AS {name}"))
+        .collect();
+    let joined = |column: &str| {
+        if !histograms {
+            format!("'' AS {column}")
+        } else if backend == DbBackend::Postgres {
+            format!("string_agg({column}, ',') AS {column}")
+        } else {
+            format!("group_concat({column}, ',') AS {column}")
+        }
+    };
+    let (period, grouping) = if by_period {
+        ("period", "period, gkey")
+    } else {
+        ("''", "gkey")
+    };
+    let text = format!(
+        "SELECT {period} AS period, gkey, {}, {}, {} FROM report_cells \
+         WHERE grain = {g} AND grp = {k} AND period >= {a} AND period <= {b}{unit} GROUP BY {grouping}",
+        counters.join(", "),
+        joined("first_response"),
+        joined("resolve"),
+    );
+    let rows = conn
+        .query_all_raw(Statement::from_sql_and_values(backend, text, sql.values))
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let mut cell = Cell::default();
+            for (k, name) in COUNTERS {
+                cell[k] = int_of(row, name);
+            }
+            Stored {
+                period: text_of(row, "period"),
+                unit: String::new(),
+                key: text_of(row, "gkey"),
+                cell,
+                first_response: text_of(row, "first_response"),
+                resolve: text_of(row, "resolve"),
+            }
+        })
+        .collect())
+}
+
+/// Adds a stored histogram to counts by bucket (sized on first use).
+pub fn add_histogram(text: &str, into: &mut Vec<u64>) {
+    let pairs = text.split(',').filter_map(|pair| pair.split_once(':'));
+    for (bucket, count) in pairs {
+        if let (Ok(bucket), Ok(count)) = (bucket.parse::<usize>(), count.parse::<u64>())
+            && bucket < BUCKETS
+        {
+            if into.is_empty() {
+                into.resize(BUCKETS, 0);
+            }
+            into[bucket] += count;
+        }
+    }
 }
 
 /// Replaces the cells of one group and grain within `first..=last` by `cells`.
@@ -449,7 +611,7 @@ async fn replace(
     conn.execute_raw(Statement::from_sql_and_values(backend, text, sql.values))
         .await?;
     let counters: Vec<&str> = COUNTERS.iter().map(|(_, name)| *name).collect();
-    // 28 values a row: 400 rows stay within both backends' limits on parameters.
+    // 30 values a row: 400 rows stay within both backends' limits on parameters.
     for chunk in cells.chunks(400) {
         let mut sql = Sql {
             backend,
@@ -552,12 +714,12 @@ async fn fold_run(db: &Db, first: NaiveDate, last: NaiveDate) -> Result<usize, D
     // Each month moves by its days' new sums less their old ones.
     let mut months: HashMap<Place, Cell> = HashMap::new();
     for group in Group::ALL {
-        for (day, unit, key, old) in read(&txn, 'd', group, &a, &b, None).await? {
-            let month = day.get(..7).unwrap_or_default().to_owned();
+        for old in read(&txn, 'd', group, (&a, &b), None, true).await? {
+            let month = old.period.get(..7).unwrap_or_default().to_owned();
             months
-                .entry(('m', group, month, unit, key))
+                .entry(('m', group, month, old.unit.clone(), old.key.clone()))
                 .or_default()
-                .add(&old, -1);
+                .add(&old.into_cell(), -1);
         }
         let cells: Vec<_> = fresh
             .0
@@ -580,8 +742,11 @@ async fn fold_run(db: &Db, first: NaiveDate, last: NaiveDate) -> Result<usize, D
         .collect();
     for (group, month) in touched {
         let mut sums: HashMap<(String, String), Cell> = HashMap::new();
-        for (_, unit, key, cell) in read(&txn, 'm', group, &month, &month, None).await? {
-            sums.insert((unit, key), cell);
+        for stored in read(&txn, 'm', group, (&month, &month), None, true).await? {
+            sums.insert(
+                (stored.unit.clone(), stored.key.clone()),
+                stored.into_cell(),
+            );
         }
         for ((_, g, m, unit, key), delta) in &months {
             if *g == group && *m == month {
