@@ -151,16 +151,18 @@ fn sqlite() -> Vec<String> {
     statements
 }
 
+/// PostgreSQL: one trigger call per statement, over its rows (transition tables), so a batch of tickets written
+/// by one statement logs its days in one insert.
 fn postgres() -> Vec<String> {
-    let mark = |row: &str, columns: &[&str]| {
-        let days: Vec<String> = columns
-            .iter()
-            .map(|c| format!("report_day({row}.{c})"))
-            .collect();
-        format!(
-            "INSERT INTO report_stale(day) SELECT DISTINCT d FROM unnest(ARRAY[{}]) d WHERE d IS NOT NULL;",
-            days.join(", ")
-        )
+    let days = |rows: &[&str], columns: &[&str]| {
+        rows.iter()
+            .flat_map(|row| {
+                columns
+                    .iter()
+                    .map(move |c| format!("report_day({row}.{c})"))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     let mut statements = vec![
         cells_table(),
@@ -183,31 +185,59 @@ fn postgres() -> Vec<String> {
         ),
         ("desk_ratings", "desk", &desk[..], &DESK_FIELDS[..]),
     ] {
+        // A ticket's track or topic is its surveys' too.
         let extra = if table == "tickets" {
-            "IF TG_OP = 'UPDATE' AND (OLD.topic IS DISTINCT FROM NEW.topic OR OLD.legal_track IS DISTINCT FROM NEW.legal_track) THEN \
-             INSERT INTO report_stale(day) SELECT DISTINCT d FROM survey_ratings s, \
-             unnest(ARRAY[report_day(s.sent_at), report_day(s.answered_at)]) d WHERE s.ticket_id = NEW.id AND d IS NOT NULL; \
-             END IF;"
+            "INSERT INTO report_stale(day) SELECT DISTINCT d FROM old_rows o JOIN new_rows n ON n.id = o.id \
+             JOIN survey_ratings s ON s.ticket_id = n.id, \
+             unnest(ARRAY[report_day(s.sent_at), report_day(s.answered_at)]) d WHERE d IS NOT NULL \
+             AND (o.topic IS DISTINCT FROM n.topic OR o.legal_track IS DISTINCT FROM n.legal_track);"
         } else {
             ""
         };
-        statements.push(format!(
-            "CREATE FUNCTION report_mark_{name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
-             IF TG_OP <> 'INSERT' THEN {} END IF; \
-             IF TG_OP <> 'DELETE' THEN {} END IF; \
-             {extra} RETURN NULL; END $$",
-            mark("OLD", columns),
-            mark("NEW", columns)
-        ));
-        statements.push(format!(
-            "CREATE TRIGGER report_{name}_write AFTER INSERT OR DELETE ON {table} FOR EACH ROW \
-             EXECUTE FUNCTION report_mark_{name}()"
-        ));
-        statements.push(format!(
-            "CREATE TRIGGER report_{name}_update AFTER UPDATE ON {table} FOR EACH ROW WHEN ({}) \
-             EXECUTE FUNCTION report_mark_{name}()",
-            changed(fields, "IS DISTINCT FROM")
-        ));
+        let changed = fields
+            .iter()
+            .map(|f| format!("o.{f} IS DISTINCT FROM n.{f}"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        for (op, rows, body) in [
+            (
+                "INSERT",
+                "NEW TABLE AS new_rows",
+                format!(
+                    "INSERT INTO report_stale(day) SELECT DISTINCT d FROM new_rows n, unnest(ARRAY[{}]) d \
+                     WHERE d IS NOT NULL;",
+                    days(&["n"], columns)
+                ),
+            ),
+            (
+                "DELETE",
+                "OLD TABLE AS old_rows",
+                format!(
+                    "INSERT INTO report_stale(day) SELECT DISTINCT d FROM old_rows o, unnest(ARRAY[{}]) d \
+                     WHERE d IS NOT NULL;",
+                    days(&["o"], columns)
+                ),
+            ),
+            (
+                "UPDATE",
+                "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+                format!(
+                    "INSERT INTO report_stale(day) SELECT DISTINCT d FROM old_rows o JOIN new_rows n ON n.id = o.id, \
+                     unnest(ARRAY[{}]) d WHERE d IS NOT NULL AND ({changed}); {extra}",
+                    days(&["o", "n"], columns)
+                ),
+            ),
+        ] {
+            let lower = op.to_lowercase();
+            statements.push(format!(
+                "CREATE FUNCTION report_mark_{name}_{lower}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                 {body} RETURN NULL; END $$"
+            ));
+            statements.push(format!(
+                "CREATE TRIGGER report_{name}_{lower} AFTER {op} ON {table} REFERENCING {rows} \
+                 FOR EACH STATEMENT EXECUTE FUNCTION report_mark_{name}_{lower}()"
+            ));
+        }
     }
     statements
 }
@@ -251,7 +281,7 @@ impl MigrationTrait for Migration {
         let db = manager.get_connection();
         let postgres = manager.get_database_backend() == DatabaseBackend::Postgres;
         for name in ["tickets", "surveys", "desk"] {
-            for trigger in ["insert", "delete", "update", "write"] {
+            for trigger in ["insert", "delete", "update"] {
                 let table = match name {
                     "tickets" => "tickets",
                     "surveys" => "survey_ratings",
@@ -266,10 +296,12 @@ impl MigrationTrait for Migration {
                     "DROP TRIGGER IF EXISTS report_{name}_{trigger}{on}"
                 ))
                 .await?;
-            }
-            if postgres {
-                db.execute_unprepared(&format!("DROP FUNCTION IF EXISTS report_mark_{name}()"))
+                if postgres {
+                    db.execute_unprepared(&format!(
+                        "DROP FUNCTION IF EXISTS report_mark_{name}_{trigger}()"
+                    ))
                     .await?;
+                }
             }
         }
         if postgres {
