@@ -430,7 +430,11 @@ impl Acc {
 /// the months' cells and the days around them from the days' (weeks need days), and what was still open at the
 /// range's end from every cell before it.
 pub async fn report(db: &Db, request: &Request, names: &impl Names) -> Result<Report, DbErr> {
-    rollup::fold(db).await?;
+    // A day that cannot be folded stays in the log (and in the service's log as a warning); the report shows the
+    // cells as they are rather than nothing.
+    if let Err(err) = rollup::fold(db).await {
+        tracing::warn!(error = %err, "the report's figures may miss the latest changes");
+    }
     let conn = &db.read;
     let per_period = request.period.is_some();
     let tickets_wanted = request.source != Some(Source::Desk);
@@ -552,8 +556,12 @@ pub async fn report(db: &Db, request: &Request, names: &impl Names) -> Result<Re
     }
     let mut total = total.row("total".into(), "total".into(), None);
     if tickets_wanted {
-        total.outstanding =
-            Some(u64::try_from(outstanding.values().sum::<i64>()).unwrap_or_default());
+        total.outstanding = Some(
+            outstanding
+                .values()
+                .map(|n| u64::try_from(*n).unwrap_or_default())
+                .sum(),
+        );
     }
     total.unit_name = request.unit_code.as_deref().and_then(|c| names.unit(c));
     total.unit_code = request.unit_code.clone();

@@ -8,7 +8,7 @@ use std::ops::{Index, IndexMut};
 use std::time::Duration as StdDuration;
 
 use chrono::{Datelike, Duration, NaiveDate};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
 
 use super::report::{BUCKET_SQL, BUCKETS, Group, local_midnight};
 use crate::db::Db;
@@ -442,14 +442,13 @@ pub struct Stored {
 }
 
 /// The cells of one group and grain whose period is within `first..=last` (as text: days or months), in one
-/// unit or all; with their histograms or without.
+/// unit or all.
 async fn read(
     conn: &impl ConnectionTrait,
     grain: char,
     group: Group,
     (first, last): (&str, &str),
     unit: Option<&str>,
-    histograms: bool,
 ) -> Result<Vec<Stored>, DbErr> {
     let backend = conn.get_database_backend();
     let mut sql = Sql {
@@ -463,13 +462,8 @@ async fn read(
         None => String::new(),
     };
     let counters: Vec<&str> = COUNTERS.iter().map(|(_, name)| *name).collect();
-    let histograms = if histograms {
-        "first_response, resolve"
-    } else {
-        "'' AS first_response, '' AS resolve"
-    };
     let text = format!(
-        "SELECT period, unit_code, gkey, {}, {histograms} FROM report_cells \
+        "SELECT period, unit_code, gkey, {}, first_response, resolve FROM report_cells \
          WHERE grain = {g} AND grp = {k} AND period >= {a} AND period <= {b}{unit}",
         counters.join(", ")
     );
@@ -610,7 +604,23 @@ async fn replace(
     );
     conn.execute_raw(Statement::from_sql_and_values(backend, text, sql.values))
         .await?;
+    write(conn, grain, group, cells).await
+}
+
+/// Writes `cells` of one group and grain, over any already there.
+async fn write(
+    conn: &impl ConnectionTrait,
+    grain: char,
+    group: Group,
+    cells: &[(&String, &String, &String, &Cell)],
+) -> Result<(), DbErr> {
+    let backend = conn.get_database_backend();
     let counters: Vec<&str> = COUNTERS.iter().map(|(_, name)| *name).collect();
+    let update: Vec<String> = counters
+        .iter()
+        .chain(&["first_response", "resolve"])
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
     // 30 values a row: 400 rows stay within both backends' limits on parameters.
     for chunk in cells.chunks(400) {
         let mut sql = Sql {
@@ -636,9 +646,11 @@ async fn replace(
             })
             .collect();
         let text = format!(
-            "INSERT INTO report_cells (grain, grp, period, unit_code, gkey, {}, first_response, resolve) VALUES {}",
+            "INSERT INTO report_cells (grain, grp, period, unit_code, gkey, {}, first_response, resolve) VALUES {} \
+             ON CONFLICT (grain, grp, period, unit_code, gkey) DO UPDATE SET {}",
             counters.join(", "),
-            rows.join(", ")
+            rows.join(", "),
+            update.join(", ")
         );
         conn.execute_raw(Statement::from_sql_and_values(backend, text, sql.values))
             .await?;
@@ -653,10 +665,21 @@ static FOLDING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// a month each, are added up in one pass and committed on their own, so a large fold (a fresh database's first)
 /// never holds the writer for long.
 pub async fn fold(db: &Db) -> Result<usize, DbErr> {
-    let _one = FOLDING.lock().await;
     let backend = db.backend();
+    // Most reports find nothing to fold: they need neither the lock nor the writer.
+    let pending = db
+        .read
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT id FROM report_stale LIMIT 1",
+        ))
+        .await?;
+    if pending.is_none() {
+        return Ok(0);
+    }
+    let _one = FOLDING.lock().await;
     let days: Vec<NaiveDate> = db
-        .write
+        .read
         .query_all_raw(Statement::from_string(
             backend,
             "SELECT DISTINCT day FROM report_stale ORDER BY day",
@@ -676,17 +699,28 @@ pub async fn fold(db: &Db) -> Result<usize, DbErr> {
             _ => runs.push((day, day)),
         }
     }
+    // A run that fails stays in the log for the next fold; the others go on.
     let mut folded = 0;
+    let mut failed = None;
     for (first, last) in runs {
-        folded += fold_run(db, first, last).await?;
+        match fold_run(db, first, last).await {
+            Ok(days) => folded += days,
+            Err(err) => {
+                tracing::warn!(error = %err, %first, %last, "cannot fold the report's days");
+                failed = Some(err);
+            }
+        }
     }
-    Ok(folded)
+    match failed {
+        Some(err) if folded == 0 => Err(err),
+        _ => Ok(folded),
+    }
 }
 
 /// Adds up the days `first..=last` again and moves their months by the difference, in one transaction.
 async fn fold_run(db: &Db, first: NaiveDate, last: NaiveDate) -> Result<usize, DbErr> {
     let backend = db.backend();
-    let txn = db.write.begin().await?;
+    let txn = db.begin_write().await?;
     if backend == DbBackend::Postgres {
         txn.execute_unprepared("SELECT pg_advisory_xact_lock(7202617)")
             .await?;
@@ -714,7 +748,7 @@ async fn fold_run(db: &Db, first: NaiveDate, last: NaiveDate) -> Result<usize, D
     // Each month moves by its days' new sums less their old ones.
     let mut months: HashMap<Place, Cell> = HashMap::new();
     for group in Group::ALL {
-        for old in read(&txn, 'd', group, (&a, &b), None, true).await? {
+        for old in read(&txn, 'd', group, (&a, &b), None).await? {
             let month = old.period.get(..7).unwrap_or_default().to_owned();
             months
                 .entry(('m', group, month, old.unit.clone(), old.key.clone()))
@@ -742,7 +776,7 @@ async fn fold_run(db: &Db, first: NaiveDate, last: NaiveDate) -> Result<usize, D
         .collect();
     for (group, month) in touched {
         let mut sums: HashMap<(String, String), Cell> = HashMap::new();
-        for stored in read(&txn, 'm', group, (&month, &month), None, true).await? {
+        for stored in read(&txn, 'm', group, (&month, &month), None).await? {
             sums.insert(
                 (stored.unit.clone(), stored.key.clone()),
                 stored.into_cell(),
@@ -755,12 +789,17 @@ async fn fold_run(db: &Db, first: NaiveDate, last: NaiveDate) -> Result<usize, D
                     .add(delta, 1);
             }
         }
+        // Only the cells that moved are written (a month left empty stays as a row of zeros).
         let cells: Vec<_> = sums
             .iter()
-            .filter(|(_, cell)| !cell.is_empty())
+            .filter(|((unit, key), _)| {
+                months
+                    .get(&('m', group, month.clone(), unit.clone(), key.clone()))
+                    .is_some_and(|delta| !delta.is_empty())
+            })
             .map(|((unit, key), cell)| (&month, unit, key, cell))
             .collect();
-        replace(&txn, 'm', group, (&month, &month), &cells).await?;
+        write(&txn, 'm', group, &cells).await?;
     }
     txn.commit().await?;
     Ok((last - first).num_days() as usize + 1)

@@ -888,6 +888,55 @@ on_both_backends! {
         expected.sort();
         assert_eq!(reopened, expected);
 
+        // A survey counts under its ticket's procedure, and moves with the ticket's topic.
+        Entity::update_many()
+            .col_expr(Column::Topic, Expr::value(Some("residence".to_owned())))
+            .filter(Column::Id.is_in(ids.clone()))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        rated(&app, ids[2], THANH_SEN, 5, Some(true), at(11, 20, 3, 0)).await;
+        let responses = |key: &'static str| {
+            let supervisor = supervisor.clone();
+            let url = app.url("/api/v1/reports/satisfaction?from=2026-10-15&to=2026-11-30&group=procedure&source=ticket");
+            async move {
+                let (_, report) = get_json(&supervisor, url).await;
+                report["items"].as_array().unwrap().iter().filter(|r| r["key"] == key).map(|r| r["responses"].as_u64().unwrap()).sum::<u64>()
+            }
+        };
+        assert_eq!((responses("residence").await, responses("id_card").await), (1, 0));
+        Entity::update_many()
+            .col_expr(Column::Topic, Expr::value(Some("id_card".to_owned())))
+            .filter(Column::Id.eq(ids[2]))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        assert_eq!((responses("residence").await, responses("id_card").await), (0, 1));
+
+        // A rating at the desk is its own source; per quarter, October's end and November are one period.
+        {
+            use sea_orm::{ActiveModelTrait, Set};
+            entity::desk_ratings::ActiveModel {
+                unit_code: Set(THANH_SEN.into()),
+                procedure: Set("vehicle".into()),
+                score: Set(2),
+                scale: Set("five".into()),
+                comment: Set(None),
+                created_at: Set(at(10, 31, 18, 0)),
+                ..Default::default()
+            }
+            .insert(&app.db)
+            .await
+            .unwrap();
+        }
+        let (_, desk) = get_json(&supervisor, app.url("/api/v1/reports/satisfaction?from=2026-10-15&to=2026-11-30&group=unit&source=desk")).await;
+        let desk: Vec<_> = desk["items"].as_array().unwrap().iter().map(|r| (r["key"].clone(), r["responses"].clone(), r["received"].clone(), r["csat_pct"].clone())).collect();
+        assert_eq!(desk, [(json!(THANH_SEN), json!(1), json!(0), json!(0.0))]);
+        let (_, quarter) = get_json(&supervisor, app.url(&format!("/api/v1/reports/satisfaction?from=2026-10-15&to=2026-11-30&group=unit&period=quarter&unit_code={THANH_SEN}"))).await;
+        let quarter: Vec<_> = quarter["items"].as_array().unwrap().iter().map(|r| (r["period"].clone(), r["received"].clone(), r["responses"].clone(), r["desk_responses"].clone())).collect();
+        // Received 20 October and 30 November (10 November's went to Tran Phu); the survey and the desk rating.
+        assert_eq!(quarter, [(json!("2026-Q4"), json!(2), json!(2), json!(1))]);
+
         // Every month's cells are the sum of its days' (a figure at a time, over the whole table).
         let backend = app.db.get_database_backend();
         let sums = |grain: &str| {
