@@ -809,7 +809,7 @@ async fn fold_run(db: &Db, first: NaiveDate, last: NaiveDate) -> Result<usize, D
 /// before anyone asks).
 pub fn spawn(db: Db) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(StdDuration::from_secs(10));
+        let mut tick = tokio::time::interval(StdDuration::from_secs(5));
         loop {
             tick.tick().await;
             match fold(&db).await {
