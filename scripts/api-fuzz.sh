@@ -14,7 +14,7 @@ SCHEMATHESIS_VERSION=4.32.5
 PORT=$((20000 + RANDOM % 20000))
 WORK=$(mktemp -d)
 PID=""
-trap '[[ -n "$PID" ]] && kill $PID 2>/dev/null; rm -rf "$WORK"' EXIT
+trap '[[ -n "$PID" ]] && { kill $PID 2>/dev/null; wait $PID 2>/dev/null || true; }; rm -rf "$WORK"' EXIT
 
 TARGET="${CARGO_TARGET_DIR:-target}"
 [[ "$TARGET" = /* ]] || TARGET="$PWD/$TARGET"
