@@ -10,59 +10,19 @@
 //! merge too; a median is its bucket's lower bound.
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Datelike, Duration, NaiveDate};
 use sea_orm::DbErr;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::rollup::{self, K, Stored};
+use super::rollup::{self, K, Stored, bucket_floor};
+pub use super::rollup::{Group, local_midnight};
 use crate::db::Db;
-use crate::deadlines::calendar::VIETNAM;
 
 /// Below this many answers a unit's CSAT is marked a small sample.
 pub const SMALL_SAMPLE: u64 = 30;
 /// z for a 95% interval.
 const Z: f64 = 1.959_964;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Group {
-    Unit,
-    Officer,
-    Track,
-    Topic,
-    Channel,
-    Source,
-    Procedure,
-}
-
-impl Group {
-    pub const ALL: [Group; 7] = [
-        Group::Unit,
-        Group::Officer,
-        Group::Track,
-        Group::Topic,
-        Group::Channel,
-        Group::Source,
-        Group::Procedure,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Group::Unit => "unit",
-            Group::Officer => "officer",
-            Group::Track => "track",
-            Group::Topic => "topic",
-            Group::Channel => "channel",
-            Group::Source => "source",
-            Group::Procedure => "procedure",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Group> {
-        Group::ALL.into_iter().find(|g| g.as_str() == value)
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -213,28 +173,6 @@ pub trait Names {
     fn unit(&self, code: &str) -> Option<String>;
     fn officer(&self, id: &str) -> Option<String>;
 }
-
-/// A bucket's lower bound, in seconds.
-fn bucket_floor(bucket: i64) -> i64 {
-    match bucket {
-        b if b < 12 => b * 300,
-        b if b < 59 => 3600 + (b - 12) * 3600,
-        b if b < 107 => 172_800 + (b - 59) * 21_600,
-        b if b < 458 => 1_209_600 + (b - 107) * 86_400,
-        _ => 31_536_000,
-    }
-}
-
-/// The SQL that puts a duration in seconds (`d`) in its bucket.
-pub(super) const BUCKET_SQL: &str = "CASE WHEN d < 0 THEN 0 \
-     WHEN d < 3600 THEN d / 300 \
-     WHEN d < 172800 THEN 12 + (d - 3600) / 3600 \
-     WHEN d < 1209600 THEN 59 + (d - 172800) / 21600 \
-     WHEN d < 31536000 THEN 107 + (d - 1209600) / 86400 \
-     ELSE 458 END";
-
-/// Buckets: 0 to 458.
-pub(super) const BUCKETS: usize = 459;
 
 /// The lower median of a histogram (counts by bucket), in hours.
 fn median_hours(histogram: &[u64]) -> Option<f64> {
@@ -614,17 +552,9 @@ fn label_of(group: Group, key: &str, names: &impl Names) -> String {
     })
 }
 
-/// The first moment of a local (UTC+7) day.
-pub fn local_midnight(day: NaiveDate) -> DateTime<Utc> {
-    VIETNAM
-        .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::rollup::BUCKETS;
     use super::*;
 
     #[test]

@@ -10,8 +10,83 @@ use std::time::Duration as StdDuration;
 use chrono::{Datelike, Duration, NaiveDate};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
 
-use super::report::{BUCKET_SQL, BUCKETS, Group, local_midnight};
+use chrono::{DateTime, TimeZone, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
 use crate::db::Db;
+use crate::deadlines::calendar::VIETNAM;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Group {
+    Unit,
+    Officer,
+    Track,
+    Topic,
+    Channel,
+    Source,
+    Procedure,
+}
+
+impl Group {
+    pub const ALL: [Group; 7] = [
+        Group::Unit,
+        Group::Officer,
+        Group::Track,
+        Group::Topic,
+        Group::Channel,
+        Group::Source,
+        Group::Procedure,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Group::Unit => "unit",
+            Group::Officer => "officer",
+            Group::Track => "track",
+            Group::Topic => "topic",
+            Group::Channel => "channel",
+            Group::Source => "source",
+            Group::Procedure => "procedure",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Group> {
+        Group::ALL.into_iter().find(|g| g.as_str() == value)
+    }
+}
+
+/// A bucket's lower bound, in seconds.
+pub(super) fn bucket_floor(bucket: i64) -> i64 {
+    match bucket {
+        b if b < 12 => b * 300,
+        b if b < 59 => 3600 + (b - 12) * 3600,
+        b if b < 107 => 172_800 + (b - 59) * 21_600,
+        b if b < 458 => 1_209_600 + (b - 107) * 86_400,
+        _ => 31_536_000,
+    }
+}
+
+/// The SQL that puts a duration in seconds (`d`) in its bucket.
+const BUCKET_SQL: &str = "CASE WHEN d < 0 THEN 0 \
+     WHEN d < 3600 THEN d / 300 \
+     WHEN d < 172800 THEN 12 + (d - 3600) / 3600 \
+     WHEN d < 1209600 THEN 59 + (d - 172800) / 21600 \
+     WHEN d < 31536000 THEN 107 + (d - 1209600) / 86400 \
+     ELSE 458 END";
+
+/// Buckets: 0 to 458.
+pub(super) const BUCKETS: usize = 459;
+
+/// The first moment of a local (UTC+7) day.
+pub fn local_midnight(day: NaiveDate) -> DateTime<Utc> {
+    VIETNAM
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
+}
 
 /// SQL for one backend: local day or month of a timestamp, seconds between two, parameters.
 struct Sql {
