@@ -453,7 +453,19 @@ async fn a_citizen_answers_the_survey_on_a_phone_in_chromium() {
         .click()
         .await
         .unwrap();
-    let thanks = text_of(&browser, "main").await;
+    // The submit navigates: the old page's `main` may still be there, or go stale while read, for a moment.
+    let mut thanks = String::new();
+    for _ in 0..100 {
+        if let Ok(main) = browser.find(Locator::Css("main")).await
+            && let Ok(text) = main.text().await
+        {
+            thanks = text;
+            if thanks.contains("Cảm ơn bạn đã đánh giá") {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert!(thanks.contains("Cảm ơn bạn đã đánh giá"), "{thanks}");
     screenshot(&browser, "survey-thanks-phone").await;
     let survey = entity::survey_ratings::Entity::find()
