@@ -82,6 +82,30 @@ const SURVEY_FIELDS: [&str; 9] = [
 ];
 const DESK_FIELDS: [&str; 5] = ["unit_code", "procedure", "score", "scale", "created_at"];
 
+/// Each table the report reads: its name, the triggers' name, the timestamps whose days hold its figures, and the
+/// changes that move them.
+type Watched = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+);
+const TABLES: [Watched; 3] = [
+    (
+        "tickets",
+        "tickets",
+        &["created_at", "resolved_at", "due_at"],
+        &TICKET_FIELDS,
+    ),
+    (
+        "survey_ratings",
+        "surveys",
+        &["sent_at", "answered_at"],
+        &SURVEY_FIELDS,
+    ),
+    ("desk_ratings", "desk", &["created_at"], &DESK_FIELDS),
+];
+
 fn changed(fields: &[&str], differ: &str) -> String {
     fields
         .iter()
@@ -102,9 +126,6 @@ fn sqlite() -> Vec<String> {
             days.join(" UNION ")
         )
     };
-    let tickets = ["created_at", "resolved_at", "due_at"];
-    let surveys = ["sent_at", "answered_at"];
-    let desk = ["created_at"];
     // A ticket's track or topic is its surveys' too.
     let ticket_surveys = format!(
         "INSERT INTO report_stale(day) SELECT d FROM (SELECT {} AS d FROM survey_ratings s WHERE s.ticket_id = NEW.id \
@@ -118,16 +139,7 @@ fn sqlite() -> Vec<String> {
         "CREATE TABLE report_stale (id INTEGER PRIMARY KEY AUTOINCREMENT, day VARCHAR(10) NOT NULL)".to_owned(),
         "CREATE INDEX ix_report_stale_day ON report_stale (day)".to_owned(),
     ];
-    for (table, name, columns, fields) in [
-        ("tickets", "tickets", &tickets[..], &TICKET_FIELDS[..]),
-        (
-            "survey_ratings",
-            "surveys",
-            &surveys[..],
-            &SURVEY_FIELDS[..],
-        ),
-        ("desk_ratings", "desk", &desk[..], &DESK_FIELDS[..]),
-    ] {
+    for (table, name, columns, fields) in TABLES {
         let extra = if table == "tickets" {
             ticket_surveys.as_str()
         } else {
@@ -172,19 +184,7 @@ fn postgres() -> Vec<String> {
          $$ SELECT to_char((t AT TIME ZONE 'UTC') + interval '7 hours', 'YYYY-MM-DD') $$"
             .to_owned(),
     ];
-    let tickets = ["created_at", "resolved_at", "due_at"];
-    let surveys = ["sent_at", "answered_at"];
-    let desk = ["created_at"];
-    for (table, name, columns, fields) in [
-        ("tickets", "tickets", &tickets[..], &TICKET_FIELDS[..]),
-        (
-            "survey_ratings",
-            "surveys",
-            &surveys[..],
-            &SURVEY_FIELDS[..],
-        ),
-        ("desk_ratings", "desk", &desk[..], &DESK_FIELDS[..]),
-    ] {
+    for (table, name, columns, fields) in TABLES {
         // A ticket's track or topic is its surveys' too.
         let extra = if table == "tickets" {
             "INSERT INTO report_stale(day) SELECT DISTINCT d FROM old_rows o JOIN new_rows n ON n.id = o.id \
@@ -280,13 +280,8 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         let postgres = manager.get_database_backend() == DatabaseBackend::Postgres;
-        for name in ["tickets", "surveys", "desk"] {
+        for (table, name, _, _) in TABLES {
             for trigger in ["insert", "delete", "update"] {
-                let table = match name {
-                    "tickets" => "tickets",
-                    "surveys" => "survey_ratings",
-                    _ => "desk_ratings",
-                };
                 let on = if postgres {
                     format!(" ON {table}")
                 } else {

@@ -3,7 +3,7 @@
 //! takes the log, adds those days up again from the tickets, surveys and desk ratings, and moves each month's sum
 //! by the difference. A report folds first, so it is exact, then reads a few thousand cells: a province's year
 //! was a million tickets (2.3-7.5 s on SQLite).
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::ops::{Index, IndexMut};
 use std::time::Duration as StdDuration;
 
@@ -248,9 +248,8 @@ fn histogram_of(text: &str) -> BTreeMap<i64, i64> {
         .collect()
 }
 
-/// A cell's place: grain (`d` or `m`), group, period (`2026-12-02` or `2026-12`), unit code, group key ('' for
-/// none).
-type Place = (char, Group, String, String, String);
+/// A cell's place within its grain: group, period (`2026-12-02` or `2026-12`), unit code, group key ('' for none).
+type Place = (Group, String, String, String);
 
 /// The procedure a ticket's topic falls under, as the desk survey names them.
 fn procedure_of(topic: &str) -> &'static str {
@@ -333,7 +332,7 @@ impl Days {
         for (group, key) in dims.keys() {
             let cell = self
                 .0
-                .entry(('d', group, day.to_owned(), dims.unit.clone(), key))
+                .entry((group, day.to_owned(), dims.unit.clone(), key))
                 .or_default();
             apply(cell);
         }
@@ -530,41 +529,52 @@ async fn read(
         backend,
         values: Vec::new(),
     };
+    let filter = cells_of(&mut sql, grain, group, (first, last), unit);
+    let counters: Vec<&str> = COUNTERS.iter().map(|(_, name)| *name).collect();
+    let text = format!(
+        "SELECT period, unit_code, gkey, {}, first_response, resolve FROM report_cells WHERE {filter}",
+        counters.join(", ")
+    );
+    let rows = conn
+        .query_all_raw(Statement::from_sql_and_values(backend, text, sql.values))
+        .await?;
+    Ok(rows.iter().map(Stored::of).collect())
+}
+
+/// The condition that picks one group and grain's cells within `first..=last`, in one unit or all.
+fn cells_of(
+    sql: &mut Sql,
+    grain: char,
+    group: Group,
+    (first, last): (&str, &str),
+    unit: Option<&str>,
+) -> String {
     let (g, k) = (sql.param(grain.to_string()), sql.param(group.as_str()));
     let (a, b) = (sql.param(first.to_owned()), sql.param(last.to_owned()));
     let unit = match unit {
         Some(code) => format!(" AND unit_code = {}", sql.param(code.to_owned())),
         None => String::new(),
     };
-    let counters: Vec<&str> = COUNTERS.iter().map(|(_, name)| *name).collect();
-    let text = format!(
-        "SELECT period, unit_code, gkey, {}, first_response, resolve FROM report_cells \
-         WHERE grain = {g} AND grp = {k} AND period >= {a} AND period <= {b}{unit}",
-        counters.join(", ")
-    );
-    let rows = conn
-        .query_all_raw(Statement::from_sql_and_values(backend, text, sql.values))
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|row| {
-            let mut cell = Cell::default();
-            for (k, name) in COUNTERS {
-                cell[k] = int_of(row, name);
-            }
-            Stored {
-                period: text_of(row, "period"),
-                unit: text_of(row, "unit_code"),
-                key: text_of(row, "gkey"),
-                cell,
-                first_response: text_of(row, "first_response"),
-                resolve: text_of(row, "resolve"),
-            }
-        })
-        .collect())
+    format!("grain = {g} AND grp = {k} AND period >= {a} AND period <= {b}{unit}")
 }
 
 impl Stored {
+    /// A row of `read` or `sums` (a missing column reads as empty).
+    fn of(row: &sea_orm::QueryResult) -> Stored {
+        let mut cell = Cell::default();
+        for (k, name) in COUNTERS {
+            cell[k] = int_of(row, name);
+        }
+        Stored {
+            period: text_of(row, "period"),
+            unit: text_of(row, "unit_code"),
+            key: text_of(row, "gkey"),
+            cell,
+            first_response: text_of(row, "first_response"),
+            resolve: text_of(row, "resolve"),
+        }
+    }
+
     /// The cell with its histograms.
     fn into_cell(self) -> Cell {
         Cell {
@@ -591,12 +601,7 @@ pub async fn sums(
         backend,
         values: Vec::new(),
     };
-    let (g, k) = (sql.param(grain.to_string()), sql.param(group.as_str()));
-    let (a, b) = (sql.param(first.to_owned()), sql.param(last.to_owned()));
-    let unit = match unit {
-        Some(code) => format!(" AND unit_code = {}", sql.param(code.to_owned())),
-        None => String::new(),
-    };
+    let filter = cells_of(&mut sql, grain, group, (first, last), unit);
     let counters: Vec<String> = COUNTERS
         .iter()
         .map(|(_, name)| format!("CAST(SUM({name}) AS BIGINT) AS {name}"))
@@ -617,7 +622,7 @@ pub async fn sums(
     };
     let text = format!(
         "SELECT {period} AS period, gkey, {}, {}, {} FROM report_cells \
-         WHERE grain = {g} AND grp = {k} AND period >= {a} AND period <= {b}{unit} GROUP BY {grouping}",
+         WHERE {filter} GROUP BY {grouping}",
         counters.join(", "),
         joined("first_response"),
         joined("resolve"),
@@ -625,23 +630,7 @@ pub async fn sums(
     let rows = conn
         .query_all_raw(Statement::from_sql_and_values(backend, text, sql.values))
         .await?;
-    Ok(rows
-        .iter()
-        .map(|row| {
-            let mut cell = Cell::default();
-            for (k, name) in COUNTERS {
-                cell[k] = int_of(row, name);
-            }
-            Stored {
-                period: text_of(row, "period"),
-                unit: String::new(),
-                key: text_of(row, "gkey"),
-                cell,
-                first_response: text_of(row, "first_response"),
-                resolve: text_of(row, "resolve"),
-            }
-        })
-        .collect())
+    Ok(rows.iter().map(Stored::of).collect())
 }
 
 /// Adds a stored histogram to counts by bucket (sized on first use).
@@ -740,29 +729,22 @@ static FOLDING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// a month each, are added up in one pass and committed on their own, so a large fold (a fresh database's first)
 /// never holds the writer for long.
 pub async fn fold(db: &Db) -> Result<usize, DbErr> {
-    let backend = db.backend();
-    // Most reports find nothing to fold: they need neither the lock nor the writer.
-    let pending = db
-        .read
-        .query_one_raw(Statement::from_string(
-            backend,
-            "SELECT id FROM report_stale LIMIT 1",
-        ))
-        .await?;
-    if pending.is_none() {
-        return Ok(0);
-    }
-    let _one = FOLDING.lock().await;
+    // Read on a reader: most reports find nothing to fold and need neither the lock nor the writer. Days another
+    // fold takes meanwhile are skipped by `fold_run`.
     let days: Vec<NaiveDate> = db
         .read
         .query_all_raw(Statement::from_string(
-            backend,
+            db.backend(),
             "SELECT DISTINCT day FROM report_stale ORDER BY day",
         ))
         .await?
         .iter()
         .filter_map(|r| NaiveDate::parse_from_str(&text_of(r, "day"), "%Y-%m-%d").ok())
         .collect();
+    if days.is_empty() {
+        return Ok(0);
+    }
+    let _one = FOLDING.lock().await;
     let mut runs: Vec<(NaiveDate, NaiveDate)> = Vec::new();
     for day in days {
         match runs.last_mut() {
@@ -821,35 +803,34 @@ async fn fold_run(db: &Db, first: NaiveDate, last: NaiveDate) -> Result<usize, D
     }
     let fresh = add_up(&txn, first, last).await?;
     // Each month moves by its days' new sums less their old ones.
-    let mut months: HashMap<Place, Cell> = HashMap::new();
+    type Deltas = BTreeMap<(Group, String), HashMap<(String, String), Cell>>;
+    let mut deltas: Deltas = BTreeMap::new();
+    let mut delta = |group: Group, day: &str, unit: &str, key: &str, cell: &Cell, sign: i64| {
+        let month = day.get(..7).unwrap_or_default().to_owned();
+        deltas
+            .entry((group, month))
+            .or_default()
+            .entry((unit.to_owned(), key.to_owned()))
+            .or_default()
+            .add(cell, sign);
+    };
     for group in Group::ALL {
         for old in read(&txn, 'd', group, (&a, &b), None).await? {
-            let month = old.period.get(..7).unwrap_or_default().to_owned();
-            months
-                .entry(('m', group, month, old.unit.clone(), old.key.clone()))
-                .or_default()
-                .add(&old.into_cell(), -1);
+            let (period, unit, key) = (old.period.clone(), old.unit.clone(), old.key.clone());
+            delta(group, &period, &unit, &key, &old.into_cell(), -1);
         }
         let cells: Vec<_> = fresh
             .0
             .iter()
-            .filter(|(place, cell)| place.1 == group && !cell.is_empty())
-            .map(|((_, _, day, unit, key), cell)| (day, unit, key, cell))
+            .filter(|(place, cell)| place.0 == group && !cell.is_empty())
+            .map(|((_, day, unit, key), cell)| (day, unit, key, cell))
             .collect();
         replace(&txn, 'd', group, (&a, &b), &cells).await?;
     }
-    for ((_, group, day, unit, key), cell) in &fresh.0 {
-        let month = day.get(..7).unwrap_or_default().to_owned();
-        months
-            .entry(('m', *group, month, unit.clone(), key.clone()))
-            .or_default()
-            .add(cell, 1);
+    for ((group, day, unit, key), cell) in &fresh.0 {
+        delta(*group, day, unit, key, cell, 1);
     }
-    let touched: BTreeSet<(Group, String)> = months
-        .keys()
-        .map(|(_, group, month, _, _)| (*group, month.clone()))
-        .collect();
-    for (group, month) in touched {
+    for ((group, month), moved) in deltas {
         let mut sums: HashMap<(String, String), Cell> = HashMap::new();
         for stored in read(&txn, 'm', group, (&month, &month), None).await? {
             sums.insert(
@@ -857,21 +838,13 @@ async fn fold_run(db: &Db, first: NaiveDate, last: NaiveDate) -> Result<usize, D
                 stored.into_cell(),
             );
         }
-        for ((_, g, m, unit, key), delta) in &months {
-            if *g == group && *m == month {
-                sums.entry((unit.clone(), key.clone()))
-                    .or_default()
-                    .add(delta, 1);
-            }
-        }
         // Only the cells that moved are written (a month left empty stays as a row of zeros).
+        for (place, delta) in moved.iter().filter(|(_, delta)| !delta.is_empty()) {
+            sums.entry(place.clone()).or_default().add(delta, 1);
+        }
         let cells: Vec<_> = sums
             .iter()
-            .filter(|((unit, key), _)| {
-                months
-                    .get(&('m', group, month.clone(), unit.clone(), key.clone()))
-                    .is_some_and(|delta| !delta.is_empty())
-            })
+            .filter(|(place, _)| moved.get(*place).is_some_and(|delta| !delta.is_empty()))
             .map(|((unit, key), cell)| (&month, unit, key, cell))
             .collect();
         write(&txn, 'm', group, &cells).await?;
