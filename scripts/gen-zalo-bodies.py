@@ -69,6 +69,11 @@ def main() -> None:
     ap.add_argument("--event-name", default="user_send_text")
     # Sender and message numbers start here (another set of distinct events for the same database).
     ap.add_argument("--first-id", type=int, default=0)
+    # Every Nth event a `user_send_image` whose URL is IMAGE_BASE/p{k}.jpg, k cycling over PHOTOS files
+    # (scripts/bench-attachments.sh serves them on loopback).
+    ap.add_argument("--image-every", type=int, default=0)
+    ap.add_argument("--image-base", default="http://127.0.0.1:18095")
+    ap.add_argument("--photos", type=int, default=100)
     args = ap.parse_args()
     rng = random.Random(args.seed)
     base_ts = int(time.time() * 1000)
@@ -87,6 +92,12 @@ def main() -> None:
                 "message": {"text": text_for(rng, i), "msg_id": f"{rng.getrandbits(64):016x}{i:012x}"},
                 "timestamp": ts,
             }
+            if args.image_every and i % args.image_every == 0:
+                k = (i // args.image_every) % args.photos
+                event["event_name"] = "user_send_image"
+                event["message"]["attachments"] = [
+                    {"type": "image", "payload": {"url": f"{args.image_base}/p{k}.jpg"}}
+                ]
             body = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
             raw = body.encode("utf-8")
             mac = hashlib.sha256(app + raw + ts.encode() + secret).hexdigest()

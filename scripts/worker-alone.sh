@@ -8,6 +8,8 @@
 # BODIES: a file from `scripts/gen-zalo-bodies.py BODIES_COUNT FILE --app-id 4318290654127809321 --secret
 # BENCH_OA_SECRET_KEY_not_a_real_one`. BIN (default target/release/phananh) reads config/ of the working directory:
 # run an earlier commit's build from its own checkout. Outbound calls go to a closed loopback port.
+# PHANANH_BENCH_DOWNLOADS=1: then also wait until every attachment is downloaded and print the download time and
+# the store's size (attachments kept in $WORK/attachments, never in the checkout).
 set -euo pipefail
 BODIES="$1"
 COUNT="${2:-20000}"
@@ -20,7 +22,7 @@ trap '[[ -n "$PID" ]] && kill $PID 2>/dev/null; rm -rf "$WORK"' EXIT
 
 start() {
   PHANANH__DATABASE__URL="sqlite://$WORK/w.db?mode=rwc" PHANANH__SERVER__BIND="127.0.0.1:$PORT" \
-    PHANANH__LOG__LEVEL=warn PHANANH__ZALO__APP_ID=4318290654127809321 \
+    PHANANH__LOG__LEVEL=warn PHANANH__ATTACHMENTS__STORE="$WORK/attachments" PHANANH__ZALO__APP_ID=4318290654127809321 \
     PHANANH__ZALO__OA_SECRET_KEY=BENCH_OA_SECRET_KEY_not_a_real_one PHANANH__ZALO__API_BASE=$CLOSED \
     PHANANH__ZALO__OAUTH_BASE=$CLOSED PHANANH__FACEBOOK__GRAPH_BASE=$CLOSED "$BIN" serve >>"$WORK/log" 2>&1 &
   PID=$!
@@ -50,5 +52,26 @@ t0=$(date +%s%N)
 start
 while (($(pending) > 0)); do sleep 0.1; done
 t1=$(date +%s%N)
+if [[ "${PHANANH_BENCH_DOWNLOADS:-0}" == 1 ]]; then
+  waiting() {
+    python3 - "$WORK/w.db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True, timeout=30)
+print(c.execute("SELECT COUNT(*) FROM attachments WHERE state = 'pending'").fetchone()[0])
+PY
+  }
+  while (($(waiting) > 0)); do sleep 0.1; done
+  t2=$(date +%s%N)
+  read -r kept failed < <(python3 - "$WORK/w.db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True, timeout=30)
+print(*c.execute("SELECT SUM(state = 'kept'), SUM(state = 'failed') FROM attachments").fetchone())
+PY
+)
+  files=$(find "$WORK/attachments/files" -type f | wc -l)
+  bytes=$(du -sb "$WORK/attachments" | cut -f1)
+  awk -v k="$kept" -v f="$failed" -v a="$t0" -v b="$t2" -v n="$files" -v d="$bytes" 'BEGIN {s = (b - a) / 1e9;
+    printf "attachments: %d kept, %d failed, all done %.2f s after start (%.0f kept/s); %d files, %d bytes on disk\n", k, f, s, k / s, n, d}'
+fi
 stop
 awk -v n="$COUNT" -v a="$t0" -v b="$t1" 'BEGIN {s = (b - a) / 1e9; printf "%d events in %.2f s (%.0f ev/s)\n", n, s, n / s}'

@@ -23,6 +23,7 @@ pub struct Settings {
     pub outbound: OutboundSettings,
     pub deadlines: DeadlinesSettings,
     pub satisfaction: SatisfactionSettings,
+    pub attachments: AttachmentsSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -180,6 +181,30 @@ pub struct OutboundSettings {
     /// Rows another instance left in `sending` this long (it died mid-send) become `unknown`; longer than any
     /// send can take (a send, a token refresh and the retried send: 3 x http_timeout_secs) plus clock skew.
     pub recover_after_secs: u64,
+}
+
+/// Evidence kept by phananh (`crate::evidence`): where, how large, how long.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentsSettings {
+    /// A folder (relative to the working directory), or `s3://bucket` with `s3_endpoint`.
+    pub store: String,
+    /// An S3-compatible endpoint (`https://s3.example.vn`; `http://` only on a trusted network); empty: AWS.
+    pub s3_endpoint: String,
+    /// Empty: from `AWS_REGION`, `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`.
+    pub s3_region: String,
+    pub s3_access_key_id: String,
+    pub s3_secret_access_key: String,
+    pub max_bytes: u64,
+    /// Files per form submission.
+    pub max_files: usize,
+    /// 0: keep; else files of tickets closed longer ago are deleted.
+    pub retention_days: u32,
+    /// A platform download that keeps failing is given up after this many tries.
+    pub max_attempts: u32,
+    /// The first retry's wait; it doubles each time, up to an hour.
+    pub retry_base_ms: u64,
+    pub download_timeout_secs: u64,
 }
 
 /// Asking citizens how their ticket was handled (`crate::satisfaction`).

@@ -86,6 +86,16 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Location (optional)",
     ),
     (
+        "file_label",
+        "Ảnh, ghi âm, video hoặc giấy tờ (không bắt buộc)",
+        "Photos, recordings, videos or documents (optional)",
+    ),
+    (
+        "file_hint",
+        "Tối đa 5 tệp, mỗi tệp đến 25 MB: ảnh JPEG, PNG, WebP, HEIC; PDF; video MP4; ghi âm M4A/AAC. Vị trí trong ảnh chỉ cán bộ xử lý được xem.",
+        "Up to 5 files of up to 25 MB each: JPEG, PNG, WebP or HEIC photos; PDF; MP4 videos; M4A/AAC recordings. Only the officers handling your case see where a photo was taken.",
+    ),
+    (
         "location_button",
         "Dùng vị trí hiện tại",
         "Use my current location",

@@ -2,7 +2,7 @@
 //! answered and rated.
 //!
 //! The flow: `channels` (receive and verify) -> `intake` (tickets) -> `routing` (which unit) -> `inbox`
-//! (officers) -> outbound -> satisfaction. `http` wires it together; `config` and `telemetry` serve them all.
+//! (officers) -> outbound -> satisfaction; `evidence` keeps the files citizens send. `http` wires it together; `config` and `telemetry` serve them all.
 #![deny(unsafe_code)]
 
 pub mod accounts;
@@ -13,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod deadlines;
 pub mod domain;
+pub mod evidence;
 pub mod http;
 pub mod i18n;
 pub mod inbox;

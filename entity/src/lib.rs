@@ -2,6 +2,7 @@
 pub mod alert_reads;
 pub mod alerts;
 pub mod app_secrets;
+pub mod attachments;
 pub mod audit_log;
 pub mod canned_replies;
 pub mod channel_accounts;

@@ -18,6 +18,7 @@ mod m20261203_000014_create_canned_replies;
 mod m20261203_000015_index_tickets_to_fold;
 mod m20261204_000016_create_satisfaction;
 mod m20261205_000017_create_report_cells;
+mod m20261206_000018_create_attachments;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000015_index_tickets_to_fold::Migration),
             Box::new(m20261204_000016_create_satisfaction::Migration),
             Box::new(m20261205_000017_create_report_cells::Migration),
+            Box::new(m20261206_000018_create_attachments::Migration),
         ]
     }
 }

@@ -74,6 +74,21 @@ impl Application {
             .await
             .context("cannot store the gazetteer's units")?;
         let router = Arc::new(Router::new(gazetteer.clone()));
+        let evidence = crate::evidence::Keeper::new(
+            crate::evidence::Store::open(&settings.attachments).with_context(|| {
+                format!(
+                    "cannot open the attachments store {} (attachments.store)",
+                    settings.attachments.store
+                )
+            })?,
+            &settings.attachments,
+        );
+        let downloads = Arc::new(crate::evidence::download::Downloads::new(
+            db.clone(),
+            evidence.clone(),
+            settings.attachments.clone(),
+            router.clone(),
+        )?);
         let deadlines = Arc::new(
             crate::deadlines::Deadlines::load(&settings.deadlines)
                 .context("cannot load the working-day calendar")?,
@@ -117,6 +132,7 @@ impl Application {
             templates: Templates::new(),
             metrics,
             intake: intake.clone(),
+            evidence,
         });
 
         let listener = TcpListener::bind(&state.settings.server.bind)
@@ -134,6 +150,12 @@ impl Application {
             move || reminders_wake.wake(),
         );
         crate::satisfaction::rollup::spawn(state.db.clone());
+        crate::evidence::download::spawn(downloads);
+        crate::evidence::retention::spawn(
+            state.db.clone(),
+            state.evidence.store.clone(),
+            state.settings.attachments.retention_days,
+        );
         Ok(Application {
             outbound_worker,
             port,

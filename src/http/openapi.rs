@@ -43,6 +43,8 @@ use crate::{channels, inbox, tracking};
         inbox::satisfaction_report::satisfaction,
         inbox::alerts::list,
         inbox::alerts::mark_read,
+        inbox::attachments::file,
+        inbox::attachments::thumbnail,
         document,
     ),
     modifiers(&SessionCookie),

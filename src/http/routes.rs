@@ -106,6 +106,12 @@ fn table() -> Vec<(Method, &'static str, Route)> {
         at(Method::POST, "/api/v1/tickets/{id}/classification", |r| {
             r.to(inbox::corrections::classification)
         }),
+        at(Method::GET, "/api/v1/attachments/{id}", |r| {
+            r.to(inbox::attachments::file)
+        }),
+        at(Method::GET, "/api/v1/attachments/{id}/thumbnail", |r| {
+            r.to(inbox::attachments::thumbnail)
+        }),
         at(Method::GET, "/api/v1/reports/routing", |r| {
             r.to(inbox::reports::routing)
         }),

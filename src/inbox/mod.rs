@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod alerts;
 pub mod assign;
+pub mod attachments;
 pub mod audit;
 pub mod canned;
 pub mod corrections;

@@ -161,7 +161,7 @@ pub async fn post(
     metrics::counter!("replies_total", "channel" => "facebook", "delivery" => "public")
         .increment(1);
     Ok(ReplyAccepted {
-        message: message_view(message, Some(&row)),
+        message: message_view(message, Some(&row), Vec::new()),
         delivery: DeliveryPlan::Queued,
         reason: None,
     })

@@ -128,6 +128,7 @@ pub async fn send(
             .all(&txn)
             .await?;
         if !newer.is_empty() {
+            let mut attachments = super::attachments::of_ticket(&txn, ticket.id).await?;
             return Ok(ReplyOutcome::Stale(StaleView {
                 error: ErrorDetail {
                     code: "conflict",
@@ -137,7 +138,13 @@ pub async fn send(
                     ),
                     fields: None,
                 },
-                new_messages: newer.into_iter().map(|m| message_view(m, None)).collect(),
+                new_messages: newer
+                    .into_iter()
+                    .map(|m| {
+                        let files = attachments.remove(&m.id).unwrap_or_default();
+                        message_view(m, None, files)
+                    })
+                    .collect(),
             }));
         }
     }
@@ -189,7 +196,7 @@ pub async fn send(
     })
     .increment(1);
     Ok(ReplyOutcome::Accepted(Box::new(ReplyAccepted {
-        message: message_view(message, delivery.as_ref()),
+        message: message_view(message, delivery.as_ref(), Vec::new()),
         delivery: plan,
         reason,
     })))

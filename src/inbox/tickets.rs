@@ -18,6 +18,7 @@ use entity::{
     ticket_notes, tickets,
 };
 
+use super::attachments::AttachmentView;
 use super::session::Officer;
 use crate::domain::{
     Channel, Direction, OutboxState, Purpose, TicketStatus, TrackingCode, UnitCode, search_terms,
@@ -765,8 +766,10 @@ pub struct MessageView {
     pub text: String,
     /// The text as sent, where it was edited or cleaned.
     pub original_text: Option<String>,
-    /// The platform's attachments as received.
-    pub attachments: Option<Value>,
+    /// Its photos, voice messages, videos and files, and whether phananh keeps each.
+    pub attachments: Vec<AttachmentView>,
+    /// The platform's attachment list as received (locations, quick replies, postbacks, links included).
+    pub platform_attachments: Option<Value>,
     pub location: Option<Point>,
     pub language: Option<String>,
     /// Shown on the citizen's tracking page.
@@ -893,11 +896,13 @@ pub async fn detail_of(state: &AppState, ticket: tickets::Model) -> Result<Ticke
         .map(NoteView::from)
         .collect();
 
+    let mut attachments = super::attachments::of_ticket(db, ticket.id).await?;
     let conversation = messages
         .into_iter()
         .map(|m| {
             let delivery = deliveries.iter().find(|d| d.message_id == Some(m.id));
-            message_view(m, delivery)
+            let files = attachments.remove(&m.id).unwrap_or_default();
+            message_view(m, delivery, files)
         })
         .collect();
     let decisions = decisions
@@ -997,12 +1002,17 @@ pub async fn detail_of(state: &AppState, ticket: tickets::Model) -> Result<Ticke
     })
 }
 
-pub fn message_view(m: ticket_messages::Model, delivery: Option<&outbox::Model>) -> MessageView {
+pub fn message_view(
+    m: ticket_messages::Model,
+    delivery: Option<&outbox::Model>,
+    attachments: Vec<AttachmentView>,
+) -> MessageView {
     MessageView {
         id: m.id,
         direction: m.direction,
         channel: m.channel,
-        attachments: parse_json(m.attachments.as_deref()),
+        attachments,
+        platform_attachments: parse_json(m.attachments.as_deref()),
         location: Point::of(m.lat, m.lon),
         text: m.body,
         original_text: m.original_body,

@@ -397,6 +397,7 @@ pub(super) async fn apply(
             provider_message_id: Some(m.provider_message_id),
             body: item.body,
             attachments: item.attachments,
+            evidence: crate::evidence::from_platform(&m.attachments),
             location: m.location,
             detection: item.detection,
             at: m.at,

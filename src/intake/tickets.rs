@@ -7,11 +7,12 @@ use sha2::Sha256;
 use entity::{contact_identities, routing_decisions, ticket_messages, tickets};
 
 use super::Intake;
-use crate::db::insert_all;
+use crate::db::{insert_all, reserve_ids};
 use crate::domain::{
     Channel, Direction, Email, FeedbackText, PersonName, PhoneNumber, TicketStatus, TrackingCode,
     UnitCode, fold_for_search,
 };
+use crate::evidence::{self, NewEvidence};
 use crate::intake::language::Detection;
 use crate::routing::{
     Classification, Decision, HintSource, LatLon, RouteInput, UnitHint, classify, fold,
@@ -30,6 +31,8 @@ pub struct NewFeedback {
     /// `Idempotency-Key`. Only its keyed hash with the text is stored. None: every submission is new (typed
     /// details and the client address prove nothing: a phone can be anyone's, an address a whole NAT's).
     pub resubmission_key: Option<String>,
+    /// Files uploaded with it, already kept.
+    pub attachments: Vec<NewEvidence>,
 }
 
 pub struct Opened {
@@ -80,6 +83,7 @@ impl PreparedFeedback {
             provider_message_id: None,
             body: self.feedback.text.as_str().to_owned(),
             attachments: None,
+            evidence: self.feedback.attachments.clone(),
             location: self.feedback.location,
             detection: Some(self.detection),
             at,
@@ -145,17 +149,48 @@ pub struct TicketDraft<'a> {
 /// them (routing fields, channel, created_at), the inbox shows them from it, and the first correction writes the
 /// automatic decision down before the officer's (`automatic_decision`). Two rows and two index entries less per
 /// ticket on the intake's hottest path.
+///
+/// A message with attachments gets a reserved id, so that its attachment rows can point at it.
 #[derive(Default)]
 pub struct Companions {
     messages: Vec<ticket_messages::ActiveModel>,
+    with_evidence: Vec<(ticket_messages::ActiveModel, Vec<NewEvidence>)>,
 }
 
 impl Companions {
     pub fn add_message(&mut self, draft: MessageDraft) {
-        self.messages.push(message_row(draft));
+        let row = message_row(&draft);
+        if draft.evidence.is_empty() {
+            self.messages.push(row);
+        } else {
+            self.with_evidence.push((row, draft.evidence));
+        }
     }
 
     pub async fn write(self, txn: &DatabaseTransaction) -> Result<(), DbErr> {
+        if !self.with_evidence.is_empty() {
+            // Before the others: on SQLite the reserved ids follow the highest, which the others then pass.
+            let ids = reserve_ids(txn, "ticket_messages", self.with_evidence.len()).await?;
+            let now = Utc::now();
+            let mut messages = Vec::with_capacity(ids.len());
+            let mut attachments = Vec::new();
+            for ((mut message, evidence), id) in self.with_evidence.into_iter().zip(ids) {
+                message.id = Set(id);
+                let ticket_id = match &message.ticket_id {
+                    sea_orm::ActiveValue::Set(t) | sea_orm::ActiveValue::Unchanged(t) => *t,
+                    sea_orm::ActiveValue::NotSet => {
+                        return Err(DbErr::Custom("a message without its ticket".into()));
+                    }
+                };
+                for (position, item) in evidence.into_iter().enumerate() {
+                    let position = i16::try_from(position).unwrap_or(i16::MAX);
+                    attachments.push(evidence::row(item, ticket_id, id, position, now));
+                }
+                messages.push(message);
+            }
+            insert_all(txn, &messages).await?;
+            insert_all(txn, &attachments).await?;
+        }
         insert_all(txn, &self.messages).await
     }
 }
@@ -242,20 +277,22 @@ pub struct MessageDraft {
     pub provider_message_id: Option<String>,
     pub body: String,
     pub attachments: Option<String>,
+    /// Its photos, voice messages and files, written as `attachments` rows beside it.
+    pub evidence: Vec<NewEvidence>,
     pub location: Option<LatLon>,
     pub detection: Option<Detection>,
     pub at: DateTime<Utc>,
 }
 
-fn message_row(draft: MessageDraft) -> ticket_messages::ActiveModel {
+fn message_row(draft: &MessageDraft) -> ticket_messages::ActiveModel {
     ticket_messages::ActiveModel {
         ticket_id: Set(draft.ticket_id),
         direction: Set(Direction::In),
         channel: Set(draft.channel),
-        provider_message_id: Set(draft.provider_message_id),
-        body: Set(draft.body),
+        provider_message_id: Set(draft.provider_message_id.clone()),
+        body: Set(draft.body.clone()),
         original_body: Set(None),
-        attachments: Set(draft.attachments),
+        attachments: Set(draft.attachments.clone()),
         lat: Set(draft.location.map(|l| l.lat)),
         lon: Set(draft.location.map(|l| l.lon)),
         language: Set(draft.detection.map(|d| d.language.code().to_owned())),

@@ -7,6 +7,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use super::PerMinute;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::evidence::Keeper;
 use crate::intake::Intake;
 use crate::routing::Gazetteer;
 use crate::templates::Templates;
@@ -20,4 +21,6 @@ pub struct AppState {
     /// Where citizens' messages go: webhook events to store, form submissions to open tickets.
     pub intake: Arc<Intake>,
     pub form_limiter: PerMinute<IpAddr>,
+    /// Checks and stores attachments (form uploads); officers read them from its store.
+    pub evidence: Keeper,
 }

@@ -54,12 +54,18 @@ pub enum Backend {
 pub struct TestDb {
     pub url: String,
     _dir: Option<tempfile::TempDir>,
+    /// The app's attachments folder (a restart finds its files again).
+    pub attachments: tempfile::TempDir,
 }
 
 impl TestDb {
     /// A database the test made itself (a private PostgreSQL cluster, say).
     pub fn at(url: String) -> TestDb {
-        TestDb { url, _dir: None }
+        TestDb {
+            url,
+            _dir: None,
+            attachments: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     /// A fresh database, or `None` when PostgreSQL is unreachable outside CI (the test then says it skipped).
@@ -71,6 +77,7 @@ impl TestDb {
                 Some(TestDb {
                     url,
                     _dir: Some(dir),
+                    attachments: tempfile::tempdir().expect("temp dir"),
                 })
             }
             Backend::Postgres => {
@@ -107,6 +114,7 @@ impl TestDb {
                 Some(TestDb {
                     url: url.to_string(),
                     _dir: None,
+                    attachments: tempfile::tempdir().expect("temp dir"),
                 })
             }
         }
@@ -138,6 +146,14 @@ pub fn test_settings(db_url: &str, extra: &[(&str, &str)]) -> Settings {
         (
             "PHANANH__FORM__RATE_LIMIT_PER_MINUTE".to_owned(),
             "1000".to_owned(),
+        ),
+        // Never the checkout's data/ (content-addressed: apps built here may share it).
+        (
+            "PHANANH__ATTACHMENTS__STORE".to_owned(),
+            Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join("attachments")
+                .display()
+                .to_string(),
         ),
     ];
     for key in OUTSIDE_APIS {
@@ -248,6 +264,12 @@ pub async fn start_on(test_db: Arc<TestDb>, _backend: Backend, options: AppOptio
         None => Fakes::tripwires().await,
     };
     let mut env = fakes.env();
+    env.push((
+        "ATTACHMENTS__STORE".into(),
+        test_db.attachments.path().display().to_string(),
+    ));
+    // Retried downloads within a test's time.
+    env.push(("ATTACHMENTS__RETRY_BASE_MS".into(), "100".into()));
     env.retain(|(key, _)| !options.env.iter().any(|(k, _)| k == key));
     let env: Vec<(&str, &str)> = env
         .iter()
@@ -298,6 +320,11 @@ impl TestApp {
 
     /// Stops the app as a signal would, and waits until its outbox worker has finished the sends in flight.
     /// The test's database connection stays usable.
+    /// The folder of the app's local attachments store.
+    pub fn attachments_dir(&self) -> &Path {
+        self._test_db.attachments.path()
+    }
+
     /// The database's URL, for the binary's commands run beside the app.
     pub fn db_url(&self) -> String {
         self._test_db.url.clone()

@@ -2,6 +2,7 @@
 mod helpers;
 
 mod actions;
+mod attachments;
 mod browser;
 mod channels;
 mod cli;
@@ -14,6 +15,7 @@ mod hostile;
 mod inbox;
 mod inbox_pages;
 mod intake;
+mod media_files;
 mod merge_deadline;
 mod openapi;
 mod outbound;

@@ -1,9 +1,12 @@
-//! `POST /api/v1/feedback`: the form for apps and kiosks.
-use actix_web::{HttpRequest, HttpResponse, web};
+//! `POST /api/v1/feedback`: the form for apps and kiosks, as JSON or, with files, as `multipart/form-data`.
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::submission::{RawLocation, RawSubmission, parse_submission};
+use super::upload::{self, UploadError};
 use crate::domain::{TicketStatus, TrackingCode};
 use crate::intake::{NewFeedback, open_form_ticket};
 use crate::web::{ApiError, AppState, ErrorBody, client_ip};
@@ -19,6 +22,22 @@ pub struct FeedbackRequest {
     /// The commune the citizen chose, when they know it.
     unit_code: Option<String>,
     location: Option<LocationRequest>,
+}
+
+/// The same fields as form parts (the place as `lat` and `lon`), plus up to `attachments.max_files` parts named
+/// `file`: JPEG, PNG, WebP, HEIC, PDF, MP4, M4A/AAC, each at most `attachments.max_bytes`, typed by content.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct FeedbackUpload {
+    text: String,
+    name: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    unit_code: Option<String>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    #[schema(value_type = Vec<String>, format = Binary)]
+    file: Vec<Vec<u8>>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -50,7 +69,10 @@ pub struct UnitView {
     post,
     path = "/api/v1/feedback",
     tag = "citizens",
-    request_body = FeedbackRequest,
+    request_body(content(
+        (FeedbackRequest = "application/json"),
+        (FeedbackUpload = "multipart/form-data"),
+    )),
     params(
         ("Idempotency-Key" = Option<String>, Header,
             description = "Makes a retry safe: the same key and text within the duplicate window is the ticket already opened (1 to 200 visible ASCII characters)"),
@@ -60,8 +82,8 @@ pub struct UnitView {
         (status = 200, description = "A retry of feedback already received", body = FeedbackAccepted),
         (status = 400, description = "The body is not valid JSON of this shape, or a bad Idempotency-Key", body = ErrorBody),
         (status = 413, description = "The body is too large", body = ErrorBody),
-        (status = 415, description = "The body is not JSON", body = ErrorBody),
-        (status = 422, description = "A field is not valid; each is named", body = ErrorBody),
+        (status = 415, description = "The body is neither JSON nor multipart/form-data", body = ErrorBody),
+        (status = 422, description = "A field is not valid, or a file is refused (`file`: its type, its size, too many); each is named, and nothing is stored", body = ErrorBody),
         (status = 429, description = "Too many submissions from this client; see Retry-After", body = ErrorBody),
         (status = 503, description = "The database is unavailable for a moment", body = ErrorBody),
     )
@@ -69,8 +91,8 @@ pub struct UnitView {
 pub async fn submit_json(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<FeedbackRequest>,
-) -> Result<HttpResponse, ApiError> {
+    payload: web::Payload,
+) -> Result<HttpResponse, actix_web::Error> {
     let client = client_ip(&req, &state.settings.server.trusted_proxies);
     if let Some(ip) = client {
         state.form_limiter.check(&ip).map_err(|retry_after_secs| {
@@ -78,7 +100,69 @@ pub async fn submit_json(
             ApiError::RateLimited { retry_after_secs }
         })?;
     }
-    let body = body.into_inner();
+    let mut payload = payload.into_inner();
+    let (body, files) = if upload::is_multipart(&req) {
+        let upload = upload::read(&req, payload, &state.settings.attachments)
+            .await
+            .map_err(api_error)?;
+        (request_from_parts(&upload.fields)?, upload.files)
+    } else {
+        let body = web::Json::<FeedbackRequest>::from_request(&req, &mut payload).await?;
+        (body.into_inner(), Vec::new())
+    };
+    Ok(open(&req, &state, body, files).await?)
+}
+
+/// The JSON body's fields from form parts (`lat` and `lon`, or `location` as JSON).
+fn request_from_parts(fields: &HashMap<String, String>) -> Result<FeedbackRequest, ApiError> {
+    let text = |key: &str| fields.get(key).cloned();
+    let location = match (fields.get("lat"), fields.get("lon"), fields.get("location")) {
+        (Some(lat), Some(lon), _) if !(lat.trim().is_empty() && lon.trim().is_empty()) => {
+            match (lat.trim().parse(), lon.trim().parse()) {
+                (Ok(lat), Ok(lon)) => Some(LocationRequest { lat, lon }),
+                _ => {
+                    return Err(ApiError::Validation(vec![
+                        super::submission::LOCATION_ERROR,
+                    ]));
+                }
+            }
+        }
+        (_, _, Some(json)) if !json.trim().is_empty() => {
+            Some(serde_json::from_str(json).map_err(|e| {
+                ApiError::BadRequest(format!(
+                    "the location part is not {{\"lat\",\"lon\"}} JSON: {e}"
+                ))
+            })?)
+        }
+        _ => None,
+    };
+    Ok(FeedbackRequest {
+        text: text("text"),
+        name: text("name"),
+        phone: text("phone"),
+        email: text("email"),
+        unit_code: text("unit_code"),
+        location,
+    })
+}
+
+fn api_error(err: UploadError) -> ApiError {
+    match err {
+        UploadError::File(field) => {
+            metrics::counter!("form_rejected_total", "reason" => "file").increment(1);
+            ApiError::Validation(vec![field])
+        }
+        UploadError::Malformed(message) => ApiError::BadRequest(message),
+        UploadError::Internal(message) => ApiError::Internal(anyhow::anyhow!(message)),
+    }
+}
+
+async fn open(
+    req: &HttpRequest,
+    state: &AppState,
+    body: FeedbackRequest,
+    files: Vec<upload::Received>,
+) -> Result<HttpResponse, ApiError> {
     let submission = parse_submission(
         RawSubmission {
             text: body.text.as_deref().unwrap_or_default(),
@@ -96,6 +180,10 @@ pub async fn submit_json(
         metrics::counter!("form_rejected_total", "reason" => "invalid").increment(1);
         ApiError::Validation(errors)
     })?;
+    // Only once the fields are valid: a refused submission leaves no file behind.
+    let (attachments, photo_position) = upload::keep_all(&state.evidence, files)
+        .await
+        .map_err(api_error)?;
     let opened = open_form_ticket(
         &state.intake,
         NewFeedback {
@@ -104,8 +192,10 @@ pub async fn submit_json(
             phone: submission.phone,
             email: submission.email,
             unit_code: submission.unit_code,
-            location: submission.location,
-            resubmission_key: idempotency_key(&req)?,
+            // The citizen's own photo, taken at the scene, when they gave no place.
+            location: submission.location.or(photo_position),
+            resubmission_key: idempotency_key(req)?,
+            attachments,
         },
     )
     .await

@@ -2,6 +2,7 @@
 pub mod api;
 mod page;
 mod submission;
+mod upload;
 
 pub use api::submit_json;
 pub use page::{show_form, submit_form};

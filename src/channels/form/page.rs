@@ -2,11 +2,12 @@
 use std::collections::BTreeMap;
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::submission::{RawLocation, RawSubmission, parse_submission};
+use super::upload::{self, UploadError};
 use crate::domain::{FieldError, TrackingCode};
 use crate::i18n::{Lang, texts};
 use crate::intake::{NewFeedback, open_form_ticket};
@@ -79,10 +80,72 @@ pub async fn submit_form(
     req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<LangQuery>,
-    form: web::Form<FormInput>,
-) -> HttpResponse {
+    payload: web::Payload,
+) -> Result<HttpResponse, actix_web::Error> {
     let lang = Lang::from_query(query.lang.as_deref());
-    let input = form.into_inner();
+    let mut payload = payload.into_inner();
+    if !upload::is_multipart(&req) {
+        let form = web::Form::<FormInput>::from_request(&req, &mut payload).await?;
+        return Ok(submit(req, state, lang, form.into_inner(), Vec::new()).await);
+    }
+    match upload::read(&req, payload, &state.settings.attachments).await {
+        Ok(upload) => {
+            let input: FormInput = serde_json::to_value(&upload.fields)
+                .and_then(serde_json::from_value)
+                .map_err(|err| ApiError::BadRequest(format!("cannot read the form: {err}")))?;
+            Ok(submit(req, state, lang, input, upload.files).await)
+        }
+        Err(err) => Ok(refused_upload(
+            &req,
+            &state,
+            lang,
+            &FormInput::default(),
+            err,
+        )),
+    }
+}
+
+/// A refused file: the form again with the reason beside the file field (the browser cannot be handed the files
+/// back, so the citizen chooses them again).
+fn refused_upload(
+    req: &HttpRequest,
+    state: &AppState,
+    lang: Lang,
+    input: &FormInput,
+    err: UploadError,
+) -> HttpResponse {
+    match err {
+        UploadError::File(field) => {
+            metrics::counter!("form_rejected_total", "reason" => "file").increment(1);
+            render_form(
+                req,
+                state,
+                lang,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                input,
+                &[field],
+                false,
+            )
+        }
+        UploadError::Malformed(message) => HttpResponse::BadRequest()
+            .content_type("text/plain; charset=utf-8")
+            .body(message),
+        UploadError::Internal(message) => {
+            tracing::error!(error = message, "cannot keep a form upload");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("Lỗi hệ thống, vui lòng thử lại sau. / Something went wrong; please try again later.")
+        }
+    }
+}
+
+async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    input: FormInput,
+    files: Vec<upload::Received>,
+) -> HttpResponse {
     let client = client_ip(&req, &state.settings.server.trusted_proxies);
     if let Some(ip) = client
         && let Err(retry_after) = state.form_limiter.check(&ip)
@@ -143,6 +206,11 @@ pub async fn submit_form(
             );
         }
     };
+    // Only once the fields are valid: a refused submission leaves no file behind.
+    let (attachments, photo_position) = match upload::keep_all(&state.evidence, files).await {
+        Ok(kept) => kept,
+        Err(err) => return refused_upload(&req, &state, lang, &input, err),
+    };
     let opened = open_form_ticket(
         &state.intake,
         NewFeedback {
@@ -151,7 +219,9 @@ pub async fn submit_form(
             phone: submission.phone,
             email: submission.email,
             unit_code: submission.unit_code,
-            location: submission.location,
+            // The citizen's own photo, taken at the scene, when they gave no place.
+            location: submission.location.or(photo_position),
+            attachments,
             // The browser's CSRF cookie, checked above: a double click or a reload is the same ticket.
             resubmission_key: Some(format!("browser:{}", input.csrf_token)),
         },

@@ -27,7 +27,7 @@ pub enum RawLocation {
     Unreadable,
 }
 
-const LOCATION_ERROR: FieldError = FieldError {
+pub const LOCATION_ERROR: FieldError = FieldError {
     field: "location",
     code: "invalid_location",
     vi: "Vị trí không hợp lệ.",

@@ -17,6 +17,7 @@ use crate::deadlines::{resolution_clock, settings_of};
 use crate::domain::{Channel, Direction, OutboxState, TicketStatus, TrackingCode};
 use crate::i18n::Lang;
 use crate::inbox::assign::{AssignRequest, give};
+use crate::inbox::attachments::AttachmentView;
 use crate::inbox::canned;
 use crate::inbox::corrections::{RouteRequest, reroute};
 use crate::inbox::deadline::{self, DeadlineRequest};
@@ -152,7 +153,7 @@ async fn values(
                 "ago": ago(lang, m.at, now),
                 "officer": ours.then(|| name_of(m.officer_id)),
                 "delivery": ours.then(|| delivery(lang, ticket.channel, m.delivery.as_ref())),
-                "attachments": attachments(lang, m.attachments.as_ref()),
+                "attachments": attachments(lang, &m.attachments),
                 "map": m.location.as_ref().map(|p| map_link(p.lat, p.lon)),
                 "new": outcome.new_ids.contains(&m.id),
             })
@@ -472,24 +473,34 @@ fn delivery(lang: Lang, channel: Channel, d: Option<&DeliveryView>) -> Value {
     }
 }
 
-/// Attachments as links: only web addresses (never `javascript:` and the like), opened without a referrer.
-fn attachments(lang: Lang, raw: Option<&Value>) -> Vec<Value> {
-    let Some(Value::Array(items)) = raw else {
-        return Vec::new();
-    };
-    items
+/// Attachments as officers meet them: a kept file links to phananh's copy (with its thumbnail), anything else
+/// says why there is no copy; a photo's own position links to the map as a hint.
+fn attachments(lang: Lang, views: &[AttachmentView]) -> Vec<Value> {
+    views
         .iter()
         .map(|a| {
-            let kind = a.get("kind").and_then(Value::as_str).unwrap_or("file");
-            let url = a
-                .get("url")
-                .and_then(Value::as_str)
-                .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
-            let name = a.get("name").and_then(Value::as_str);
+            let label = a
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("{} ({})", word(lang, "attachment"), a.kind));
+            let status = match a.state.as_str() {
+                "kept" => None,
+                "pending" => Some(word(lang, "attachment_pending").to_owned()),
+                "reference" => Some(word(lang, "attachment_reference").to_owned()),
+                "purged" => Some(word(lang, "attachment_purged").to_owned()),
+                _ => Some(format!(
+                    "{}: {}",
+                    word(lang, "attachment_not_kept"),
+                    a.reason.as_deref().unwrap_or_default()
+                )),
+            };
             json!({
-                "kind": kind,
-                "url": url,
-                "label": name.map_or_else(|| format!("{} ({kind})", word(lang, "attachment")), str::to_owned),
+                "kind": a.kind,
+                "url": a.url,
+                "thumbnail_url": a.thumbnail_url,
+                "label": label,
+                "status": status,
+                "map": a.taken_at_position.as_ref().map(|p| map_link(p.lat, p.lon)),
             })
         })
         .collect()

@@ -222,6 +222,23 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("map", "Xem bản đồ", "Open the map"),
     ("attachments", "Tệp đính kèm", "Attachments"),
     ("attachment", "Tệp", "File"),
+    ("attachment_pending", "Đang tải về", "Being fetched"),
+    ("attachment_not_kept", "Không lưu được", "Not kept"),
+    (
+        "attachment_reference",
+        "Nhãn dán, không lưu",
+        "Sticker, not kept",
+    ),
+    (
+        "attachment_purged",
+        "Đã xóa theo thời hạn lưu",
+        "Deleted under the retention period",
+    ),
+    (
+        "photo_position",
+        "Vị trí chụp ảnh (gợi ý)",
+        "Where the photo was taken (a hint)",
+    ),
     ("take", "Nhận xử lý", "Take"),
     ("assign", "Giao cho", "Assign"),
     ("unassign", "Bỏ giao", "Unassign"),
