@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod alerts;
 pub mod assign;
+pub mod attachment_views;
 pub mod attachments;
 pub mod audit;
 pub mod canned;

@@ -128,7 +128,7 @@ pub async fn send(
             .all(&txn)
             .await?;
         if !newer.is_empty() {
-            let mut attachments = super::attachments::of_ticket(&txn, ticket.id).await?;
+            let mut attachments = super::attachment_views::of_ticket(&txn, ticket.id).await?;
             return Ok(ReplyOutcome::Stale(StaleView {
                 error: ErrorDetail {
                     code: "conflict",

@@ -18,7 +18,7 @@ use entity::{
     ticket_notes, tickets,
 };
 
-use super::attachments::AttachmentView;
+use super::attachment_views::{self, AttachmentView};
 use super::session::Officer;
 use crate::domain::{
     Channel, Direction, OutboxState, Purpose, TicketStatus, TrackingCode, UnitCode, search_terms,
@@ -113,17 +113,7 @@ pub struct UnitRef {
     pub name: Option<String>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct Point {
-    pub lat: f64,
-    pub lon: f64,
-}
-
-impl Point {
-    pub fn of(lat: Option<f64>, lon: Option<f64>) -> Option<Point> {
-        lat.zip(lon).map(|(lat, lon)| Point { lat, lon })
-    }
-}
+pub use super::attachment_views::Point;
 
 /// One page of a queue, newest first.
 #[derive(Serialize, ToSchema)]
@@ -896,7 +886,7 @@ pub async fn detail_of(state: &AppState, ticket: tickets::Model) -> Result<Ticke
         .map(NoteView::from)
         .collect();
 
-    let mut attachments = super::attachments::of_ticket(db, ticket.id).await?;
+    let mut attachments = attachment_views::of_ticket(db, ticket.id).await?;
     let conversation = messages
         .into_iter()
         .map(|m| {

@@ -17,7 +17,7 @@ use crate::deadlines::{resolution_clock, settings_of};
 use crate::domain::{Channel, Direction, OutboxState, TicketStatus, TrackingCode};
 use crate::i18n::Lang;
 use crate::inbox::assign::{AssignRequest, give};
-use crate::inbox::attachments::AttachmentView;
+use crate::inbox::attachment_views::AttachmentView;
 use crate::inbox::canned;
 use crate::inbox::corrections::{RouteRequest, reroute};
 use crate::inbox::deadline::{self, DeadlineRequest};
