@@ -33,7 +33,8 @@ export PHANANH__DATABASE__URL="${DATABASE_URL:-sqlite://$WORK/api.db?mode=rwc}" 
   PHANANH__FACEBOOK__APP_SECRET=api-fuzz-secret PHANANH__FACEBOOK__VERIFY_TOKEN=api-fuzz-token \
   PHANANH__ZALO__OA_ID=4368496045530866759 PHANANH__ZALO__ACCESS_TOKEN=api-fuzz \
   PHANANH__FACEBOOK__GRAPH_BASE="http://127.0.0.1:9" PHANANH__FACEBOOK__PAGE_ID=1093952150456781 \
-  PHANANH__FACEBOOK__PAGE_ACCESS_TOKEN=api-fuzz PHANANH__FORM__RATE_LIMIT_PER_MINUTE=600
+  PHANANH__FACEBOOK__PAGE_ACCESS_TOKEN=api-fuzz PHANANH__FORM__RATE_LIMIT_PER_MINUTE=600 \
+  PHANANH__ATTACHMENTS__STORE="$WORK/attachments"
 # Webhook bodies signed as the platforms sign them (scripts/api_fuzz_hooks.py).
 export PYTHONPATH="$PWD/scripts" SCHEMATHESIS_HOOKS=api_fuzz_hooks
 PASSWORD="api fuzz password 2026"
@@ -50,6 +51,11 @@ for text in "Xin hỏi thủ tục đăng ký tạm trú ở phường Thành Se
   curl -sf -o /dev/null -H 'content-type: application/json' \
     -d "{\"text\": \"$text\", \"phone\": \"0912345678\"}" "$BASE/api/v1/feedback"
 done
+# And one with a photo (a 1x1 PNG), so that attachment 1 and its thumbnail exist.
+echo 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==' |
+  base64 -d >"$WORK/photo.png"
+curl -sf -o /dev/null -F "text=Ảnh xe đỗ chắn lối đi ở thôn 2" -F "file=@$WORK/photo.png;filename=anh.png" \
+  "$BASE/api/v1/feedback"
 curl -sf -o /dev/null -c "$WORK/cookies" -H 'content-type: application/json' \
   -d "{\"username\": \"api.fuzz\", \"password\": \"$PASSWORD\"}" "$BASE/api/v1/auth/login"
 COOKIE=$(awk '$6 == "phananh_session" {print $7}' "$WORK/cookies")
