@@ -17,6 +17,30 @@ pub fn background_runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
+/// Runs `work` on a thread of its own at the lowest priority (niceness 19) and awaits its result: CPU-heavy work
+/// nothing waits on (decoding and re-encoding citizens' photos) then takes only what intake leaves. A thread of
+/// its own because a lowered thread cannot be raised again without privilege.
+pub async fn lowest<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> std::io::Result<T> {
+    let (done, result) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("lowest-priority".into())
+        .spawn(move || {
+            #[cfg(target_os = "linux")]
+            {
+                let me = Some(rustix::thread::gettid());
+                if let Err(err) = rustix::process::setpriority_process(me, 19) {
+                    tracing::debug!(error = %err, "lowest-priority thread keeps its priority");
+                }
+            }
+            let _ = done.send(work());
+        })?;
+    result
+        .await
+        .map_err(|_| std::io::Error::other("the lowest-priority work panicked"))
+}
+
 /// Lowers the calling thread's CPU priority (Linux: niceness is per thread); threads it starts inherit it.
 fn lower_current_thread() {
     #[cfg(target_os = "linux")]

@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use rand::Rng;
 use sea_orm::sea_query::{Condition, Expr};
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use entity::{attachments, tickets};
 
@@ -114,9 +116,12 @@ pub async fn pass(downloads: &Downloads) -> Result<usize, DbErr> {
             .buffer_unordered(AT_ONCE)
             .collect()
             .await;
+    // One commit for the pass: on SQLite each is an fsync on the writer that intake also waits for.
+    let txn = downloads.db.begin_write().await?;
     for (row, result) in outcomes {
-        record(downloads, &row, result).await?;
+        record(downloads, &txn, &row, result).await?;
     }
+    txn.commit().await?;
     Ok(selected)
 }
 
@@ -178,6 +183,7 @@ fn without_url(err: reqwest::Error) -> String {
 
 async fn record(
     downloads: &Downloads,
+    txn: &DatabaseTransaction,
     row: &attachments::Model,
     result: Result<Kept, Refused>,
 ) -> Result<(), DbErr> {
@@ -221,10 +227,10 @@ async fn record(
                 )
                 .col_expr(attachments::Column::LastError, Expr::value(None::<String>))
                 .col_expr(attachments::Column::KeptAt, Expr::value(Some(now)))
-                .exec(&downloads.db.write)
+                .exec(txn)
                 .await?;
             if let Some(position) = position {
-                offer_position(downloads, row.ticket_id, position).await?;
+                offer_position(downloads, txn, row.ticket_id, position).await?;
             }
         }
         Err(refused) => {
@@ -248,7 +254,7 @@ async fn record(
                     attachments::Column::NextAttemptAt,
                     Expr::value(Some(now + backoff(&downloads.settings, attempts))),
                 )
-                .exec(&downloads.db.write)
+                .exec(txn)
                 .await?;
         }
     }
@@ -259,6 +265,7 @@ async fn record(
 /// still in triage the unit that place belongs to as a suggestion (officers route; nothing moves by itself).
 async fn offer_position(
     downloads: &Downloads,
+    txn: &DatabaseTransaction,
     ticket_id: i32,
     position: LatLon,
 ) -> Result<(), DbErr> {
@@ -267,7 +274,7 @@ async fn offer_position(
         .col_expr(tickets::Column::Lon, Expr::value(Some(position.lon)))
         .filter(tickets::Column::Id.eq(ticket_id))
         .filter(tickets::Column::Lat.is_null())
-        .exec(&downloads.db.write)
+        .exec(txn)
         .await?;
     let decision = downloads.router.decide(&RouteInput {
         text: "",
@@ -281,7 +288,7 @@ async fn offer_position(
             .filter(tickets::Column::Id.eq(ticket_id))
             .filter(tickets::Column::UnitCode.is_null())
             .filter(tickets::Column::SuggestedUnitCode.is_null())
-            .exec(&downloads.db.write)
+            .exec(txn)
             .await?;
     }
     Ok(())

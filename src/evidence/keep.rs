@@ -101,7 +101,7 @@ impl Keeper {
             .map_err(|_| Refused::Store("shutting down".into()))?;
         let bytes = match source {
             Source::Memory(bytes) => bytes,
-            Source::Spooled(mut file) => tokio::task::spawn_blocking(move || {
+            Source::Spooled(mut file) => crate::priority::lowest(move || {
                 use std::io::{Read, Seek};
                 let mut bytes = Vec::new();
                 file.rewind()?;
@@ -121,8 +121,8 @@ impl Keeper {
         let detected = media::detect(&bytes);
         let (kind, content_type) = admit(detected.as_ref(), rule)?;
         let cleaning_type = content_type.clone();
-        // Parsing and re-encoding images is CPU work: off the async threads.
-        let (cleaned, thumbnail) = tokio::task::spawn_blocking(move || {
+        // Parsing and re-encoding images is CPU work: off the async threads, and behind intake's.
+        let (cleaned, thumbnail) = crate::priority::lowest(move || {
             let cleaned = media::clean(bytes.to_vec(), &cleaning_type)?;
             let thumbnail = media::thumbnail(&cleaned.bytes, &cleaning_type);
             Ok::<_, media::MediaError>((cleaned, thumbnail))
