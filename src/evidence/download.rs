@@ -8,7 +8,6 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use rand::Rng;
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
     ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -117,9 +116,21 @@ pub async fn pass(downloads: &Downloads) -> Result<usize, DbErr> {
             .collect()
             .await;
     // One commit for the pass: on SQLite each is an fsync on the writer that intake also waits for.
+    // What the router makes of a photo's position is decided before the write transaction is taken.
+    let outcomes: Vec<_> = outcomes
+        .into_iter()
+        .map(|(row, result)| {
+            let suggestion = result
+                .as_ref()
+                .ok()
+                .and_then(|kept| kept.position)
+                .and_then(|position| unit_at(&downloads.router, position));
+            (row, result, suggestion)
+        })
+        .collect();
     let txn = downloads.db.begin_write().await?;
-    for (row, result) in outcomes {
-        record(downloads, &txn, &row, result).await?;
+    for (row, result, suggestion) in outcomes {
+        record(downloads, &txn, &row, result, suggestion).await?;
     }
     txn.commit().await?;
     Ok(selected)
@@ -186,6 +197,7 @@ async fn record(
     txn: &DatabaseTransaction,
     row: &attachments::Model,
     result: Result<Kept, Refused>,
+    suggestion: Option<String>,
 ) -> Result<(), DbErr> {
     let now = Utc::now();
     let update = attachments::Entity::update_many()
@@ -230,7 +242,7 @@ async fn record(
                 .exec(txn)
                 .await?;
             if let Some(position) = position {
-                offer_position(downloads, txn, row.ticket_id, position).await?;
+                offer_position(txn, row.ticket_id, position, suggestion).await?;
             }
         }
         Err(refused) => {
@@ -264,10 +276,10 @@ async fn record(
 /// A photo's own position, taken at the scene, for a ticket that has none: the ticket's place, and for a ticket
 /// still in triage the unit that place belongs to as a suggestion (officers route; nothing moves by itself).
 async fn offer_position(
-    downloads: &Downloads,
     txn: &DatabaseTransaction,
     ticket_id: i32,
     position: LatLon,
+    suggestion: Option<String>,
 ) -> Result<(), DbErr> {
     tickets::Entity::update_many()
         .col_expr(tickets::Column::Lat, Expr::value(Some(position.lat)))
@@ -276,13 +288,7 @@ async fn offer_position(
         .filter(tickets::Column::Lat.is_null())
         .exec(txn)
         .await?;
-    let decision = downloads.router.decide(&RouteInput {
-        text: "",
-        location: Some(position),
-        unit_hint: None,
-        previous_units: &[],
-    });
-    if let Some(unit) = decision.unit_code.or(decision.suggested_unit) {
+    if let Some(unit) = suggestion {
         tickets::Entity::update_many()
             .col_expr(tickets::Column::SuggestedUnitCode, Expr::value(Some(unit)))
             .filter(tickets::Column::Id.eq(ticket_id))
@@ -294,12 +300,18 @@ async fn offer_position(
     Ok(())
 }
 
-/// Doubling from `retry_base_ms` up to an hour, with jitter in the upper half.
+/// The unit a place belongs to, by position alone.
+fn unit_at(router: &Router, position: LatLon) -> Option<String> {
+    let decision = router.decide(&RouteInput {
+        text: "",
+        location: Some(position),
+        unit_hint: None,
+        previous_units: &[],
+    });
+    decision.unit_code.or(decision.suggested_unit)
+}
+
+/// Doubling from `retry_base_ms` up to an hour, with jitter, as the outbox retries.
 fn backoff(settings: &AttachmentsSettings, attempts: u32) -> chrono::Duration {
-    let ceiling = settings
-        .retry_base_ms
-        .saturating_mul(1u64 << attempts.saturating_sub(1).min(20))
-        .clamp(1, 3_600_000);
-    let ms = rand::rng().random_range(ceiling / 2..=ceiling);
-    chrono::Duration::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX))
+    crate::outbound::jittered_backoff(settings.retry_base_ms, 3_600_000, attempts)
 }

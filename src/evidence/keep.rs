@@ -123,7 +123,7 @@ impl Keeper {
         let cleaning_type = content_type.clone();
         // Parsing and re-encoding images is CPU work: off the async threads, and behind intake's.
         let (cleaned, thumbnail) = crate::priority::lowest(move || {
-            let cleaned = media::clean(bytes.to_vec(), &cleaning_type)?;
+            let cleaned = media::clean(Vec::from(bytes), &cleaning_type)?;
             let thumbnail = media::thumbnail(&cleaned.bytes, &cleaning_type);
             Ok::<_, media::MediaError>((cleaned, thumbnail))
         })

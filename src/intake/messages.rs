@@ -34,6 +34,8 @@ pub struct Prepared {
     body: String,
     detection: Option<Detection>,
     attachments: Option<String>,
+    /// The attachment rows it brings (`evidence`).
+    evidence: Vec<crate::evidence::NewEvidence>,
     classification: Classification,
     /// The routing of a new ticket by a citizen without earlier tickets, with the owning unit that the settings
     /// give the account; redone in the run when the contact has earlier units or the account another unit.
@@ -48,6 +50,7 @@ pub fn prepare(intake: &Intake, message: CitizenMessage) -> Prepared {
         attachments,
     } = MessageContent::of(intake, &message);
     let classification = classify(&body);
+    let evidence = crate::evidence::from_platform(&message.attachments);
     let account_unit = intake
         .served
         .units
@@ -59,6 +62,7 @@ pub fn prepare(intake: &Intake, message: CitizenMessage) -> Prepared {
         body,
         detection,
         attachments,
+        evidence,
         classification,
         decision,
         account_unit,
@@ -397,7 +401,7 @@ pub(super) async fn apply(
             provider_message_id: Some(m.provider_message_id),
             body: item.body,
             attachments: item.attachments,
-            evidence: crate::evidence::from_platform(&m.attachments),
+            evidence: item.evidence,
             location: m.location,
             detection: item.detection,
             at: m.at,

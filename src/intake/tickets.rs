@@ -154,16 +154,18 @@ pub struct TicketDraft<'a> {
 #[derive(Default)]
 pub struct Companions {
     messages: Vec<ticket_messages::ActiveModel>,
-    with_evidence: Vec<(ticket_messages::ActiveModel, Vec<NewEvidence>)>,
+    with_evidence: Vec<(ticket_messages::ActiveModel, i32, Vec<NewEvidence>)>,
 }
 
 impl Companions {
-    pub fn add_message(&mut self, draft: MessageDraft) {
-        let row = message_row(&draft);
-        if draft.evidence.is_empty() {
+    pub fn add_message(&mut self, mut draft: MessageDraft) {
+        let evidence = std::mem::take(&mut draft.evidence);
+        let ticket_id = draft.ticket_id;
+        let row = message_row(draft);
+        if evidence.is_empty() {
             self.messages.push(row);
         } else {
-            self.with_evidence.push((row, draft.evidence));
+            self.with_evidence.push((row, ticket_id, evidence));
         }
     }
 
@@ -174,14 +176,9 @@ impl Companions {
             let now = Utc::now();
             let mut messages = Vec::with_capacity(ids.len());
             let mut attachments = Vec::new();
-            for ((mut message, evidence), id) in self.with_evidence.into_iter().zip(ids) {
+            for ((mut message, ticket_id, evidence), id) in self.with_evidence.into_iter().zip(ids)
+            {
                 message.id = Set(id);
-                let ticket_id = match &message.ticket_id {
-                    sea_orm::ActiveValue::Set(t) | sea_orm::ActiveValue::Unchanged(t) => *t,
-                    sea_orm::ActiveValue::NotSet => {
-                        return Err(DbErr::Custom("a message without its ticket".into()));
-                    }
-                };
                 for (position, item) in evidence.into_iter().enumerate() {
                     let position = i16::try_from(position).unwrap_or(i16::MAX);
                     attachments.push(evidence::row(item, ticket_id, id, position, now));
@@ -284,15 +281,15 @@ pub struct MessageDraft {
     pub at: DateTime<Utc>,
 }
 
-fn message_row(draft: &MessageDraft) -> ticket_messages::ActiveModel {
+fn message_row(draft: MessageDraft) -> ticket_messages::ActiveModel {
     ticket_messages::ActiveModel {
         ticket_id: Set(draft.ticket_id),
         direction: Set(Direction::In),
         channel: Set(draft.channel),
-        provider_message_id: Set(draft.provider_message_id.clone()),
-        body: Set(draft.body.clone()),
+        provider_message_id: Set(draft.provider_message_id),
+        body: Set(draft.body),
         original_body: Set(None),
-        attachments: Set(draft.attachments.clone()),
+        attachments: Set(draft.attachments),
         lat: Set(draft.location.map(|l| l.lat)),
         lon: Set(draft.location.map(|l| l.lon)),
         language: Set(draft.detection.map(|d| d.language.code().to_owned())),

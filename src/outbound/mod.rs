@@ -34,6 +34,7 @@ use crate::domain::{Channel, OutboxState, Purpose};
 
 pub use error::OutboundError;
 pub use receipts::Echo;
+pub use worker::jittered_backoff;
 
 /// Delivery machinery, built once: the worker runs on it and whoever queues a message wakes it.
 #[derive(Clone)]

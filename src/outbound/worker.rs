@@ -362,12 +362,18 @@ fn count(row: &outbox::Model, outcome: &'static str) {
 /// Exponential from `backoff_base_ms`, capped at `backoff_max_secs`, with jitter in the upper half so rows that
 /// failed together spread out.
 pub fn backoff(settings: &OutboundSettings, attempts: u32) -> chrono::Duration {
+    jittered_backoff(
+        settings.backoff_base_ms,
+        settings.backoff_max_secs.saturating_mul(1000),
+        attempts,
+    )
+}
+
+/// `base_ms` doubled per attempt after the first, capped at `max_ms`, with jitter in the upper half; shared by
+/// every durable job that retries (the outbox, attachment downloads).
+pub fn jittered_backoff(base_ms: u64, max_ms: u64, attempts: u32) -> chrono::Duration {
     let doublings = attempts.saturating_sub(1).min(30);
-    let ceiling = settings
-        .backoff_base_ms
-        .saturating_mul(1u64 << doublings)
-        .min(settings.backoff_max_secs.saturating_mul(1000))
-        .max(1);
+    let ceiling = base_ms.saturating_mul(1u64 << doublings).min(max_ms).max(1);
     let ms = rand::rng().random_range(ceiling / 2..=ceiling);
     chrono::Duration::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX))
 }

@@ -592,3 +592,53 @@ async fn the_s3_store_passes_the_same_tests_against_a_local_s3_server() {
         zalo_photo_outlives_the_platform(app).await;
     }
 }
+
+on_both_backends! {
+    spawn = local_app;
+    async fn the_web_form_keeps_a_photo_and_shows_a_refused_file_beside_the_citizen_s_text(app) {
+        let (token, html) = app.open_form("").await;
+        assert!(html.contains(r#"enctype="multipart/form-data""#) && html.contains(r#"name="file""#));
+        let post = |text: &str, name: &str, bytes: Vec<u8>| {
+            let form = reqwest::multipart::Form::new()
+                .text("csrf_token", token.clone())
+                .text("text", text.to_owned())
+                .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
+            app.client.post(app.url("/feedback")).multipart(form).send()
+        };
+        let refused = post("Quán karaoke hát đến 2 giờ sáng", "photo.jpg", media_files::HTML_AS_JPEG.to_vec()).await.unwrap();
+        assert_eq!(refused.status(), 422);
+        let page = refused.text().await.unwrap();
+        assert!(page.contains("Quán karaoke hát đến 2 giờ sáng"), "the citizen's text is kept");
+        assert!(page.contains(r#"id="file-error""#), "the reason stands beside the file field");
+        assert_eq!(app.ticket_count().await, 0);
+        let kept = post("Quán karaoke hát đến 2 giờ sáng", "a.jpg", media_files::plain_jpeg()).await.unwrap();
+        assert_eq!(kept.status(), 303);
+        assert_eq!(app.ticket_count().await, 1);
+        let rows = app.attachment_rows().await;
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].state, "kept");
+    }
+}
+
+async fn limited_app(backend: Backend) -> Option<TestApp> {
+    evidence_app(backend, &[("FORM__RATE_LIMIT_PER_MINUTE", "1")]).await
+}
+
+on_both_backends! {
+    spawn = limited_app;
+    async fn a_client_over_the_form_s_limit_is_refused_before_its_files_are_read(app) {
+        assert_eq!(app.upload("Lần đầu", None, vec![("a.jpg", media_files::plain_jpeg())]).await.status(), 201);
+        // A file that would be refused for its type: 429 first means the body was never read.
+        let again = app.upload("Lần hai", None, vec![("photo.jpg", media_files::HTML_AS_JPEG.to_vec())]).await;
+        assert_eq!(again.status(), 429);
+        let (token, _) = app.open_form("").await;
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", token)
+            .text("text", "Lần ba")
+            .part("file", reqwest::multipart::Part::bytes(media_files::HTML_AS_JPEG.to_vec()).file_name("photo.jpg"));
+        let page = app.client.post(app.url("/feedback")).multipart(form).send().await.unwrap();
+        assert_eq!(page.status(), 429);
+        assert!(page.headers().contains_key("retry-after"));
+        assert_eq!(app.ticket_count().await, 1);
+    }
+}

@@ -102,7 +102,8 @@ pub async fn submit_json(
     }
     let mut payload = payload.into_inner();
     let (body, files) = if upload::is_multipart(&req) {
-        let upload = upload::read(&req, payload, &state.settings.attachments)
+        let mut upload = upload::Upload::default();
+        upload::read(&req, payload, &state.settings.attachments, &mut upload)
             .await
             .map_err(api_error)?;
         (request_from_parts(&upload.fields)?, upload.files)

@@ -83,26 +83,43 @@ pub async fn submit_form(
     payload: web::Payload,
 ) -> Result<HttpResponse, actix_web::Error> {
     let lang = Lang::from_query(query.lang.as_deref());
+    // Before the body is read: a client over the limit does not get to spool files.
+    if let Some(refusal) = rate_limited(&req, &state, lang) {
+        return Ok(refusal);
+    }
     let mut payload = payload.into_inner();
     if !upload::is_multipart(&req) {
         let form = web::Form::<FormInput>::from_request(&req, &mut payload).await?;
         return Ok(submit(req, state, lang, form.into_inner(), Vec::new()).await);
     }
-    match upload::read(&req, payload, &state.settings.attachments).await {
-        Ok(upload) => {
-            let input: FormInput = serde_json::to_value(&upload.fields)
-                .and_then(serde_json::from_value)
-                .map_err(|err| ApiError::BadRequest(format!("cannot read the form: {err}")))?;
-            Ok(submit(req, state, lang, input, upload.files).await)
-        }
-        Err(err) => Ok(refused_upload(
-            &req,
-            &state,
-            lang,
-            &FormInput::default(),
-            err,
-        )),
-    }
+    let mut upload = upload::Upload::default();
+    let read = upload::read(&req, payload, &state.settings.attachments, &mut upload).await;
+    // The fields read before any refusal: the form shows them again.
+    let input: FormInput = serde_json::to_value(&upload.fields)
+        .and_then(serde_json::from_value)
+        .map_err(|err| ApiError::BadRequest(format!("cannot read the form: {err}")))?;
+    Ok(match read {
+        Ok(()) => submit(req, state, lang, input, upload.files).await,
+        Err(err) => refused_upload(&req, &state, lang, &input, err),
+    })
+}
+
+/// 429 with Retry-After when this client sent too many submissions this minute.
+fn rate_limited(req: &HttpRequest, state: &AppState, lang: Lang) -> Option<HttpResponse> {
+    let ip = client_ip(req, &state.settings.server.trusted_proxies)?;
+    let retry_after = state.form_limiter.check(&ip).err()?;
+    metrics::counter!("form_rejected_total", "reason" => "rate_limited").increment(1);
+    let mut response = message_page(
+        req,
+        state,
+        lang,
+        StatusCode::TOO_MANY_REQUESTS,
+        texts(lang)["rate_limited"],
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
+    Some(response)
 }
 
 /// A refused file: the form again with the reason beside the file field (the browser cannot be handed the files
@@ -146,24 +163,6 @@ async fn submit(
     input: FormInput,
     files: Vec<upload::Received>,
 ) -> HttpResponse {
-    let client = client_ip(&req, &state.settings.server.trusted_proxies);
-    if let Some(ip) = client
-        && let Err(retry_after) = state.form_limiter.check(&ip)
-    {
-        metrics::counter!("form_rejected_total", "reason" => "rate_limited").increment(1);
-        let t = texts(lang);
-        let mut response = message_page(
-            &req,
-            &state,
-            lang,
-            StatusCode::TOO_MANY_REQUESTS,
-            t["rate_limited"],
-        );
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
-        return response;
-    }
     if !input.website.is_empty() {
         // Looks accepted to the bot; nothing is stored.
         metrics::counter!("form_rejected_total", "reason" => "honeypot").increment(1);

@@ -15,6 +15,7 @@ use crate::evidence::{Keeper, NewEvidence, Refused, Rule, Source};
 use crate::routing::LatLon;
 
 /// The fields' text and the files as received.
+#[derive(Default)]
 pub struct Upload {
     pub fields: HashMap<String, String>,
     pub files: Vec<Received>,
@@ -78,17 +79,15 @@ pub fn is_multipart(req: &HttpRequest) -> bool {
         })
 }
 
-/// Reads the whole body: fields into memory (bounded), files into temporary files (bounded by the settings).
+/// Reads the whole body into `upload`: fields into memory (bounded), files into temporary files (bounded by the
+/// settings). On a refusal `upload` holds the fields read until then, so the form can show them again.
 pub async fn read(
     req: &HttpRequest,
     payload: dev::Payload,
     settings: &AttachmentsSettings,
-) -> Result<Upload, UploadError> {
+    upload: &mut Upload,
+) -> Result<(), UploadError> {
     let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
-    let mut upload = Upload {
-        fields: HashMap::new(),
-        files: Vec::new(),
-    };
     let mut parts = 0;
     while let Some(field) = multipart.next().await {
         let mut field = field.map_err(|err| {
@@ -133,7 +132,7 @@ pub async fn read(
             upload.fields.insert(name, value);
         }
     }
-    Ok(upload)
+    Ok(())
 }
 
 /// One file part into a temporary file (deleted when dropped); `None` for an empty part.
@@ -155,9 +154,8 @@ async fn spool(
             return Err(UploadError::File(FILE_TOO_LARGE));
         }
         if !checked {
-            head.extend_from_slice(
-                &chunk[..chunk.len().min(HEAD_BYTES - head.len().min(HEAD_BYTES))],
-            );
+            let wanted = HEAD_BYTES - head.len();
+            head.extend_from_slice(&chunk[..chunk.len().min(wanted)]);
             if head.len() >= HEAD_BYTES {
                 Keeper::form_accepts_head(&head).map_err(|_| UploadError::File(FILE_TYPE))?;
                 checked = true;
