@@ -1,7 +1,11 @@
 //! Scores the router on a labelled eval file and measures build time, speed and memory.
 //!
 //! cargo run --release -p phananh-routing --example score -- \
-//!     /work/shared/eval/routing-ha-tinh.jsonl [config/gazetteer]
+//!     /work/shared/eval/routing-ha-tinh.jsonl [config/gazetteer] [SCOPE]
+//!
+//! SCOPE is `routing.province_code`: "42" (the default), "40,42" or "*". National sets
+//! (`routing/eval/national-*.jsonl`) also report the province figures; under a scope that
+//! does not hold a case's province, that case must go to triage.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,7 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let eval_path = args
         .next()
-        .ok_or("usage: score EVAL.jsonl [GAZETTEER_DIR]")?;
+        .ok_or("usage: score EVAL.jsonl [GAZETTEER_DIR] [SCOPE]")?;
     let dir = args.next().map(PathBuf::from).unwrap_or_else(|| {
         let local = PathBuf::from("config/gazetteer");
         if local.exists() {
@@ -30,11 +34,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../config/gazetteer")
         }
     });
+    let scope = args.next().unwrap_or_else(|| "42".to_owned());
     let cases = parse_cases(&std::fs::read_to_string(&eval_path)?)?;
 
     let rss0 = rss_kb();
     let t0 = Instant::now();
-    let g = Arc::new(Gazetteer::load(&dir, "42")?);
+    let g = Arc::new(Gazetteer::load(&dir, &scope)?);
     let load = t0.elapsed();
     let t1 = Instant::now();
     let router = Router::new(g.clone());
@@ -81,6 +86,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         s.routed
     );
     println!("unroutable cases auto-routed: {}", s.unroutable_routed);
+    if s.with_province > 0 {
+        println!(
+            "province right: {:.2}% ({}/{})",
+            100.0 * s.province_accuracy(),
+            s.province_correct,
+            s.with_province
+        );
+        for (n, (c, t)) in &s.per_noise {
+            println!(
+                "  {n} noise kinds        {:>6.2}% ({c}/{t})",
+                100.0 * *c as f64 / *t as f64
+            );
+        }
+        println!(
+            "commune right, noisier half: {:.2}%",
+            100.0 * s.noisy_accuracy()
+        );
+        println!(
+            "cases from outside scope {scope}: {} routed in of {}",
+            s.outside_routed, s.outside
+        );
+    }
 
     // Speed: one thread, the eval texts over and over, bounded in time and rounds.
     let inputs: Vec<RouteInput> = cases.iter().map(|c| c.input()).collect();

@@ -22,11 +22,17 @@ pub struct EvalCase {
     pub location: Option<LatLon>,
     #[serde(default)]
     pub unit_hint: Option<String>,
+    /// Noise applied to a generated case (national sets).
+    #[serde(default)]
+    pub noise: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
 pub struct Expect {
     pub accept: Vec<String>,
+    /// The 2025 province (national sets).
+    #[serde(default)]
+    pub province: Option<String>,
 }
 
 impl EvalCase {
@@ -55,6 +61,14 @@ impl EvalCase {
         }
     }
 
+    /// For a deployment serving only `scope`, a case from elsewhere must go to triage.
+    pub fn accepts_in(&self, d: &Decision, served: impl Fn(&str) -> bool) -> bool {
+        match &self.expect.province {
+            Some(province) if !served(province) => d.unit_code.is_none(),
+            _ => self.accepts(d),
+        }
+    }
+
     /// Must not be auto-routed at all.
     pub fn unroutable(&self) -> bool {
         self.expect.accept.iter().all(|a| a == "triage")
@@ -76,6 +90,14 @@ pub struct Score {
     pub routed: usize,
     pub routed_correct: usize,
     pub unroutable_routed: usize,
+    /// Cases with an expected province, and those whose decision names it.
+    pub with_province: usize,
+    pub province_correct: usize,
+    /// Cases from outside the served provinces, and those routed into a served unit anyway.
+    pub outside: usize,
+    pub outside_routed: usize,
+    /// Commune right by number of noise kinds: noise count -> (correct, total).
+    pub per_noise: BTreeMap<usize, (usize, usize)>,
     /// kind -> (correct, total)
     pub per_kind: BTreeMap<String, (usize, usize)>,
     /// (case, decision) of every failure
@@ -93,6 +115,18 @@ impl Score {
             ratio(self.routed_correct, self.routed)
         }
     }
+    pub fn province_accuracy(&self) -> f64 {
+        ratio(self.province_correct, self.with_province)
+    }
+    /// Commune right on the noisier half (two noise kinds or more).
+    pub fn noisy_accuracy(&self) -> f64 {
+        let (c, t) = self
+            .per_noise
+            .iter()
+            .filter(|(n, _)| **n >= 2)
+            .fold((0, 0), |(c, t), (_, (c2, t2))| (c + c2, t + t2));
+        ratio(c, t)
+    }
     pub fn min_kind_accuracy(&self) -> f64 {
         self.per_kind
             .values()
@@ -106,11 +140,29 @@ fn ratio(a: usize, b: usize) -> f64 {
 }
 
 pub fn score(router: &Router, cases: &[EvalCase]) -> Score {
+    let scope = router.gazetteer().scope();
     let mut s = Score::default();
     for c in cases {
         let d = router.decide(&c.input());
-        let ok = c.accepts(&d);
+        let ok = c.accepts_in(&d, |province| scope.contains(province));
         s.total += 1;
+        if let Some(province) = &c.expect.province {
+            s.with_province += 1;
+            if d.province_code.as_ref() == Some(province) {
+                s.province_correct += 1;
+            }
+            if !scope.contains(province) {
+                s.outside += 1;
+                if d.unit_code.is_some() {
+                    s.outside_routed += 1;
+                }
+            }
+        }
+        let n = s.per_noise.entry(c.noise.len()).or_default();
+        n.1 += 1;
+        if ok {
+            n.0 += 1;
+        }
         let k = s.per_kind.entry(c.kind.clone()).or_default();
         k.1 += 1;
         if ok {

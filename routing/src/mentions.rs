@@ -62,8 +62,16 @@ pub struct Mention {
 pub struct Matcher {
     /// `None` only if building failed (internal size limits, far above a country's names).
     ac: Option<AhoCorasick>,
+    /// Pattern id of the automaton -> pid (numbers are not in the automaton).
+    ac_pids: Vec<u32>,
     targets: Vec<Vec<Target>>,
     keys: Vec<String>,
+    /// Numbered units ("Phường 12", "Quận 3"): the number -> pid; matched only behind a type
+    /// word, never on house or village numbers.
+    numbered: HashMap<String, u32>,
+    /// Short abbreviations ("HCM", "BRVT", "T.Giang") found only where they can stand for a
+    /// place: written in capitals, behind a type word or closing an address.
+    short: Vec<bool>,
     /// One-deletion variants of the served province's names (symmetric-delete index).
     fuzzy: HashMap<String, Vec<u32>>,
 }
@@ -77,8 +85,7 @@ impl Matcher {
         let mut targets: Vec<Vec<Target>> = Vec::new();
         let mut served_pids: Vec<u32> = Vec::new();
         let mut add = |key: &str, t: Target, served: bool| {
-            // Pure numbers ("Phường 5") would fire on house and village numbers.
-            if key.is_empty() || key.bytes().all(|b| b.is_ascii_digit()) {
+            if key.is_empty() {
                 return;
             }
             let pid = *index.entry(key.to_owned()).or_insert_with(|| {
@@ -118,14 +125,29 @@ impl Matcher {
         for (i, d) in gazetteer.districts.iter().enumerate() {
             add(&d.key, Target::District(i as u32), d.served);
         }
+        let mut abbreviations: Vec<String> = Vec::new();
         for (i, p) in gazetteer.provinces.iter().enumerate() {
             add(&p.key, Target::Province(i as u32), p.served);
-            // Everyday names of the largest cities.
-            if p.key == "hochiminh" {
-                for alias in ["hcm", "tphcm", "saigon", "sg"] {
-                    add(alias, Target::Province(i as u32), p.served);
-                }
+            // "T.Giang", "H.Tĩnh", "Q.Ngãi": the first letter of a two-word name, then the
+            // second word.
+            if let Some(short) = first_letter_form(&p.name, &p.province_type) {
+                add(&short, Target::Province(i as u32), p.served);
+                abbreviations.push(short);
             }
+        }
+        for a in &gazetteer.abbreviations {
+            let target = match (a.province, a.district) {
+                (Some(p), _) => Target::Province(p as u32),
+                (None, Some(d)) => Target::District(d as u32),
+                (None, None) => continue,
+            };
+            let served = match target {
+                Target::Province(p) => gazetteer.provinces[p as usize].served,
+                Target::District(d) => gazetteer.districts[d as usize].served,
+                _ => false,
+            };
+            add(&a.key, target, served);
+            abbreviations.push(a.key.clone());
         }
 
         let mut fuzzy: HashMap<String, Vec<u32>> = HashMap::new();
@@ -144,17 +166,37 @@ impl Matcher {
             }
         }
 
+        let mut short = vec![false; keys.len()];
+        for a in &abbreviations {
+            if let Some(&pid) = index.get(a) {
+                short[pid as usize] = true;
+            }
+        }
+        let mut numbered: HashMap<String, u32> = HashMap::new();
+        let mut ac_keys: Vec<&str> = Vec::new();
+        let mut ac_pids: Vec<u32> = Vec::new();
+        for (pid, key) in keys.iter().enumerate() {
+            if key.bytes().all(|b| b.is_ascii_digit()) {
+                numbered.insert(key.trim_start_matches('0').to_owned(), pid as u32);
+            } else {
+                ac_keys.push(key);
+                ac_pids.push(pid as u32);
+            }
+        }
         // Contiguous NFA: compact and quick to build; a DFA over ~10k names would cost tens of
         // megabytes for little gain on messages of a few hundred bytes.
         let ac = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::ContiguousNFA))
-            .build(&keys);
+            .build(&ac_keys);
         let ac = ac.ok();
         Matcher {
             ac,
+            ac_pids,
             targets,
             keys,
+            numbered,
+            short,
             fuzzy,
         }
     }
@@ -176,6 +218,7 @@ impl Matcher {
             .find_overlapping_iter(p.norm.as_str())
             .filter_map(|m| self.candidate(p, &m))
             .collect();
+        self.numbered_mentions(p, &mut candidates);
         // Typed mentions first, then longer, then earlier.
         candidates.sort_by(|(a, la), (b, lb)| {
             (b.word != PlaceWord::None)
@@ -208,6 +251,7 @@ impl Matcher {
     /// lies on token boundaries (or behind a glued type word) and looks like a name.
     fn candidate(&self, p: &Prepared, m: &aho_corasick::Match) -> Option<(Mention, usize)> {
         let (s, e) = (m.start(), m.end());
+        let pid = self.ac_pids[m.pattern().as_usize()];
         let end_tok = p.token_ending_at(e)?;
         let (name_start, glued) = match p.token_starting_at(s) {
             Some(t) => (t, PlaceWord::None),
@@ -237,12 +281,15 @@ impl Matcher {
         // Commune names have two syllables or more; a lone short word after "xã" is
         // usually not a name ("công an xã làm...").
         let ok = match word {
-            PlaceWord::None => bare_name_long_enough(ntok, len),
+            PlaceWord::None => {
+                bare_name_long_enough(ntok, len)
+                    || (self.short[pid as usize] && abbreviation_stands(p, name_start, end_tok))
+            }
             _ => {
                 ntok >= 2
                     || len >= 6
                     || glued != PlaceWord::None
-                    || self.targets[m.pattern().as_usize()].iter().any(|t| {
+                    || self.targets[pid as usize].iter().any(|t| {
                         matches!(
                             t,
                             Target::Province(_)
@@ -264,7 +311,7 @@ impl Matcher {
                 .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
         });
         let mention = Mention {
-            pid: m.pattern().as_u32(),
+            pid,
             start,
             name_start,
             end: end_tok + 1,
@@ -275,6 +322,40 @@ impl Matcher {
             new_marker: false,
         };
         Some((mention, len))
+    }
+
+    /// Numbers behind a commune or district type word ("Phường 12", "P.12", "F5", "Q3").
+    fn numbered_mentions(&self, p: &Prepared, out: &mut Vec<(Mention, usize)>) {
+        if self.numbered.is_empty() {
+            return;
+        }
+        for t in 0..p.tokens.len() {
+            let tok = p.tok(t);
+            if !tok.bytes().all(|b| b.is_ascii_digit()) || tok.len() > 3 {
+                continue;
+            }
+            let (word, start) = word_before(p, t);
+            if !(word.is_commune() || word.is_district()) {
+                continue;
+            }
+            let Some(&pid) = self.numbered.get(tok.trim_start_matches('0')) else {
+                continue;
+            };
+            out.push((
+                Mention {
+                    pid,
+                    start,
+                    name_start: t,
+                    end: t + 1,
+                    word,
+                    fuzzy: false,
+                    capitalized: true,
+                    old_marker: false,
+                    new_marker: false,
+                },
+                tok.len(),
+            ));
+        }
     }
 
     /// After an administrative type word with no known name behind it, tries the next one to
@@ -379,6 +460,42 @@ fn deletions(s: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// "Tỉnh Tiền Giang" -> "tgiang" (written "T.Giang"); only two-word names long enough not
+/// to be a word of their own.
+fn first_letter_form(name: &str, folded_type: &str) -> Option<String> {
+    let folded = crate::text::fold(name);
+    let rest = crate::gazetteer::strip_type(&folded, folded_type);
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    if words.len() != 2 {
+        return None;
+    }
+    let short = format!("{}{}", &words[0][..1], words[1]);
+    (short.len() >= 5).then_some(short)
+}
+
+/// Can a short abbreviation at tokens `start..=end` stand for a place? Written in capitals
+/// ("HCM", "ĐT"), or closing an address after a comma ("..., Q3, hcm").
+fn abbreviation_stands(p: &Prepared, start: usize, end: usize) -> bool {
+    let first = &p.tokens[start];
+    let last = &p.tokens[end];
+    let written = &p.original[first.orig_start..last.orig_end];
+    // "ĐT: 0912..." is a phone number, "CT" a company: never before digits, and two capitals
+    // alone only where they close an address.
+    let next = p.tokens.get(end + 1);
+    if next.is_some_and(|next| {
+        p.norm[next.start..next.end]
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+    }) {
+        return false;
+    }
+    let letters = written.chars().filter(|c| c.is_alphabetic());
+    let capitals = letters.clone().count() >= 3 && letters.clone().all(char::is_uppercase);
+    let closes =
+        start > 0 && first.sep != Sep::Space && next.is_none_or(|next| next.sep != Sep::Space);
+    capitals || closes
 }
 
 /// A bare name (no type word in front) of `ntok` tokens and `len` bytes long enough to be

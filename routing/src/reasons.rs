@@ -143,6 +143,15 @@ pub fn out_of_province(span: &str, province: &str, served: &str) -> Reason {
     )
 }
 
+/// The text names another province than the unit found: not routed on a same-named commune.
+pub fn province_conflict(province: &str, unit: &str) -> Reason {
+    Reason::new(
+        "province_conflict",
+        format!("Tin nhắn nêu {province}, trong khi {unit} không thuộc tỉnh/thành phố đó"),
+        format!("The message names {province}, but {unit} is not in it"),
+    )
+}
+
 pub fn location_outside(province: Option<&str>, served: &str) -> Reason {
     match province {
         Some(p) => Reason::new(

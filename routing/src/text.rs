@@ -185,8 +185,12 @@ fn sep_of(gap: &str, prev_tok_len: usize) -> Sep {
 pub fn prepare(text: &str) -> Prepared {
     let original: String = text.nfc().collect();
     let mut tokenizer = Tokenizer::new(&original);
-    for (at, c) in original.char_indices() {
-        tokenizer.push(at, c);
+    let mut before: Option<char> = None;
+    let mut chars = original.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let after = chars.peek().map(|&(_, next)| next);
+        tokenizer.push(at, letter_for_digit(before, c, after));
+        before = Some(c);
     }
     tokenizer.end_word();
     let Tokenizer { norm, tokens, .. } = tokenizer;
@@ -194,6 +198,23 @@ pub fn prepare(text: &str) -> Prepared {
         original,
         norm,
         tokens,
+    }
+}
+
+/// A digit typed for a letter inside a word ("H0a", "Th1nh"): read as the letter. Only
+/// between two letters, so house numbers, "P12" and "Q3" stay numbers.
+fn letter_for_digit(before: Option<char>, c: char, after: Option<char>) -> char {
+    let letter = match c {
+        '0' => 'o',
+        '1' => 'i',
+        '3' => 'e',
+        '4' => 'a',
+        _ => return c,
+    };
+    if before.is_some_and(char::is_alphabetic) && after.is_some_and(char::is_alphabetic) {
+        letter
+    } else {
+        c
     }
 }
 
@@ -511,6 +532,14 @@ mod tests {
             toks,
             ["f", "thach", "linh", "phuong", "quang", "trung", "xom", "3"]
         );
+    }
+
+    #[test]
+    fn digits_typed_for_letters() {
+        let p = prepare("xã H0a Bình, P12, số 10A");
+        let toks: Vec<&str> = (0..p.tokens.len()).map(|i| p.tok(i)).collect();
+        assert_eq!(toks, ["xa", "hoa", "binh", "p", "12", "so", "10", "anh"]);
+        assert_eq!(p.span_text(1, 3), "H0a Bình");
     }
 
     #[test]

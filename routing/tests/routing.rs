@@ -51,7 +51,7 @@ const HA_HUY_TAP: &str = "18652";
 #[test]
 fn gazetteer_shape() {
     let g = router().gazetteer();
-    assert_eq!(g.province_code(), "42");
+    assert_eq!(g.scope().to_string(), "42");
     assert_eq!(g.province_name(), "Tỉnh Hà Tĩnh");
     assert_eq!(g.units().len(), 69);
     assert_eq!(g.legacy_units().len(), 209);
@@ -452,4 +452,101 @@ fn harder_addresses() {
         "Có vụ tai nạn giao thông ở Quốc lộ 1A đoạn qua xã Thạch Lạc",
         "18628",
     );
+}
+
+fn national() -> &'static Router {
+    static ROUTER: std::sync::OnceLock<Router> = std::sync::OnceLock::new();
+    ROUTER.get_or_init(|| {
+        let g = Gazetteer::builtin("*").expect("built-in gazetteer loads for the whole country");
+        Router::new(Arc::new(g))
+    })
+}
+
+fn decide_in(router: &Router, text: &str) -> phananh_routing::Decision {
+    router.decide(&RouteInput {
+        text,
+        ..Default::default()
+    })
+}
+
+#[test]
+fn scopes_parse_and_bad_ones_are_named() {
+    assert!(Gazetteer::builtin("40, 42").is_ok());
+    assert!(matches!(
+        Gazetteer::builtin("4x"),
+        Err(phananh_routing::GazetteerError::BadScope(_))
+    ));
+    assert!(matches!(
+        Gazetteer::builtin("99"),
+        Err(phananh_routing::GazetteerError::UnknownProvince(_))
+    ));
+    let two = Gazetteer::builtin("40,42").expect("two provinces");
+    assert_eq!(
+        two.served_provinces()
+            .iter()
+            .map(|(code, _)| code.as_str())
+            .collect::<Vec<_>>(),
+        ["40", "42"]
+    );
+    assert_eq!(national().gazetteer().units().len(), 3321);
+}
+
+#[test]
+fn the_province_written_chooses_among_same_named_communes() {
+    // "Tân Thành" is a commune name in many provinces: alone it is not routable.
+    let alone = decide_in(national(), "Tôi ở xã Tân Thành muốn hỏi thủ tục");
+    assert_eq!(alone.unit_code, None);
+    let d = decide_in(national(), "Xã Tân Thành, Huyện Hàm Tân, Tỉnh Bình Thuận");
+    let unit = d
+        .unit_code
+        .as_deref()
+        .and_then(|code| national().gazetteer().unit(code));
+    assert_eq!(unit.map(|u| u.province_code.as_str()), Some("68"), "{d:?}");
+    assert_eq!(d.province_code.as_deref(), Some("68"));
+}
+
+#[test]
+fn numbered_wards_and_districts_need_their_district() {
+    let d = decide_in(national(), "123 Nguyễn Đình Chiểu, P.6, Q.3, TP.HCM");
+    assert!(d.unit_code.is_some(), "{d:?}");
+    assert_eq!(d.province_code.as_deref(), Some("79"));
+    // Without its district a numbered ward is one of hundreds; a house number is no ward.
+    assert_eq!(decide_in(national(), "Phường 6, TP.HCM").unit_code, None);
+    assert_eq!(decide_in(national(), "số 6 đường Trần Phú").unit_code, None);
+}
+
+#[test]
+fn a_district_renamed_before_2025_stands_for_its_successor() {
+    // Huyện Tĩnh Gia became Thị xã Nghi Sơn in 2020.
+    let d = decide_in(national(), "xã Hải Bình, huyện Tĩnh Gia, Thanh Hóa");
+    let unit = d
+        .unit_code
+        .as_deref()
+        .and_then(|code| national().gazetteer().unit(code));
+    assert_eq!(unit.map(|u| u.province_code.as_str()), Some("38"), "{d:?}");
+}
+
+#[test]
+fn another_province_named_keeps_a_home_namesake_out() {
+    // Hà Tĩnh has a Xã Thạch Khê; an address going on to name a district of Long An is not
+    // for it, though a hamlet broke the chain.
+    let d = decide_in(
+        router(),
+        "Xã Thạch Khê, ấp Bình Phú, huyện Cần Giuộc, tỉnh Long An",
+    );
+    assert_eq!(d.unit_code, None, "{d:?}");
+    assert!(
+        d.reasons.iter().any(|r| r.code == "province_conflict"),
+        "{d:?}"
+    );
+    // Named with its own province it is routed.
+    assert!(
+        decide_in(router(), "xã Thạch Khê, Hà Tĩnh")
+            .unit_code
+            .is_some()
+    );
+    // The province is known even in triage.
+    let outside = decide_in(router(), "phường Bến Nghé, quận 1, TP HCM");
+    assert_eq!(outside.unit_code, None);
+    assert_eq!(outside.province_code.as_deref(), Some("79"));
 }

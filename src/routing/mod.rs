@@ -20,7 +20,7 @@ pub fn load_gazetteer(settings: &RoutingSettings) -> anyhow::Result<Gazetteer> {
     let gazetteer = Gazetteer::load(Path::new(&settings.gazetteer_dir), &settings.province_code)
         .with_context(|| format!("from {}", settings.gazetteer_dir.display()))?;
     tracing::info!(
-        province = gazetteer.province_code(),
+        scope = %gazetteer.scope(),
         units = gazetteer.units().len(),
         legacy_units = gazetteer.legacy_units().len(),
         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -29,17 +29,16 @@ pub fn load_gazetteer(settings: &RoutingSettings) -> anyhow::Result<Gazetteer> {
     Ok(gazetteer)
 }
 
-/// Upserts the served province's units and the legacy -> 2025 mapping: idempotent, so every start may run it.
+/// Upserts the served provinces' units and the legacy -> 2025 mapping: idempotent, so every start may run it.
 pub async fn sync_units(db: &Db, gazetteer: &Gazetteer) -> anyhow::Result<()> {
     use entity::{unit_successions, units};
-    let province = gazetteer.province_code().to_owned();
     let current = gazetteer.units().iter().map(|u| units::ActiveModel {
         generation: Set("2025".into()),
         code: Set(u.code.clone()),
         name: Set(u.name.clone()),
         unit_type: Set(u.unit_type.clone()),
         district_name: Set(None),
-        province_code: Set(province.clone()),
+        province_code: Set(u.province_code.clone()),
         lat: Set(Some(u.lat)),
         lon: Set(Some(u.lon)),
         area_km2: Set(Some(u.area_km2)),
@@ -51,7 +50,7 @@ pub async fn sync_units(db: &Db, gazetteer: &Gazetteer) -> anyhow::Result<()> {
         name: Set(u.name.clone()),
         unit_type: Set(u.unit_type.clone()),
         district_name: Set(Some(u.district_name.clone())),
-        province_code: Set(province.clone()),
+        province_code: Set(u.province_code_2025.clone()),
         lat: Set(None),
         lon: Set(None),
         area_km2: Set(None),

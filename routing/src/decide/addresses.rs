@@ -145,22 +145,28 @@ impl Router {
                             || (mention.word.is_district()
                                 && self.type_compatible(mention.word, target)) =>
                     {
-                        districts.push(index as usize)
+                        // A district that changed before 2025 stands for its successors.
+                        let district = &gazetteer.districts[index as usize];
+                        if district.successors.is_empty() {
+                            districts.push(index as usize);
+                        } else {
+                            districts.extend(district.successors.iter().copied());
+                        }
                     }
                     _ => {}
                 }
             }
         }
         if !provinces.is_empty() && !districts.is_empty() {
-            let province_keys: Vec<&str> = provinces
+            let province_codes: Vec<&str> = provinces
                 .iter()
-                .map(|&province| gazetteer.provinces[province].key.as_str())
+                .map(|&province| gazetteer.provinces[province].code.as_str())
                 .collect();
             let kept: Vec<usize> = districts
                 .iter()
                 .copied()
                 .filter(|&district| {
-                    province_keys.contains(&gazetteer.districts[district].province_key.as_str())
+                    province_codes.contains(&gazetteer.districts[district].province_code.as_str())
                 })
                 .collect();
             if !kept.is_empty() {

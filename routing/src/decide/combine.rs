@@ -96,6 +96,7 @@ impl Evidence<'_> {
             confidence,
             reasons: all,
             suggested_unit: None,
+            province_code: None,
         }
     }
 
@@ -112,6 +113,7 @@ impl Evidence<'_> {
             confidence,
             reasons: all,
             suggested_unit: suggested.map(|unit| self.router.gazetteer.units()[unit].code.clone()),
+            province_code: None,
         }
     }
 

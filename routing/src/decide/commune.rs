@@ -24,15 +24,23 @@ impl Router {
             .collect();
         if !context.provinces.is_empty() {
             let provinces = &self.gazetteer.provinces;
-            if !context
+            let served_named: Vec<usize> = context
                 .provinces
                 .iter()
-                .any(|&province| provinces[province].served)
-            {
+                .copied()
+                .filter(|&province| provinces[province].served)
+                .collect();
+            if served_named.is_empty() {
                 let named = &provinces[context.provinces[0]].name;
                 return Some(self.outside_claim(0.9, typed, span, named));
             }
-            communes.retain(|&target| self.target_served(target));
+            // The province written decides among same-named communes of the country.
+            communes.retain(|&target| {
+                self.target_served(target)
+                    && served_named
+                        .iter()
+                        .any(|&province| self.province_matches(target, province))
+            });
         }
         let served: Vec<Target> = communes
             .iter()
@@ -102,12 +110,13 @@ impl Router {
         served_districts: &[usize],
     ) -> Vec<Target> {
         let in_district = |target: Target| -> bool {
-            let Some((district_key, district_type)) = self.target_district(target) else {
+            let Some((district_key, district_type, province)) = self.target_district(target) else {
                 return false;
             };
             served_districts.iter().any(|&district| {
                 let named = &self.gazetteer.districts[district];
                 named.key == district_key
+                    && named.province_code == province
                     && (district_type.is_empty() || named.district_type == district_type)
             })
         };

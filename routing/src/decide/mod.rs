@@ -15,6 +15,7 @@ mod commune;
 mod hints;
 mod larger_unit;
 mod location;
+mod province;
 mod successors;
 mod targets;
 
@@ -62,6 +63,9 @@ pub struct Decision {
     pub reasons: Vec<Reason>,
     /// Best guess when not routed automatically (e.g. the default part of a split commune).
     pub suggested_unit: Option<String>,
+    /// The 2025 province: the unit's, or the one the text names (also outside the served
+    /// provinces); `None` when the text does not say.
+    pub province_code: Option<String>,
 }
 
 /// Routes tickets. Built once; `decide` takes `&self` and may run on many threads.
@@ -99,6 +103,9 @@ impl Router {
         decision
             .reasons
             .extend(self.streets_and_villages_named_like_units(&message, &mentions));
+        self.unless_another_province(&message, &mut decision, &mentions);
+        decision.province_code =
+            self.decision_province(decision.unit_code.as_deref(), &claims, &mentions);
         decision.confidence = (decision.confidence.clamp(0.0, 1.0) * 100.0).round() / 100.0;
         decision
     }

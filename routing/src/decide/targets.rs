@@ -1,5 +1,5 @@
 //! What the gazetteer says about a matched name's target: its province, whether the served
-//! province holds it, its type word and (for legacy communes) its former district.
+//! provinces hold it, its type word and (for legacy communes) its former district.
 
 use super::Router;
 use crate::mentions::Target;
@@ -19,31 +19,28 @@ impl Router {
             .join(", ")
     }
 
-    fn target_province_key(&self, target: Target) -> &str {
+    /// The 2025 province of a target.
+    pub(super) fn target_province(&self, target: Target) -> &str {
         let gazetteer = &*self.gazetteer;
         match target {
-            Target::Unit(_) | Target::Legacy(_) | Target::LegacyFormer(_) | Target::Older(_) => {
-                gazetteer.province_key()
+            Target::Unit(index) => &gazetteer.units()[index as usize].province_code,
+            Target::ForeignUnit(index) => &gazetteer.foreign_units[index as usize].province_code,
+            Target::Legacy(index) | Target::LegacyFormer(index) => {
+                &gazetteer.legacy_units()[index as usize].province_code_2025
             }
-            Target::ForeignUnit(index) => &gazetteer.foreign_units[index as usize].province_name,
-            Target::ForeignLegacy(index) => &gazetteer.foreign_legacy[index as usize].province_name,
-            Target::District(index) => &gazetteer.districts[index as usize].province_key,
-            Target::Province(index) => &gazetteer.provinces[index as usize].key,
+            Target::ForeignLegacy(index) => {
+                &gazetteer.foreign_legacy[index as usize].province_code_2025
+            }
+            Target::Older(index) => &gazetteer.older[index as usize].province_code,
+            Target::District(index) => &gazetteer.districts[index as usize].province_code,
+            Target::Province(index) => &gazetteer.provinces[index as usize].code,
         }
     }
 
+    /// Is the target in the province (index into the gazetteer's provinces), or in the 2025
+    /// province it was merged into?
     pub(super) fn province_matches(&self, target: Target, province: usize) -> bool {
-        let gazetteer = &*self.gazetteer;
-        let wanted = &gazetteer.provinces[province];
-        match target {
-            Target::ForeignUnit(index) => {
-                gazetteer.foreign_units[index as usize].province_name == wanted.name
-            }
-            Target::ForeignLegacy(index) => {
-                gazetteer.foreign_legacy[index as usize].province_name == wanted.name
-            }
-            _ => self.target_province_key(target) == wanted.key,
-        }
+        self.target_province(target) == self.gazetteer.provinces[province].code
     }
 
     pub(super) fn target_served(&self, target: Target) -> bool {
@@ -98,16 +95,24 @@ impl Router {
         target_type == PlaceWord::None || target_type == word
     }
 
-    /// District (key, folded type) of a legacy-era target of the served province.
-    pub(super) fn target_district(&self, target: Target) -> Option<(&str, &str)> {
+    /// District (key, folded type, 2025 province) of a served legacy-era target.
+    pub(super) fn target_district(&self, target: Target) -> Option<(&str, &str, &str)> {
         match target {
             Target::Legacy(index) | Target::LegacyFormer(index) => {
                 let legacy = &self.gazetteer.legacy_units()[index as usize];
-                Some((&legacy.district_key, &legacy.district_type))
+                Some((
+                    &legacy.district_key,
+                    &legacy.district_type,
+                    &legacy.province_code_2025,
+                ))
             }
             Target::Older(index) => {
                 let older = &self.gazetteer.older[index as usize];
-                Some((&older.district_key, &older.district_type))
+                Some((
+                    &older.district_key,
+                    &older.district_type,
+                    &older.province_code,
+                ))
             }
             _ => None,
         }
