@@ -16,6 +16,19 @@ use serde_json::json;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // `--explain SCOPE TEXT`: the mentions and claims the router sees in one message.
+    if args.first().is_some_and(|a| a == "--explain") && args.len() == 3 {
+        let router = Router::new(Arc::new(Gazetteer::builtin(&args[1])?));
+        print!("{}", router.explain(&args[2]));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&router.decide(&RouteInput {
+                text: &args[2],
+                ..Default::default()
+            }))?
+        );
+        return Ok(());
+    }
     let eval_path = args
         .iter()
         .find(|a| !a.starts_with("--"))

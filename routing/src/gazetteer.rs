@@ -238,6 +238,8 @@ pub struct Gazetteer {
     unit_index: HashMap<String, usize>,
     legacy_index: HashMap<String, usize>,
     succession_index: HashMap<String, Vec<usize>>,
+    /// Served unit -> the served legacy communes it took over (whole or part).
+    predecessors: Vec<Vec<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -951,6 +953,15 @@ impl Gazetteer {
                 .push(i);
         }
         let older = older_names(raw_older, &unit_index, &units);
+        let mut predecessors: Vec<Vec<u32>> = vec![Vec::new(); units.len()];
+        for s in &successions {
+            if let (Some(&unit), Some(&legacy)) = (
+                unit_index.get(&s.new_code),
+                legacy_index.get(&s.legacy_code),
+            ) {
+                predecessors[unit].push(legacy as u32);
+            }
+        }
 
         Ok(Gazetteer {
             scope: scope.clone(),
@@ -967,6 +978,7 @@ impl Gazetteer {
             unit_index,
             legacy_index,
             succession_index,
+            predecessors,
         })
     }
 
@@ -1016,6 +1028,17 @@ impl Gazetteer {
             .into_iter()
             .flatten()
             .map(|&i| &self.successions[i])
+    }
+
+    /// Did the served unit (index) take over a commune of the district (index)?
+    pub(crate) fn unit_covers_district(&self, unit: usize, district: usize) -> bool {
+        let district = &self.districts[district];
+        self.predecessors[unit].iter().any(|&legacy| {
+            let legacy = &self.legacy[legacy as usize];
+            legacy.district_key == district.key
+                && legacy.district_type == district.district_type
+                && legacy.province_code_2025 == district.province_code
+        })
     }
 
     /// Older Hà Tĩnh names (before the legacy list).

@@ -219,11 +219,13 @@ impl Matcher {
             .filter_map(|m| self.candidate(p, &m))
             .collect();
         self.numbered_mentions(p, &mut candidates);
-        // Typed mentions first, then longer, then earlier.
+        // Administrative type words first, then longer, then other type words ("đường",
+        // "thôn"), then earlier: "Hồ Chí Minh" is the city, not a lake "Chí Minh".
         candidates.sort_by(|(a, la), (b, lb)| {
-            (b.word != PlaceWord::None)
-                .cmp(&(a.word != PlaceWord::None))
+            (b.word.is_admin())
+                .cmp(&a.word.is_admin())
                 .then(lb.cmp(la))
+                .then((b.word != PlaceWord::None).cmp(&(a.word != PlaceWord::None)))
                 .then(a.name_start.cmp(&b.name_start))
         });
         let (chosen, mut taken) = choose_non_overlapping(candidates, p.tokens.len());
@@ -257,7 +259,14 @@ impl Matcher {
             Some(t) => (t, PlaceWord::None),
             None => {
                 let t = p.token_containing(s)?;
-                let pw = glued_place_word(&p.norm[p.tokens[t].start..s]);
+                let prefix = &p.norm[p.tokens[t].start..s];
+                // "Thị trấnChư Sê", "Thành phốĐà Nẵng": the second word of the type glued.
+                let before = if t > 0 { p.tok(t - 1) } else { "" };
+                let pw = match (before, prefix) {
+                    ("thi", "tran") => PlaceWord::ThiTran,
+                    ("thanh", "pho") => PlaceWord::ThanhPho,
+                    _ => glued_place_word(prefix),
+                };
                 if pw == PlaceWord::None || e - s < 4 {
                     return None;
                 }
@@ -268,8 +277,20 @@ impl Matcher {
             return None; // a name never spans a comma or a sentence break
         }
         let (word, start) = if glued != PlaceWord::None {
-            if glued == PlaceWord::Xa && name_start > 0 && p.tok(name_start - 1) == "thi" {
-                (PlaceWord::ThiXa, name_start - 1)
+            let two_words = matches!(glued, PlaceWord::ThiTran | PlaceWord::ThanhPho)
+                && !matches!(
+                    &p.norm[p.tokens[name_start].start..s],
+                    "tt" | "tp" | "thitran" | "thanhpho"
+                );
+            if (glued == PlaceWord::Xa && name_start > 0 && p.tok(name_start - 1) == "thi")
+                || two_words
+            {
+                let word = if glued == PlaceWord::Xa {
+                    PlaceWord::ThiXa
+                } else {
+                    glued
+                };
+                (word, name_start - 1)
             } else {
                 (glued, name_start)
             }
@@ -462,8 +483,8 @@ fn deletions(s: &str) -> Vec<String> {
     out
 }
 
-/// "Tỉnh Tiền Giang" -> "tgiang" (written "T.Giang"); only two-word names long enough not
-/// to be a word of their own.
+/// "Tỉnh Tiền Giang" -> "tgiang" (written "T.Giang"), "Sơn La" -> "sla": two-word names;
+/// found only where an abbreviation can stand (`abbreviation_stands`).
 fn first_letter_form(name: &str, folded_type: &str) -> Option<String> {
     let folded = crate::text::fold(name);
     let rest = crate::gazetteer::strip_type(&folded, folded_type);
@@ -472,7 +493,7 @@ fn first_letter_form(name: &str, folded_type: &str) -> Option<String> {
         return None;
     }
     let short = format!("{}{}", &words[0][..1], words[1]);
-    (short.len() >= 5).then_some(short)
+    (short.len() >= 3).then_some(short)
 }
 
 /// Can a short abbreviation at tokens `start..=end` stand for a place? Written in capitals

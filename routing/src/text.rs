@@ -167,10 +167,11 @@ fn sep_of(gap: &str, prev_tok_len: usize) -> Sep {
     let mut sep = Sep::Space;
     for c in gap.chars() {
         let s = match c {
-            '\n' | '\r' | '!' | '?' | ';' => Sep::Sentence,
+            '\n' | '\r' | '!' | '?' => Sep::Sentence,
             // "x." / "tp." are abbreviations; a full stop after a real word ends a sentence.
             '.' if prev_tok_len > 2 => Sep::Sentence,
-            ',' | '(' | ')' | ':' | '[' | ']' | '|' | '"' | '/' => Sep::Comma,
+            // "Xã A; Huyện B" lists an address as often as it ends a sentence.
+            ',' | ';' | '(' | ')' | ':' | '[' | ']' | '|' | '"' | '/' => Sep::Comma,
             _ => Sep::Space,
         };
         if s > sep {
@@ -388,9 +389,9 @@ pub fn place_word_1(w: &str) -> PlaceWord {
 pub fn place_word_2(a: &str, b: &str) -> PlaceWord {
     use PlaceWord::*;
     match (a, b) {
-        ("thi", "xa") => ThiXa,
+        ("thi", "xa") | ("t", "x") => ThiXa,
         ("thi", "tran") => ThiTran,
-        ("thanh", "pho") => ThanhPho,
+        ("thanh", "pho") | ("t", "p") => ThanhPho,
         ("dac", "khu") => DacKhu,
         ("khu", "pho")
         | ("dan", "pho")

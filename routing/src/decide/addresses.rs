@@ -100,13 +100,15 @@ impl Router {
         let span = message.span_text(head.start, last.end).to_owned();
         // A bare name opening an address must look like a proper noun: "đăng ký thường
         // trú" holds "Kỳ Thượng" in lowercase, "Tôi ở Thạch Khê" names a commune.
-        if head.word == PlaceWord::None && !head.capitalized {
+        // Followed by its district or province, even a lowercase bare name is an address.
+        if head.word == PlaceWord::None && !head.capitalized && address.len() == 1 {
             return None;
         }
         let context = self.address_context(&address[1..]);
         // Without "ở/tại" in front, a bare proper noun may be a person or a school: suggest
         // it, do not route on it.
         let locative = head.word != PlaceWord::None
+            || address.len() > 1
             || (head.start > 0 && is_locative(message.tok(head.start - 1)));
         let mut claim = self.head_claim(head, address.len() == 1, &context, &span)?;
         if head.fuzzy {
@@ -129,8 +131,21 @@ impl Router {
         let gazetteer = &*self.gazetteer;
         let mut provinces: Vec<usize> = Vec::new();
         let mut districts: Vec<usize> = Vec::new();
-        for mention in after_head {
-            for &target in self.matcher.targets(mention.pid) {
+        for (at, mention) in after_head.iter().enumerate() {
+            let targets = self.matcher.targets(mention.pid);
+            // "..., Thanh Hóa" closing an address is the province, not also its former
+            // city, unless a province follows it ("Hòa Bình, Phú Thọ").
+            let province_only = mention.word == PlaceWord::None
+                && targets
+                    .iter()
+                    .any(|target| matches!(target, Target::Province(_)))
+                && !after_head[at + 1..].iter().any(|later| {
+                    self.matcher
+                        .targets(later.pid)
+                        .iter()
+                        .any(|target| matches!(target, Target::Province(_)))
+                });
+            for &target in targets {
                 match target {
                     Target::Province(index)
                         if matches!(mention.word, PlaceWord::None | PlaceWord::Tinh)
@@ -141,7 +156,7 @@ impl Router {
                         provinces.push(index as usize)
                     }
                     Target::District(index)
-                        if mention.word == PlaceWord::None
+                        if (mention.word == PlaceWord::None && !province_only)
                             || (mention.word.is_district()
                                 && self.type_compatible(mention.word, target)) =>
                     {

@@ -84,12 +84,34 @@ impl Router {
             return Some(self.outside_claim(0.9, typed, span, province));
         }
         let in_district = self.communes_in_districts(head, served, &served_districts);
-        let new_unit_named = served.iter().find_map(|&target| match target {
-            Target::Unit(index) if self.type_compatible(head.word, target) => Some(index as usize),
+        // Today's unit of that name in the districts' provinces: nationally, namesakes
+        // elsewhere say nothing.
+        let new_units_named: Vec<usize> = served
+            .iter()
+            .filter_map(|&target| match target {
+                Target::Unit(index)
+                    if self.type_compatible(head.word, target)
+                        && served_districts
+                            .iter()
+                            .any(|&district| self.province_matches_district(target, district)) =>
+                {
+                    Some(index as usize)
+                }
+                _ => None,
+            })
+            .collect();
+        let new_unit_named = match new_units_named.as_slice() {
+            [unit] => Some(*unit),
             _ => None,
-        });
+        };
         if !in_district.is_empty() {
-            return self.legacy_in_district_claim(head, &in_district, new_unit_named, span);
+            // Old or new reading: only when today's unit lies where the district was.
+            let new_unit_there = new_unit_named.filter(|&unit| {
+                served_districts
+                    .iter()
+                    .any(|&district| self.gazetteer.unit_covers_district(unit, district))
+            });
+            return self.legacy_in_district_claim(head, &in_district, new_unit_there, span);
         }
         if let Some(unit) = new_unit_named {
             let reason = reasons::new_unit_named(span, self.unit_name(unit));
@@ -187,7 +209,7 @@ impl Router {
         let suggested = match &claim.kind {
             ClaimKind::Unit(unit) => *unit,
             ClaimKind::Split { options, default } => default.unwrap_or(options[0]),
-            ClaimKind::Ambiguous(units) => units[0],
+            ClaimKind::Ambiguous(units) if !units.is_empty() => units[0],
             _ => return Some(claim),
         };
         claim.kind = match claim.kind {

@@ -109,4 +109,38 @@ impl Router {
         decision.confidence = (decision.confidence.clamp(0.0, 1.0) * 100.0).round() / 100.0;
         decision
     }
+
+    /// What the router saw in a message: its mentions and the claims of its addresses
+    /// (a tuning aid for the `decisions` example, not an interface).
+    #[doc(hidden)]
+    pub fn explain(&self, text: &str) -> String {
+        use std::fmt::Write;
+        let message = prepare(text);
+        let mentions = self.matcher.find(&message);
+        let mut out = String::new();
+        for mention in &mentions {
+            let targets = self.matcher.targets(mention.pid);
+            let _ = writeln!(
+                out,
+                "mention '{}' word={:?} fuzzy={} cap={} key={} targets={}: {:?}",
+                message.span_text(mention.start, mention.end),
+                mention.word,
+                mention.fuzzy,
+                mention.capitalized,
+                self.matcher.key(mention.pid),
+                targets.len(),
+                &targets[..targets.len().min(6)]
+            );
+        }
+        for address in self.addresses(&message, &mentions) {
+            let claim = self.address_claim(&message, &address);
+            let _ = writeln!(
+                out,
+                "address of {} mentions -> {:?}",
+                address.len(),
+                claim.map(|claim| (claim.kind, claim.confidence, claim.span))
+            );
+        }
+        out
+    }
 }

@@ -72,16 +72,36 @@ impl Router {
                         units.push(unit);
                     }
                 }
-                found @ Successors::Split { .. } => {
-                    if split.is_none() {
-                        split = Some(found);
+                Successors::Split { options, default } => {
+                    if let Some(Successors::Split { options: first, .. }) = &mut split {
+                        // Two split communes under one name: any of their parts.
+                        for unit in options {
+                            if !first.contains(&unit) {
+                                first.push(unit);
+                            }
+                        }
+                        split = Some(Successors::Many(std::mem::take(first)));
+                    } else if let Some(Successors::Many(all)) = &mut split {
+                        for unit in options {
+                            if !all.contains(&unit) {
+                                all.push(unit);
+                            }
+                        }
                     } else {
-                        return Successors::Many(units);
+                        split = Some(Successors::Split { options, default });
                     }
                 }
                 Successors::Many(more) => units.extend(more),
                 Successors::Nothing => {}
             }
+        }
+        if let Some(Successors::Many(mut all)) = split {
+            for unit in units {
+                if !all.contains(&unit) {
+                    all.push(unit);
+                }
+            }
+            return Successors::Many(all);
         }
         match (split, units.len()) {
             (Some(found), 0) => found,

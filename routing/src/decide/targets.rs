@@ -43,6 +43,11 @@ impl Router {
         self.target_province(target) == self.gazetteer.provinces[province].code
     }
 
+    /// Is the target in the 2025 province of the district (index)?
+    pub(super) fn province_matches_district(&self, target: Target, district: usize) -> bool {
+        self.target_province(target) == self.gazetteer.districts[district].province_code
+    }
+
     pub(super) fn target_served(&self, target: Target) -> bool {
         match target {
             Target::Unit(_) | Target::Legacy(_) | Target::LegacyFormer(_) | Target::Older(_) => {
