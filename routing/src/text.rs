@@ -286,7 +286,14 @@ impl<'a> Tokenizer<'a> {
             )
         };
         let start = self.norm.len();
-        if let Some(expanded) = chat_word(&self.word) {
+        // "Tân Thành A", "H A Lưới": a capital letter alone is part of a name, not "anh".
+        let letter_of_name = self.word.len() == 1
+            && self.original[self.word_start..self.word_end]
+                .chars()
+                .all(char::is_uppercase);
+        if letter_of_name {
+            self.norm.push_str(&self.word);
+        } else if let Some(expanded) = chat_word(&self.word) {
             self.norm.push_str(expanded);
         } else if let Some(expanded) = teencode(&self.word) {
             self.norm.push_str(&expanded);
@@ -463,6 +470,8 @@ pub fn is_chain_filler(w: &str) -> bool {
     matches!(
         w,
         "thuoc" | "tai" | "o" | "cua" | "cu" | "moi" | "nay" | "la" | "va" | "tren" | "dia" | "ban"
+            // "T.T.Huế": the first letter of an abbreviated province.
+            | "t"
     )
 }
 

@@ -23,6 +23,9 @@ fn is_locative(word: &str) -> bool {
 pub(super) struct AddressContext {
     pub provinces: Vec<usize>,
     pub districts: Vec<usize>,
+    /// The head's name as written, when written with diacritics ("Cẩm Giàng"), to tell
+    /// apart names that differ only by them.
+    pub written: Option<String>,
 }
 
 impl Router {
@@ -69,7 +72,59 @@ impl Router {
             }
             addresses.push(vec![mention]);
         }
-        addresses
+        self.province_first(message, addresses)
+    }
+
+    /// "Nghệ An, Xã Đức Châu", "Tỉnh Quảng Nam, Xã Thượng Đức": larger units written before
+    /// the commune they contain are that commune's context, as if written after it.
+    fn province_first<'m>(
+        &self,
+        message: &Prepared,
+        addresses: Vec<Vec<&'m Mention>>,
+    ) -> Vec<Vec<&'m Mention>> {
+        let mut out: Vec<Vec<&Mention>> = Vec::with_capacity(addresses.len());
+        let mut pending: Option<Vec<&Mention>> = None;
+        for mut address in addresses {
+            if let Some(larger) = pending.take() {
+                let last = larger[larger.len() - 1];
+                if address[0].word.is_commune() || address[0].word == PlaceWord::None {
+                    if self.gap_is_filler(message, last.end, address[0].start) {
+                        address.extend(larger);
+                        out.push(address);
+                        continue;
+                    }
+                }
+                out.push(larger);
+            }
+            if self.larger_only(&address) {
+                pending = Some(address);
+            } else {
+                out.push(address);
+            }
+        }
+        out.extend(pending);
+        out
+    }
+
+    /// An address of districts and provinces only, none of them possibly a commune.
+    fn larger_only(&self, address: &[&Mention]) -> bool {
+        address.iter().all(|mention| {
+            (mention.word.is_district() || mention.word == PlaceWord::Tinh)
+                || (mention.word == PlaceWord::None
+                    && self
+                        .matcher
+                        .targets(mention.pid)
+                        .iter()
+                        .all(|target| !target.is_commune()))
+        })
+    }
+
+    /// Only commas and filler words between two tokens, no sentence break.
+    pub(super) fn gap_is_filler(&self, message: &Prepared, from: usize, to: usize) -> bool {
+        from <= to
+            && (from..to).all(|token| is_chain_filler(message.tok(token)))
+            && (from..=to.min(message.tokens.len() - 1))
+                .all(|token| message.tokens[token].sep != Sep::Sentence)
     }
 
     /// Does `next` name a larger unit of the address ending with `last`? Only filler words
@@ -96,15 +151,28 @@ impl Router {
     /// The candidate claim of one address, if it names a place at all.
     pub(super) fn address_claim(&self, message: &Prepared, address: &[&Mention]) -> Option<Claim> {
         let head = address[0];
-        let last = address[address.len() - 1];
-        let span = message.span_text(head.start, last.end).to_owned();
+        let first = address
+            .iter()
+            .map(|mention| mention.start)
+            .min()
+            .unwrap_or(head.start);
+        let last = address
+            .iter()
+            .map(|mention| mention.end)
+            .max()
+            .unwrap_or(head.end);
+        let span = message.span_text(first, last).to_owned();
         // A bare name opening an address must look like a proper noun: "đăng ký thường
         // trú" holds "Kỳ Thượng" in lowercase, "Tôi ở Thạch Khê" names a commune.
         // Followed by its district or province, even a lowercase bare name is an address.
         if head.word == PlaceWord::None && !head.capitalized && address.len() == 1 {
             return None;
         }
-        let context = self.address_context(&address[1..]);
+        let mut context = self.address_context(&address[1..]);
+        let written = message.span_text(head.name_start, head.end);
+        if !head.fuzzy && !written.is_ascii() {
+            context.written = Some(written.to_owned());
+        }
         // Without "ở/tại" in front, a bare proper noun may be a person or a school: suggest
         // it, do not route on it.
         let locative = head.word != PlaceWord::None
@@ -191,6 +259,7 @@ impl Router {
         AddressContext {
             provinces,
             districts,
+            written: None,
         }
     }
 

@@ -42,11 +42,14 @@ impl Router {
                         .any(|&province| self.province_matches(target, province))
             });
         }
-        let served: Vec<Target> = communes
+        let mut served: Vec<Target> = communes
             .iter()
             .copied()
             .filter(|&target| self.target_served(target))
             .collect();
+        if let Some(written) = &context.written {
+            self.prefer_spelling(&mut served, written);
+        }
         if !context.districts.is_empty() {
             return self.commune_in_districts(head, &served, &context.districts, span);
         }
@@ -62,6 +65,27 @@ impl Router {
             });
         }
         self.commune_by_name(head, &served, span)
+    }
+
+    /// Names that differ only by their diacritics ("Cẩm Giang" and "Cẩm Giàng", "Văn Lang"
+    /// and "Văn Lăng"): written with diacritics, the name spelled so wins, when one is.
+    fn prefer_spelling(&self, targets: &mut Vec<Target>, written: &str) {
+        let wanted = spelling(written);
+        let spelled: Vec<Target> = targets
+            .iter()
+            .copied()
+            .filter(|&target| {
+                self.target_bare_name(target)
+                    .is_some_and(|name| spelling(name) == wanted)
+            })
+            .collect();
+        let differs = |target: &Target| {
+            self.target_bare_name(*target)
+                .is_some_and(|name| spelling(name) != wanted)
+        };
+        if !spelled.is_empty() && targets.iter().any(differs) {
+            *targets = spelled;
+        }
     }
 
     /// A commune written with its district ("xã A, huyện B"): the legacy commune of that
@@ -263,4 +287,25 @@ impl Router {
         }
         None
     }
+}
+
+/// Lowercase letters with each syllable's marks in a fixed order, so that "Hoà" and "Hòa"
+/// spell the same.
+fn spelling(name: &str) -> Vec<String> {
+    use unicode_normalization::UnicodeNormalization;
+    name.split_whitespace()
+        .map(|syllable| {
+            let mut letters: Vec<char> = Vec::new();
+            let mut marks: Vec<char> = Vec::new();
+            for c in syllable.to_lowercase().nfd() {
+                if unicode_normalization::char::is_combining_mark(c) {
+                    marks.push(c);
+                } else {
+                    letters.push(c);
+                }
+            }
+            marks.sort_unstable();
+            letters.into_iter().chain(marks).collect()
+        })
+        .collect()
 }

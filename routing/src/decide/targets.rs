@@ -70,6 +70,32 @@ impl Router {
         }
     }
 
+    /// The name of a commune-level target without its type word, as the data spells it
+    /// (former names have no spelling of their own).
+    pub(super) fn target_bare_name(&self, target: Target) -> Option<&str> {
+        let gazetteer = &*self.gazetteer;
+        let (name, unit_type) = match target {
+            Target::Unit(index) => {
+                let unit = &gazetteer.units()[index as usize];
+                (&unit.name, &unit.unit_type)
+            }
+            Target::ForeignUnit(index) => {
+                let unit = &gazetteer.foreign_units[index as usize];
+                (&unit.name, &unit.unit_type)
+            }
+            Target::Legacy(index) => {
+                let legacy = &gazetteer.legacy_units()[index as usize];
+                (&legacy.name, &legacy.unit_type)
+            }
+            Target::ForeignLegacy(index) => {
+                let legacy = &gazetteer.foreign_legacy[index as usize];
+                (&legacy.name, &legacy.unit_type)
+            }
+            _ => return None,
+        };
+        Some(name.strip_prefix(unit_type.as_str()).unwrap_or(name).trim())
+    }
+
     /// Folded type word of a target.
     fn target_type(&self, target: Target) -> PlaceWord {
         let gazetteer = &*self.gazetteer;
