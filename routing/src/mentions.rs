@@ -57,6 +57,8 @@ pub struct Mention {
     /// Followed by "cũ" (old) or "mới" (new).
     pub old_marker: bool,
     pub new_marker: bool,
+    /// A misspelling close to several names: the other pattern ids it may be.
+    pub alternatives: Vec<u32>,
 }
 
 pub struct Matcher {
@@ -77,6 +79,8 @@ pub struct Matcher {
 }
 
 const MIN_FUZZY_LEN: usize = 6;
+/// A misspelling within one edit of more names than this is not read as any of them.
+const MAX_FUZZY_NAMES: usize = 6;
 
 impl Matcher {
     pub fn new(gazetteer: &Gazetteer) -> Matcher {
@@ -341,6 +345,7 @@ impl Matcher {
             capitalized,
             old_marker: false,
             new_marker: false,
+            alternatives: Vec::new(),
         };
         Some((mention, len))
     }
@@ -373,6 +378,7 @@ impl Matcher {
                     capitalized: true,
                     old_marker: false,
                     new_marker: false,
+                    alternatives: Vec::new(),
                 },
                 tok.len(),
             ));
@@ -380,7 +386,10 @@ impl Matcher {
     }
 
     /// After an administrative type word with no known name behind it, tries the next one to
-    /// four tokens against the served province's names with one letter of difference.
+    /// four tokens against the served names with one letter of difference; and a whole
+    /// comma-separated part without a type word ("..., Thanh HHưng, Đồng Tháp"), which
+    /// counts only where its district or province follows (`address_claim`). A misspelling
+    /// close to several names keeps them all: the address's province chooses.
     fn fuzzy_mentions(&self, p: &Prepared, taken: &mut [bool], out: &mut Vec<Mention>) {
         let n = p.tokens.len();
         let mut i = 0;
@@ -390,79 +399,116 @@ impl Matcher {
             } else {
                 (place_word_1(p.tok(i)), 1)
             };
-            let first = i + width;
-            if !word.is_admin() || first >= n || taken[first] || taken[i] {
+            let found = if word.is_admin() {
+                self.fuzzy_after_type_word(p, taken, i, i + width)
+            } else if (i == 0 || p.tokens[i].sep != Sep::Space) && !taken[i] {
+                self.fuzzy_part(p, taken, i)
+            } else {
+                None
+            };
+            let Some((mut pids, end)) = found else {
                 i += 1;
                 continue;
+            };
+            for t in &mut taken[i..end] {
+                *t = true;
             }
-            let mut best: Option<(u32, usize)> = None;
-            let mut s = String::new();
-            for (last, &tk) in taken
-                .iter()
-                .enumerate()
-                .take((first + 4).min(n))
-                .skip(first)
-            {
-                if last > first && p.tokens[last].sep != Sep::Space || tk {
-                    break;
-                }
-                s.push_str(p.tok(last));
-                if s.len() < MIN_FUZZY_LEN {
-                    continue;
-                }
-                if let Some(pid) = self.fuzzy_lookup(&s) {
-                    best = Some((pid, last + 1));
-                }
-            }
-            if let Some((pid, end)) = best {
-                for t in &mut taken[i..end] {
-                    *t = true;
-                }
-                out.push(Mention {
-                    pid,
-                    start: i,
-                    name_start: first,
-                    end,
-                    word,
-                    fuzzy: true,
-                    capitalized: false,
-                    old_marker: false,
-                    new_marker: false,
-                });
-                i = end;
-            } else {
-                i += 1;
-            }
+            let pid = pids.remove(0);
+            let name_start = if word.is_admin() { i + width } else { i };
+            out.push(Mention {
+                pid,
+                start: i,
+                name_start,
+                end,
+                word: if word.is_admin() {
+                    word
+                } else {
+                    PlaceWord::None
+                },
+                fuzzy: true,
+                capitalized: false,
+                old_marker: false,
+                new_marker: false,
+                alternatives: pids,
+            });
+            i = end;
         }
     }
 
-    /// The single served name within one edit of `s`, if exactly one.
-    fn fuzzy_lookup(&self, s: &str) -> Option<u32> {
-        if !s.is_ascii() {
+    /// The longest run of one to four tokens after a type word within one edit of names.
+    fn fuzzy_after_type_word(
+        &self,
+        p: &Prepared,
+        taken: &[bool],
+        at: usize,
+        first: usize,
+    ) -> Option<(Vec<u32>, usize)> {
+        let n = p.tokens.len();
+        if first >= n || taken[first] || taken[at] {
             return None;
         }
-        let mut found: Option<u32> = None;
-        let probe = |v: &str, found: &mut Option<u32>| -> bool {
+        let mut best: Option<(Vec<u32>, usize)> = None;
+        let mut s = String::new();
+        for (last, &tk) in taken
+            .iter()
+            .enumerate()
+            .take((first + 4).min(n))
+            .skip(first)
+        {
+            if last > first && p.tokens[last].sep != Sep::Space || tk {
+                break;
+            }
+            s.push_str(p.tok(last));
+            if s.len() < MIN_FUZZY_LEN {
+                continue;
+            }
+            let pids = self.fuzzy_lookup(&s);
+            if !pids.is_empty() {
+                best = Some((pids, last + 1));
+            }
+        }
+        best
+    }
+
+    /// A whole comma-separated part of two to four words within one edit of names.
+    fn fuzzy_part(&self, p: &Prepared, taken: &[bool], at: usize) -> Option<(Vec<u32>, usize)> {
+        let n = p.tokens.len();
+        let mut end = at + 1;
+        while end < n && p.tokens[end].sep == Sep::Space {
+            end += 1;
+        }
+        if !(2..=4).contains(&(end - at)) || taken[at..end].iter().any(|&t| t) {
+            return None;
+        }
+        let s: String = (at..end).map(|t| p.tok(t)).collect();
+        if s.len() < MIN_FUZZY_LEN || s.bytes().any(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let pids = self.fuzzy_lookup(&s);
+        (!pids.is_empty()).then_some((pids, end))
+    }
+
+    /// The served names within one edit of `s` (none when too many to mean anything).
+    fn fuzzy_lookup(&self, s: &str) -> Vec<u32> {
+        let mut found: Vec<u32> = Vec::new();
+        if !s.is_ascii() {
+            return found;
+        }
+        let mut probe = |v: &str| {
             if let Some(pids) = self.fuzzy.get(v) {
                 for &pid in pids {
-                    if within_one_edit(s, &self.keys[pid as usize]) {
-                        match *found {
-                            None => *found = Some(pid),
-                            Some(f) if f == pid => {}
-                            Some(_) => return false,
-                        }
+                    if !found.contains(&pid) && within_one_edit(s, &self.keys[pid as usize]) {
+                        found.push(pid);
                     }
                 }
             }
-            true
         };
-        if !probe(s, &mut found) {
-            return None;
-        }
+        probe(s);
         for v in deletions(s) {
-            if !probe(&v, &mut found) {
-                return None;
-            }
+            probe(&v);
+        }
+        if found.len() > MAX_FUZZY_NAMES {
+            found.clear();
         }
         found
     }

@@ -178,7 +178,19 @@ impl Router {
         let locative = head.word != PlaceWord::None
             || address.len() > 1
             || (head.start > 0 && is_locative(message.tok(head.start - 1)));
-        let mut claim = self.head_claim(head, address.len() == 1, &context, &span)?;
+        // A misspelt part without a type word is a name only where its district or province
+        // follows.
+        if head.fuzzy && head.word == PlaceWord::None && address.len() == 1 {
+            return None;
+        }
+        let (mut claim, pid) = if head.alternatives.is_empty() {
+            (
+                self.head_claim(head, address.len() == 1, &context, &span)?,
+                head.pid,
+            )
+        } else {
+            self.misspelt_head_claim(head, address.len() == 1, &context, &span)?
+        };
         if head.fuzzy {
             claim.confidence -= TYPO_PENALTY;
         }
@@ -188,9 +200,43 @@ impl Router {
         if head.fuzzy {
             claim
                 .reasons
-                .push(reasons::typo(&span, self.matcher.key(head.pid)));
+                .push(reasons::typo(&span, self.matcher.key(pid)));
         }
         Some(claim)
+    }
+
+    /// A misspelling close to several names: the one the address's district or province
+    /// makes a unit of, when exactly one does.
+    fn misspelt_head_claim(
+        &self,
+        head: &Mention,
+        alone: bool,
+        context: &AddressContext,
+        span: &str,
+    ) -> Option<(Claim, u32)> {
+        let mut units: Vec<(Claim, u32)> = Vec::new();
+        let mut other: Option<(Claim, u32)> = None;
+        for pid in std::iter::once(head.pid).chain(head.alternatives.iter().copied()) {
+            let reading = Mention {
+                pid,
+                alternatives: Vec::new(),
+                ..head.clone()
+            };
+            let Some(claim) = self.head_claim(&reading, alone, context, span) else {
+                continue;
+            };
+            match claim.kind {
+                ClaimKind::Unit(_) | ClaimKind::Split { .. } => units.push((claim, pid)),
+                _ => {
+                    other.get_or_insert((claim, pid));
+                }
+            }
+        }
+        match units.len() {
+            1 => units.pop(),
+            0 => other,
+            _ => None,
+        }
     }
 
     /// The provinces and districts named after the head; districts of another province
