@@ -280,6 +280,17 @@ impl Matcher {
         if (name_start + 1..=end_tok).any(|k| p.tokens[k].sep != Sep::Space) {
             return None; // a name never spans a comma or a sentence break
         }
+        // "h. Mường La t. Sơn La" is not Mường Lát: a name does not end on the abbreviated
+        // type word of the next one.
+        if end_tok > name_start
+            && p.tok(end_tok).len() == 1
+            && place_word_1(p.tok(end_tok)).is_admin()
+            && p.tokens
+                .get(end_tok + 1)
+                .is_some_and(|next| next.sep == Sep::Space)
+        {
+            return None;
+        }
         let (word, start) = if glued != PlaceWord::None {
             let two_words = matches!(glued, PlaceWord::ThiTran | PlaceWord::ThanhPho)
                 && !matches!(
@@ -309,6 +320,7 @@ impl Matcher {
             PlaceWord::None => {
                 bare_name_long_enough(ntok, len)
                     || (self.short[pid as usize] && abbreviation_stands(p, name_start, end_tok))
+                    || (len >= 4 && whole_part(p, name_start, end_tok))
             }
             _ => {
                 ntok >= 2
@@ -321,7 +333,7 @@ impl Matcher {
                                 | Target::Unit(_)
                                 | Target::Legacy(_)
                                 | Target::Older(_)
-                        )
+                        ) || (word.is_district() && matches!(t, Target::District(_)))
                     })
             }
         };
@@ -563,6 +575,17 @@ fn abbreviation_stands(p: &Prepared, start: usize, end: usize) -> bool {
     let closes =
         start > 0 && first.sep != Sep::Space && next.is_none_or(|next| next.sep != Sep::Space);
     capitals || closes
+}
+
+/// Is the name at tokens `start..=end` a whole comma-separated part ("Ba Bể, Huyện Ba Bể",
+/// "..., Vinh, Nghệ An")? There a short name is a name, not a word of a sentence.
+fn whole_part(p: &Prepared, start: usize, end: usize) -> bool {
+    let opens = start == 0 || p.tokens[start].sep == Sep::Comma;
+    let closes = p
+        .tokens
+        .get(end + 1)
+        .is_none_or(|next| next.sep == Sep::Comma);
+    opens && closes && (start > 0 || end + 1 < p.tokens.len())
 }
 
 /// A bare name (no type word in front) of `ntok` tokens and `len` bytes long enough to be

@@ -190,7 +190,10 @@ pub fn prepare(text: &str) -> Prepared {
     let mut chars = original.char_indices().peekable();
     while let Some((at, c)) = chars.next() {
         let after = chars.peek().map(|&(_, next)| next);
-        tokenizer.push(at, letter_for_digit(before, c, after));
+        match letter_for_digit(before, c, after) {
+            Some(c) => tokenizer.push(at, c),
+            None => continue, // a digit typed into a word: skipped, the word kept whole
+        }
         before = Some(c);
     }
     tokenizer.end_word();
@@ -202,20 +205,16 @@ pub fn prepare(text: &str) -> Prepared {
     }
 }
 
-/// A digit typed for a letter inside a word ("H0a", "Th1nh"): read as the letter. Only
-/// between two letters, so house numbers, "P12" and "Q3" stay numbers.
-fn letter_for_digit(before: Option<char>, c: char, after: Option<char>) -> char {
-    let letter = match c {
-        '0' => 'o',
-        '1' => 'i',
-        '3' => 'e',
-        '4' => 'a',
-        _ => return c,
-    };
-    if before.is_some_and(char::is_alphabetic) && after.is_some_and(char::is_alphabetic) {
-        letter
-    } else {
-        c
+/// A digit inside a word, between two letters: "0" typed for "o" ("H0a"), any other a
+/// slip of the finger ("Sơ9n", "Pho2ng"), dropped. House numbers, "P12" and "Q3" stay.
+fn letter_for_digit(before: Option<char>, c: char, after: Option<char>) -> Option<char> {
+    let inside = c.is_ascii_digit()
+        && before.is_some_and(char::is_alphabetic)
+        && after.is_some_and(char::is_alphabetic);
+    match c {
+        _ if !inside => Some(c),
+        '0' => Some('o'),
+        _ => None,
     }
 }
 
@@ -546,9 +545,12 @@ mod tests {
 
     #[test]
     fn digits_typed_for_letters() {
-        let p = prepare("xã H0a Bình, P12, số 10A");
+        let p = prepare("xã H0a Bình, P12, số 10A, Sơ9n");
         let toks: Vec<&str> = (0..p.tokens.len()).map(|i| p.tok(i)).collect();
-        assert_eq!(toks, ["xa", "hoa", "binh", "p", "12", "so", "10", "a"]);
+        assert_eq!(
+            toks,
+            ["xa", "hoa", "binh", "p", "12", "so", "10", "a", "son"]
+        );
         assert_eq!(p.span_text(1, 3), "H0a Bình");
     }
 

@@ -64,7 +64,7 @@ impl Router {
                 None => self.unknown_claim(typed, span),
             });
         }
-        self.commune_by_name(head, &served, span)
+        self.commune_by_name(head, &served, !context.provinces.is_empty(), span)
     }
 
     /// Names that differ only by their diacritics ("Cẩm Giang" and "Cẩm Giàng", "Văn Lang"
@@ -247,9 +247,20 @@ impl Router {
 
     /// No district given: today's unit name first, then the last legacy names (and the
     /// older ones), then former names; type-compatible candidates before the others.
-    fn commune_by_name(&self, head: &Mention, served: &[Target], span: &str) -> Option<Claim> {
+    fn commune_by_name(
+        &self,
+        head: &Mention,
+        served: &[Target],
+        in_named_province: bool,
+        span: &str,
+    ) -> Option<Claim> {
         let typed = head.word != PlaceWord::None;
-        let base = if typed { 0.95 } else { 0.65 };
+        // A bare name is weak alone, stronger followed by its province ("Tà Tổng, Lai Châu").
+        let base = match (typed, in_named_province) {
+            (true, _) => 0.95,
+            (false, true) => 0.85,
+            (false, false) => 0.65,
+        };
         for (types_must_match, type_penalty) in [(true, 0.0), (false, 0.15)] {
             let eligible =
                 |target: &Target| !types_must_match || self.type_compatible(head.word, *target);

@@ -66,9 +66,15 @@ impl Router {
             if !linked || mention.word.is_commune() || mention.word.is_ignored() {
                 continue;
             }
-            let larger: Vec<Target> = self
-                .matcher
-                .targets(mention.pid)
+            let targets = self.matcher.targets(mention.pid);
+            // The commune's own name ("Thanh Sơn" is also a district elsewhere).
+            if targets
+                .iter()
+                .any(|&target| self.target_province(target) == unit.province_code)
+            {
+                continue;
+            }
+            let larger: Vec<Target> = targets
                 .iter()
                 .copied()
                 .filter(|&target| !target.is_commune() && self.names_larger(mention, target))
