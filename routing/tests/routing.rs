@@ -496,13 +496,17 @@ fn the_province_written_chooses_among_same_named_communes() {
     // "Tân Thành" is a commune name in many provinces: alone it is not routable.
     let alone = decide_in(national(), "Tôi ở xã Tân Thành muốn hỏi thủ tục");
     assert_eq!(alone.unit_code, None);
-    let d = decide_in(national(), "Xã Tân Thành, Huyện Hàm Tân, Tỉnh Bình Thuận");
+    let d = decide_in(national(), "Xã Tân Thành, Huyện Hàm Thuận Nam, Tỉnh Bình Thuận");
     let unit = d
         .unit_code
         .as_deref()
         .and_then(|code| national().gazetteer().unit(code));
     assert_eq!(unit.map(|u| u.province_code.as_str()), Some("68"), "{d:?}");
     assert_eq!(d.province_code.as_deref(), Some("68"));
+    // Written with a district it never lay in, a namesake of the province is not taken.
+    let elsewhere = decide_in(national(), "Xã Tân Thành, Huyện Hàm Tân, Tỉnh Bình Thuận");
+    assert_eq!(elsewhere.unit_code, None, "{elsewhere:?}");
+    assert_eq!(elsewhere.province_code.as_deref(), Some("68"));
 }
 
 #[test]

@@ -137,7 +137,13 @@ impl Router {
             });
             return self.legacy_in_district_claim(head, &in_district, new_unit_there, span);
         }
-        if let Some(unit) = new_unit_named {
+        // Today's unit of that name, written with the former district it lies in ("Xã Toàn
+        // Lưu, huyện Thạch Hà"); a namesake elsewhere in the province is a mismatch.
+        if let Some(unit) = new_unit_named.filter(|&unit| {
+            served_districts
+                .iter()
+                .any(|&district| self.gazetteer.unit_covers_district(unit, district))
+        }) {
             let reason = reasons::new_unit_named(span, self.unit_name(unit));
             return Some(Claim::new(ClaimKind::Unit(unit), 0.85, typed, span, reason));
         }
