@@ -245,6 +245,7 @@ fn route_lines(router: &Router, input: impl BufRead, mut output: impl Write) -> 
                 serde_json::json!({
                     "id": request.id,
                     "unit_code": decision.unit_code,
+                    "province_code": decision.province_code,
                     "confidence": decision.confidence,
                     "reasons": decision.reasons,
                 })

@@ -1,4 +1,5 @@
 //! Logs (text or JSON) and the Prometheus recorder.
+use std::io::IsTerminal;
 use std::sync::OnceLock;
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -6,21 +7,20 @@ use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
 use crate::config::{LogFormat, LogSettings};
 
-/// Installs the global subscriber once; later calls (tests build many apps) are no-ops.
+/// Installs the global subscriber once; later calls (tests build many apps) are no-ops. Logs go to stderr, for
+/// every command: stdout is the commands' output (`route --jsonl` writes nothing else). Colours only on a terminal.
 pub fn init_logs(settings: &LogSettings) {
     let filter = EnvFilter::try_from_env("RUST_LOG")
         .unwrap_or_else(|_| EnvFilter::new(format!("{},sqlx=warn,sea_orm=warn", settings.level)));
     let registry = tracing_subscriber::registry().with(filter);
+    let layer = fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     let result = match settings.format {
         LogFormat::Json => registry
-            .with(
-                fmt::layer()
-                    .json()
-                    .flatten_event(true)
-                    .with_current_span(true),
-            )
+            .with(layer.json().flatten_event(true).with_current_span(true))
             .try_init(),
-        LogFormat::Text => registry.with(fmt::layer()).try_init(),
+        LogFormat::Text => registry.with(layer).try_init(),
     };
     // Already installed: keep the first (tests share one process).
     drop(result);
