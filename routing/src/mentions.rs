@@ -10,7 +10,8 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::gazetteer::Gazetteer;
 use crate::text::{
-    PlaceWord, Prepared, Sep, glued_place_word, place_word_1, place_word_2, within_one_edit,
+    PlaceWord, Prepared, Sep, glued_place_word, is_chain_filler, place_word_1, place_word_2,
+    within_one_edit,
 };
 
 /// What a matched name can refer to (indexes into the gazetteer's tables).
@@ -59,6 +60,9 @@ pub struct Mention {
     pub new_marker: bool,
     /// A misspelling close to several names: the other pattern ids it may be.
     pub alternatives: Vec<u32>,
+    /// The name is followed, up to the end of its part of the address, by words it does not
+    /// explain ("Xã Tuy Phước Đôn": Tuy Phước, or a misspelt Tuy Phước Đông?).
+    pub unexplained_tail: bool,
 }
 
 pub struct Matcher {
@@ -239,6 +243,7 @@ impl Matcher {
                 *t = true;
             }
         }
+        self.misspelt_tails(p, &mut taken, &mut out);
         self.fuzzy_mentions(p, &mut taken, &mut out);
         out.sort_by_key(|m| m.start);
         for m in &mut out {
@@ -358,8 +363,59 @@ impl Matcher {
             old_marker: false,
             new_marker: false,
             alternatives: Vec::new(),
+            unexplained_tail: false,
         };
         Some((mention, len))
+    }
+
+    /// A typed name followed, to the end of its part, by a capitalised word nothing explains
+    /// ("Xã Tuy Phước Đôn,", "P. Lê Hồng Phongg Thành phố..."): the whole is read as a
+    /// misspelt longer name when one is within one letter, else the name is flagged.
+    fn misspelt_tails(&self, p: &Prepared, taken: &mut [bool], out: &mut [Mention]) {
+        let n = p.tokens.len();
+        for m in out.iter_mut() {
+            if !m.word.is_admin() || m.fuzzy {
+                continue;
+            }
+            let mut end = m.end;
+            // One capitalised word: "fuong thanh sen co trom" goes on in ordinary words.
+            while end < n
+                && end < m.end + 1
+                && p.tokens[end].sep == Sep::Space
+                && p.original[p.tokens[end].orig_start..]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_uppercase)
+                && !taken[end]
+                && !p.tok(end).bytes().any(|b| b.is_ascii_digit())
+                && place_word_1(p.tok(end)) == PlaceWord::None
+                && (end + 1 >= n || place_word_2(p.tok(end), p.tok(end + 1)) == PlaceWord::None)
+                && !is_chain_filler(p.tok(end))
+            {
+                end += 1;
+            }
+            let part_ends = end >= n || p.tokens[end].sep != Sep::Space || taken[end];
+            if end == m.end || !part_ends {
+                continue;
+            }
+            let whole: String = (m.name_start..end).map(|t| p.tok(t)).collect();
+            let pids = if whole.len() >= MIN_FUZZY_LEN {
+                self.fuzzy_lookup(&whole)
+            } else {
+                Vec::new()
+            };
+            if pids.is_empty() {
+                m.unexplained_tail = true;
+                continue;
+            }
+            for t in &mut taken[m.end..end] {
+                *t = true;
+            }
+            m.pid = pids[0];
+            m.alternatives = pids[1..].to_vec();
+            m.end = end;
+            m.fuzzy = true;
+        }
     }
 
     /// Numbers behind a commune or district type word ("Phường 12", "P.12", "F5", "Q3").
@@ -391,6 +447,7 @@ impl Matcher {
                     old_marker: false,
                     new_marker: false,
                     alternatives: Vec::new(),
+                    unexplained_tail: false,
                 },
                 tok.len(),
             ));
@@ -442,6 +499,7 @@ impl Matcher {
                 old_marker: false,
                 new_marker: false,
                 alternatives: pids,
+                unexplained_tail: false,
             });
             i = end;
         }

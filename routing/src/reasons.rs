@@ -143,6 +143,17 @@ pub fn out_of_province(span: &str, province: &str, served: &str) -> Reason {
     )
 }
 
+/// A former name at home that is today's name of a unit elsewhere.
+pub fn today_elsewhere(span: &str, unit: &str, province: &str) -> Reason {
+    Reason::new(
+        "today_elsewhere",
+        format!(
+            "'{span}' là tên cũ trong địa bàn, nhưng cũng là tên hiện nay của {unit} ({province})"
+        ),
+        format!("'{span}' is a former name here, but also today's name of {unit} ({province})"),
+    )
+}
+
 /// The text names another province than the unit found: not routed on a same-named commune.
 pub fn province_conflict(province: &str, unit: &str) -> Reason {
     Reason::new(

@@ -57,3 +57,42 @@ fn record_in_summary(line: &str) {
         eprintln!("cannot write the test summary {}: {err}", path.display());
     }
 }
+
+/// The national set (generated, frozen; `routing/eval/`): the dev split the router was tuned
+/// on, and the final split it never was; both must meet the targets, country-wide and
+/// in a one-province deployment.
+#[test]
+fn national_eval_meets_targets() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let country = Router::new(Arc::new(Gazetteer::builtin("*").expect("gazetteer")));
+    let ha_tinh = Router::new(Arc::new(Gazetteer::builtin("42").expect("gazetteer")));
+    for split in ["dev", "final"] {
+        let path = root.join(format!("eval/national-{split}.jsonl"));
+        let text = std::fs::read_to_string(&path).expect("the national eval is in the repository");
+        let cases = parse_cases(&text).expect("eval parses");
+        let s = score(&country, &cases);
+        eprintln!(
+            "{split}: province {:.3}, commune {:.3}, precision {:.3}",
+            s.province_accuracy(),
+            s.accuracy(),
+            s.precision()
+        );
+        assert!(
+            s.province_accuracy() >= 0.98,
+            "{split} province {:.3}",
+            s.province_accuracy()
+        );
+        assert!(s.accuracy() >= 0.85, "{split} commune {:.3}", s.accuracy());
+        assert!(
+            s.precision() >= 0.98,
+            "{split} precision {:.3}",
+            s.precision()
+        );
+        let home = score(&ha_tinh, &cases);
+        assert!(home.outside > 1000, "most cases are from other provinces");
+        assert_eq!(
+            home.outside_routed, 0,
+            "{split}: other provinces routed into Hà Tĩnh"
+        );
+    }
+}

@@ -496,7 +496,10 @@ fn the_province_written_chooses_among_same_named_communes() {
     // "Tân Thành" is a commune name in many provinces: alone it is not routable.
     let alone = decide_in(national(), "Tôi ở xã Tân Thành muốn hỏi thủ tục");
     assert_eq!(alone.unit_code, None);
-    let d = decide_in(national(), "Xã Tân Thành, Huyện Hàm Thuận Nam, Tỉnh Bình Thuận");
+    let d = decide_in(
+        national(),
+        "Xã Tân Thành, Huyện Hàm Thuận Nam, Tỉnh Bình Thuận",
+    );
     let unit = d
         .unit_code
         .as_deref()
@@ -553,4 +556,37 @@ fn another_province_named_keeps_a_home_namesake_out() {
     let outside = decide_in(router(), "phường Bến Nghé, quận 1, TP HCM");
     assert_eq!(outside.unit_code, None);
     assert_eq!(outside.province_code.as_deref(), Some("79"));
+}
+
+#[test]
+fn addresses_as_people_write_them_across_the_country() {
+    let unit_of = |text: &str| {
+        let d = decide_in(national(), text);
+        d.unit_code
+            .as_deref()
+            .and_then(|code| national().gazetteer().unit(code))
+            .map(|u| u.name.clone())
+    };
+    // Province first, then the commune.
+    assert_eq!(
+        unit_of("Nghệ An, Xã Đức Châu").as_deref(),
+        Some("Xã Đức Châu")
+    );
+    // Names told apart by diacritics, when written with them.
+    assert_eq!(
+        unit_of("Xã Cẩm Giang, Thành phố Hải Phòng").as_deref(),
+        Some("Xã Cẩm Giang")
+    );
+    // A misspelling near several names: the province chooses.
+    assert!(unit_of("Ấp Hưng Lợi, Thanh HHưng, Đồng Tháp").is_some());
+    // A longer name misspelt is read whole; one that explains only part of what is written
+    // is not routed on.
+    assert_eq!(
+        unit_of("Xã Tuy Phước Đôn, Gia Lai").as_deref(),
+        Some("Xã Tuy Phước Đông")
+    );
+    let tail = decide_in(national(), "Xã Tuy Phước Hạ, Gia Lai");
+    assert_eq!(tail.unit_code, None, "{tail:?}");
+    // A digit slipped into a word, a glued type word.
+    assert!(unit_of("THỊ TRẤNCHƯ SÊ, HUYỆN CHƯ SÊ, TỈNH GIA LAI").is_some());
 }

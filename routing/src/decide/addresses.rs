@@ -194,7 +194,7 @@ impl Router {
         if head.fuzzy {
             claim.confidence -= TYPO_PENALTY;
         }
-        if !locative {
+        if !locative || head.unexplained_tail {
             claim.confidence = claim.confidence.min(ROUTE_MIN - 0.1);
         }
         if head.fuzzy {

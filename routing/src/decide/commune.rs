@@ -64,7 +64,26 @@ impl Router {
                 None => self.unknown_claim(typed, span),
             });
         }
-        self.commune_by_name(head, &served, !context.provinces.is_empty(), span)
+        let mut claim = self.commune_by_name(head, &served, !context.provinces.is_empty(), span)?;
+        // "X. Trung Lộc" with no province: a former name here, but today's name of a unit
+        // of another province. The citizen more likely writes today's name: ask.
+        if context.provinces.is_empty()
+            && !served
+                .iter()
+                .any(|target| matches!(target, Target::Unit(_)))
+            && let Some(&elsewhere) = communes.iter().find(|&&target| {
+                matches!(target, Target::ForeignUnit(_)) && self.type_compatible(head.word, target)
+            })
+            && let Target::ForeignUnit(index) = elsewhere
+        {
+            let unit = &self.gazetteer.foreign_units[index as usize];
+            claim.confidence = claim.confidence.min(0.45);
+            claim.reasons.insert(
+                0,
+                reasons::today_elsewhere(span, &unit.name, &unit.province_name),
+            );
+        }
+        Some(claim)
     }
 
     /// Names that differ only by their diacritics ("Cẩm Giang" and "Cẩm Giàng", "Văn Lang"
