@@ -87,12 +87,12 @@ impl Router {
         for mut address in addresses {
             if let Some(larger) = pending.take() {
                 let last = larger[larger.len() - 1];
-                if address[0].word.is_commune() || address[0].word == PlaceWord::None {
-                    if self.gap_is_filler(message, last.end, address[0].start) {
-                        address.extend(larger);
-                        out.push(address);
-                        continue;
-                    }
+                if (address[0].word.is_commune() || address[0].word == PlaceWord::None)
+                    && self.gap_is_filler(message, last.end, address[0].start)
+                {
+                    address.extend(larger);
+                    out.push(address);
+                    continue;
                 }
                 out.push(larger);
             }
