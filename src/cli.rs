@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use serde::Deserialize;
 
-use crate::config::{self, Settings};
+use crate::config::Settings;
 use crate::db::Db;
 use crate::http::Application;
 use crate::inbox::admin::{list, reset_password, set_active, set_unit};
@@ -22,9 +22,11 @@ use crate::routing::{HintSource, LatLon, RouteInput, Router, UnitHint};
     about = "Citizens' feedback to commune police: in, routed, answered, rated"
 )]
 pub struct Cli {
-    /// Settings file; `local.toml` beside it and PHANANH__SECTION__KEY variables override it.
-    #[arg(long, global = true, default_value_os_t = config::default_path())]
-    config: PathBuf,
+    /// Settings file (it must exist). Without it: config/default.toml in the working directory when present, else
+    /// the same defaults built into the binary. `local.toml` beside the file used (with the built-in defaults:
+    /// config/local.toml) and PHANANH__SECTION__KEY variables override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -84,7 +86,7 @@ enum OfficerCommand {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let settings = Settings::load(&cli.config)?;
+    let settings = Settings::load(cli.config.as_deref())?;
     crate::telemetry::init_logs(&settings.log);
     match cli.command {
         Command::Serve => {

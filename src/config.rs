@@ -1,4 +1,5 @@
-//! Typed settings: `config/default.toml`, an optional `local.toml` beside it, then `PHANANH__SECTION__KEY`.
+//! Typed settings: a settings file (`--config FILE`, else `config/default.toml` in the working directory when present,
+//! else the same file built into the binary), an optional `local.toml` beside it, then `PHANANH__SECTION__KEY`.
 //! Every section denies unknown fields so a misspelt key stops start-up with its name.
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -398,6 +399,8 @@ pub struct FacebookPage {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
+    #[error("settings file {path} not found")]
+    Missing { path: String },
     #[error("cannot read settings from {path}: {source}")]
     Read {
         path: String,
@@ -440,13 +443,36 @@ impl SettingsError {
 }
 
 impl Settings {
-    /// Loads `file` (default `config/default.toml`), then `local.toml` in the same folder if present, then the
-    /// environment. Environment variables are read from `env` so tests need not touch the process environment.
+    /// Loads `file`, then `local.toml` in the same folder if present, then the environment. Environment variables
+    /// are read from `env` so tests need not touch the process environment.
     pub fn load_from(
         file: &Path,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Settings, SettingsError> {
-        let local = file.with_file_name("local.toml");
+        Settings::load_source(&Source::File(file.to_owned()), env)
+    }
+
+    /// Loads `source`, then its `local.toml` if present, then the environment (read from `env`).
+    pub fn load_source(
+        source: &Source,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, SettingsError> {
+        let local = source.local();
+        let builder = config::Config::builder();
+        let builder = match source {
+            Source::File(file) => {
+                if !file.is_file() {
+                    return Err(SettingsError::Missing {
+                        path: file.display().to_string(),
+                    });
+                }
+                builder
+                    .add_source(config::File::from(file.as_path()).format(config::FileFormat::Toml))
+            }
+            Source::BuiltIn { .. } => {
+                builder.add_source(config::File::from_str(BUILT_IN, config::FileFormat::Toml))
+            }
+        };
         let env_source = config::Environment::with_prefix("PHANANH")
             .prefix_separator("__")
             .separator("__")
@@ -455,32 +481,35 @@ impl Settings {
                     .filter(|(k, _)| k.starts_with("PHANANH__"))
                     .collect(),
             ));
-        let built = config::Config::builder()
-            .add_source(config::File::from(file).required(true))
-            .add_source(config::File::from(local.as_path()).required(false))
+        let built = builder
+            .add_source(
+                config::File::from(local.as_path())
+                    .format(config::FileFormat::Toml)
+                    .required(false),
+            )
             .add_source(env_source)
             .build()
-            .map_err(|source| SettingsError::Read {
-                path: file.display().to_string(),
-                source,
+            .map_err(|err| SettingsError::Read {
+                path: source.to_string(),
+                source: err,
             })?;
-        let settings: Settings = built.try_deserialize().map_err(|source| {
-            SettingsError::of_track(&source).unwrap_or_else(|| SettingsError::Invalid {
+        let settings: Settings = built.try_deserialize().map_err(|err| {
+            SettingsError::of_track(&err).unwrap_or_else(|| SettingsError::Invalid {
                 files: format!(
-                    "{}, {} and PHANANH__* environment variables",
-                    file.display(),
+                    "{source}, {} and PHANANH__* environment variables",
                     local.display()
                 ),
-                source,
+                source: err,
             })
         })?;
         settings.check()?;
         Ok(settings)
     }
 
-    /// Loads with the process environment.
-    pub fn load(file: &Path) -> Result<Settings, SettingsError> {
-        Settings::load_from(file, std::env::vars())
+    /// Loads from `--config FILE` when given, else as [`Source::find`] says from the working directory, with the
+    /// process environment.
+    pub fn load(given: Option<&Path>) -> Result<Settings, SettingsError> {
+        Settings::load_source(&Source::find(given, Path::new("")), std::env::vars())
     }
 
     fn check(&self) -> Result<(), SettingsError> {
@@ -554,9 +583,57 @@ impl Settings {
     }
 }
 
-/// The settings file to use when `--config` is not given.
+/// The repository's `config/default.toml`, built into the binary: the defaults when no settings file is found.
+pub const BUILT_IN: &str = include_str!("../config/default.toml");
+
+/// The settings file looked for in the working directory when `--config` is not given.
 pub fn default_path() -> PathBuf {
     PathBuf::from("config/default.toml")
+}
+
+/// Where the settings come from; each has a `local.toml` that applies on top when present.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A settings file: `--config FILE`, or `config/default.toml` in the working directory. Its `local.toml` is
+    /// beside it.
+    File(PathBuf),
+    /// [`BUILT_IN`], with `config/local.toml` under the working directory.
+    BuiltIn { dir: PathBuf },
+}
+
+impl Source {
+    /// `given` (`--config FILE`) when there is one, which must then exist; else `config/default.toml` under `dir`
+    /// (the working directory: `""`) when present; else the defaults built into the binary.
+    pub fn find(given: Option<&Path>, dir: &Path) -> Source {
+        if let Some(file) = given {
+            return Source::File(file.to_owned());
+        }
+        let file = dir.join(default_path());
+        if file.is_file() {
+            Source::File(file)
+        } else {
+            Source::BuiltIn {
+                dir: dir.to_owned(),
+            }
+        }
+    }
+
+    /// The optional `local.toml` applied on top.
+    pub fn local(&self) -> PathBuf {
+        match self {
+            Source::File(file) => file.with_file_name("local.toml"),
+            Source::BuiltIn { dir } => dir.join("config/local.toml"),
+        }
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::File(file) => write!(f, "{}", file.display()),
+            Source::BuiltIn { .. } => f.write_str("the built-in defaults"),
+        }
+    }
 }
 
 /// A local time of day written "HH:MM".
@@ -644,6 +721,73 @@ mod tests {
                 "{days:?} {working_days:?} {hours:?}"
             );
         }
+    }
+
+    /// A folder holding `config/<name>` for each of `files`.
+    fn folder_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("config")).unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join("config").join(name), text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn settings_come_from_the_given_file_else_the_working_directory_else_the_binary() {
+        let empty = tempfile::tempdir().unwrap();
+        assert_eq!(
+            Source::find(None, empty.path()),
+            Source::BuiltIn {
+                dir: empty.path().to_owned()
+            }
+        );
+        let checkout = folder_with(&[("default.toml", BUILT_IN)]);
+        let found = checkout.path().join("config/default.toml");
+        assert_eq!(Source::find(None, checkout.path()), Source::File(found));
+        let given = empty.path().join("elsewhere.toml");
+        assert_eq!(
+            Source::find(Some(&given), checkout.path()),
+            Source::File(given.clone()),
+            "--config wins over the working directory's file, and is taken even if missing"
+        );
+        let err = Settings::load_source(&Source::File(given.clone()), Vec::new())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&given.display().to_string()), "{err}");
+    }
+
+    #[test]
+    fn each_source_takes_its_own_local_toml() {
+        let local = "[form]\nrate_limit_per_minute = 42\n";
+        // The built-in defaults: config/local.toml under the working directory.
+        let dir = folder_with(&[("local.toml", local)]);
+        let source = Source::find(None, dir.path());
+        assert!(matches!(source, Source::BuiltIn { .. }), "{source:?}");
+        let settings = Settings::load_source(&source, Vec::new()).unwrap();
+        assert_eq!(settings.form.rate_limit_per_minute, 42);
+        // A file: local.toml beside it, not the working directory's.
+        let other = tempfile::tempdir().unwrap();
+        let file = other.path().join("phananh.toml");
+        std::fs::write(
+            &file,
+            BUILT_IN.replace("province_code = \"42\"", "province_code = \"*\""),
+        )
+        .unwrap();
+        let settings =
+            Settings::load_source(&Source::find(Some(&file), dir.path()), Vec::new()).unwrap();
+        assert_eq!(settings.routing.province_code, "*");
+        assert_eq!(settings.form.rate_limit_per_minute, 10);
+        std::fs::write(other.path().join("local.toml"), local).unwrap();
+        let settings = Settings::load_source(&Source::File(file), Vec::new()).unwrap();
+        assert_eq!(settings.form.rate_limit_per_minute, 42);
+        // The environment over both.
+        let env = vec![(
+            "PHANANH__FORM__RATE_LIMIT_PER_MINUTE".to_owned(),
+            "7".to_owned(),
+        )];
+        let settings = Settings::load_source(&source, env).unwrap();
+        assert_eq!(settings.form.rate_limit_per_minute, 7);
     }
 
     #[test]

@@ -184,7 +184,11 @@ fn sep_of(gap: &str, prev_tok_len: usize) -> Sep {
 /// Splits a message into normalised tokens. Letters and digits form separate tokens
 /// ("xom3" -> "xom", "3") so that house numbers and village numbers do not glue to names.
 pub fn prepare(text: &str) -> Prepared {
-    let original: String = text.nfc().collect();
+    // Most messages are already NFC (phones compose as they type): checked, not rebuilt.
+    let original: String = match unicode_normalization::is_nfc_quick(text.chars()) {
+        unicode_normalization::IsNormalized::Yes => text.to_owned(),
+        _ => text.nfc().collect(),
+    };
     let mut tokenizer = Tokenizer::new(&original);
     let mut before: Option<char> = None;
     let mut chars = original.char_indices().peekable();
