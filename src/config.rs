@@ -96,6 +96,7 @@ pub struct DatabaseSettings {
 #[serde(deny_unknown_fields)]
 pub struct RoutingSettings {
     pub province_code: String,
+    /// A folder of the gazetteer's files; empty: the gazetteer built into the binary.
     pub gazetteer_dir: PathBuf,
 }
 
@@ -254,6 +255,7 @@ impl Scale {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeadlinesSettings {
+    /// The days-off file; empty: the calendar built into the binary.
     pub calendar_file: PathBuf,
     /// "HH:MM" local time (UTC+7): a working-day deadline ends then on its last day.
     #[serde(deserialize_with = "clock_time")]
@@ -788,6 +790,20 @@ mod tests {
         )];
         let settings = Settings::load_source(&source, env).unwrap();
         assert_eq!(settings.form.rate_limit_per_minute, 7);
+    }
+
+    #[test]
+    fn the_built_in_defaults_name_the_built_in_gazetteer_and_calendar() {
+        let settings = Settings::load_source(
+            &Source::BuiltIn {
+                dir: PathBuf::from("/nonexistent"),
+            },
+            Vec::new(),
+        )
+        .unwrap();
+        assert_eq!(settings.routing.province_code, "42");
+        assert_eq!(settings.routing.gazetteer_dir, PathBuf::new());
+        assert_eq!(settings.deadlines.calendar_file, PathBuf::new());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The working-day calendar of Vietnamese state bodies: Monday to Friday (Decision 188/1999/QĐ-TTg), minus the
-//! official days off, plus the make-up working Saturdays, as listed in `deadlines.calendar_file`.
+//! official days off, plus the make-up working Saturdays, as listed in `deadlines.calendar_file` (empty: the list
+//! built into the binary).
 //!
 //! Counting follows the Civil Code 2015 Art 147: the day of receipt is not counted, so "n working days" ends on
 //! the nth working day after the local date of receipt, whatever the hour (a message at 22:00 on Monday still
@@ -75,7 +76,16 @@ pub struct Calendar {
     warned_years: Mutex<BTreeSet<i32>>,
 }
 
+/// The repository's `config/calendar/days.csv`, built into the binary: the calendar when `deadlines.calendar_file`
+/// is empty.
+pub const BUILT_IN: &str = include_str!("../../config/calendar/days.csv");
+
 impl Calendar {
+    /// The calendar built into the binary ([`BUILT_IN`]).
+    pub fn builtin(office_close: NaiveTime) -> Result<Calendar, CalendarError> {
+        Calendar::from_csv(BUILT_IN.as_bytes(), office_close)
+    }
+
     /// Reads the days file (`date,kind,name,source`; kind `holiday` or `workday`).
     pub fn load(path: &Path, office_close: NaiveTime) -> Result<Calendar, CalendarError> {
         let file = std::fs::File::open(path).map_err(|source| CalendarError::Read {
@@ -217,11 +227,9 @@ pub fn at_local(date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
 mod tests {
     use super::*;
 
-    const BUNDLED: &str = include_str!("../../config/calendar/days.csv");
-
     fn calendar() -> Calendar {
         let close = NaiveTime::from_hms_opt(17, 0, 0).unwrap();
-        Calendar::from_csv(BUNDLED.as_bytes(), close).unwrap()
+        Calendar::builtin(close).unwrap()
     }
 
     fn date(s: &str) -> NaiveDate {

@@ -1,6 +1,5 @@
 //! Routing: the bundled gazetteer and the decision engine (crate `phananh-routing`), and what the service keeps
 //! of them: the province's units in the database, decisions stored with their reasons.
-use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -15,12 +14,33 @@ pub use phananh_routing::{
 use crate::config::RoutingSettings;
 use crate::db::Db;
 
+/// The gazetteer of `routing.gazetteer_dir` (empty: the one built into the binary), serving
+/// `routing.province_code`.
 pub fn load_gazetteer(settings: &RoutingSettings) -> anyhow::Result<Gazetteer> {
     let started = Instant::now();
-    let gazetteer = Gazetteer::load(Path::new(&settings.gazetteer_dir), &settings.province_code)
-        .with_context(|| format!("from {}", settings.gazetteer_dir.display()))?;
+    let dir = settings.gazetteer_dir.as_path();
+    let (gazetteer, source) = if dir.as_os_str().is_empty() {
+        let gazetteer = Gazetteer::builtin(&settings.province_code).with_context(|| {
+            format!(
+                "routing.province_code {:?} in the built-in gazetteer (routing.gazetteer_dir empty)",
+                settings.province_code
+            )
+        })?;
+        (gazetteer, "built in".to_owned())
+    } else {
+        let gazetteer = Gazetteer::load(dir, &settings.province_code).with_context(|| {
+            format!(
+                "routing.province_code {:?} in routing.gazetteer_dir {}",
+                settings.province_code,
+                dir.display()
+            )
+        })?;
+        (gazetteer, dir.display().to_string())
+    };
     tracing::info!(
+        source,
         scope = %gazetteer.scope(),
+        provinces = %gazetteer.province_name(),
         units = gazetteer.units().len(),
         legacy_units = gazetteer.legacy_units().len(),
         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -107,4 +127,50 @@ pub async fn sync_units(db: &Db, gazetteer: &Gazetteer) -> anyhow::Result<()> {
     }
     txn.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(gazetteer_dir: &str, province_code: &str) -> RoutingSettings {
+        RoutingSettings {
+            province_code: province_code.to_owned(),
+            gazetteer_dir: gazetteer_dir.into(),
+        }
+    }
+
+    fn error(settings: &RoutingSettings) -> String {
+        match load_gazetteer(settings) {
+            Ok(_) => panic!("loaded with {settings:?}"),
+            Err(err) => format!("{err:#}"),
+        }
+    }
+
+    #[test]
+    fn an_empty_gazetteer_dir_is_the_built_in_gazetteer_and_a_folder_given_wins() {
+        let built_in = load_gazetteer(&settings("", "42")).unwrap();
+        assert_eq!(built_in.units().len(), 69, "Hà Tĩnh's 2025 units");
+        let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/config/gazetteer");
+        let from_folder = load_gazetteer(&settings(folder, "40,42")).unwrap();
+        assert_eq!(
+            from_folder
+                .served_provinces()
+                .into_iter()
+                .map(|(code, _)| code)
+                .collect::<Vec<_>>(),
+            ["40", "42"]
+        );
+
+        let err = error(&settings("/nonexistent", "42"));
+        assert!(
+            err.contains("routing.gazetteer_dir") && err.contains("/nonexistent"),
+            "{err}"
+        );
+        let err = error(&settings("", "99"));
+        assert!(
+            err.contains("routing.province_code") && err.contains("99"),
+            "{err}"
+        );
+    }
 }
