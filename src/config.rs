@@ -95,6 +95,7 @@ pub struct DatabaseSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoutingSettings {
+    /// The provinces served: a 2025 province code ("42"), a list ("40,42") or "*" for the whole country.
     pub province_code: String,
     /// A folder of the gazetteer's files; empty: the gazetteer built into the binary.
     pub gazetteer_dir: PathBuf,
@@ -576,6 +577,15 @@ impl Settings {
             key: "server.public_url",
             message: e.to_string(),
         })?;
+        if !is_province_scope(&self.routing.province_code) {
+            return Err(SettingsError::Value {
+                key: "routing.province_code",
+                message: format!(
+                    "{:?}: give a 2025 province code (\"42\"), a list (\"40,42\") or \"*\" for the whole country",
+                    self.routing.province_code
+                ),
+            });
+        }
         Ok(())
     }
 
@@ -636,6 +646,18 @@ impl std::fmt::Display for Source {
             Source::BuiltIn { .. } => f.write_str("the built-in defaults"),
         }
     }
+}
+
+/// `routing.province_code` as the routing crate's `Scope::parse` reads it ("42", "40,42" or "*"), which that crate
+/// does not export: checked here so a wrong value stops every command with the key named, before any work. Whether
+/// each code is a province is the gazetteer's to say when it loads. A test keeps the two in step.
+fn is_province_scope(value: &str) -> bool {
+    let value = value.trim();
+    value == "*"
+        || value
+            .split(',')
+            .map(str::trim)
+            .all(|code| code.len() == 2 && code.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// A local time of day written "HH:MM".
@@ -804,6 +826,52 @@ mod tests {
         assert_eq!(settings.routing.province_code, "42");
         assert_eq!(settings.routing.gazetteer_dir, PathBuf::new());
         assert_eq!(settings.deadlines.calendar_file, PathBuf::new());
+    }
+
+    fn with_province_code(value: &str) -> Result<Settings, String> {
+        let env = vec![(
+            "PHANANH__ROUTING__PROVINCE_CODE".to_owned(),
+            value.to_owned(),
+        )];
+        let builtin = Source::BuiltIn {
+            dir: PathBuf::from("/nonexistent"),
+        };
+        Settings::load_source(&builtin, env).map_err(|e| e.to_string())
+    }
+
+    const SCOPES: [&str; 6] = ["42", "01", "40,42", " 40 , 42 ", "*", "40,42,40"];
+    const NOT_SCOPES: [&str; 9] = [
+        "4x",
+        "",
+        "42,",
+        "420",
+        "4",
+        "*,42",
+        "**",
+        "42;40",
+        "hà tĩnh",
+    ];
+
+    #[test]
+    fn a_province_code_a_list_or_the_whole_country_is_taken_and_anything_else_named() {
+        for value in SCOPES {
+            assert!(with_province_code(value).is_ok(), "{value:?}");
+        }
+        for value in NOT_SCOPES {
+            let err = with_province_code(value).unwrap_err();
+            assert!(err.contains("routing.province_code"), "{value:?}: {err}");
+        }
+    }
+
+    /// `is_province_scope` copies the routing crate's `Scope::parse`: both must take and refuse the same values.
+    #[test]
+    fn the_province_check_agrees_with_the_routing_crate() {
+        use phananh_routing::{Gazetteer, GazetteerError};
+        for value in SCOPES.into_iter().chain(NOT_SCOPES) {
+            let routing_refuses =
+                matches!(Gazetteer::builtin(value), Err(GazetteerError::BadScope(_)));
+            assert_eq!(is_province_scope(value), !routing_refuses, "{value:?}");
+        }
     }
 
     #[test]
