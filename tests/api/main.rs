@@ -7,6 +7,7 @@ mod browser;
 mod channels;
 mod cli;
 mod deadlines;
+mod deployment;
 mod email;
 mod faults;
 mod feedback_api;
