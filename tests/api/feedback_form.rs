@@ -1,4 +1,5 @@
 //! The public HTML form: CSRF, honeypot, validation beside the field, redirect to the tracking page.
+use crate::helpers::{AppOptions, Backend, spawn_app_with};
 use crate::on_both_backends;
 
 on_both_backends! {
@@ -158,6 +159,54 @@ on_both_backends! {
         assert_eq!(toan_luu.text().collect::<String>(), "Xã Toàn Lưu");
         assert_eq!(toan_luu.value().attr("data-folded"), Some("xa toan luu"));
     }
+}
+
+/// Two provinces served: the picker lists both, each unit with its province, since both have a "Xã Yên Hòa".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_two_provinces_the_unit_picker_names_each_unit_s_province() {
+    let options = AppOptions {
+        env: &[("ROUTING__PROVINCE_CODE", "40,42")],
+        ..AppOptions::default()
+    };
+    let app = spawn_app_with(Backend::Sqlite, options).await.unwrap();
+    let (_, html) = app.open_form("").await;
+    let doc = scraper::Html::parse_document(&html);
+    let options = scraper::Selector::parse("select[name=unit_code] option[value]").unwrap();
+    let units: Vec<(String, String, String)> = doc
+        .select(&options)
+        .filter_map(|o| {
+            let code = o.value().attr("value")?;
+            (!code.is_empty()).then(|| {
+                (
+                    code.to_owned(),
+                    o.text().collect(),
+                    o.value().attr("data-folded").unwrap_or_default().to_owned(),
+                )
+            })
+        })
+        .collect();
+    assert!(units.len() > 69, "{} units", units.len());
+    let mut yen_hoa: Vec<_> = units
+        .iter()
+        .filter(|(_, name, _)| name.starts_with("Xã Yên Hòa,"))
+        .collect();
+    yen_hoa.sort();
+    assert_eq!(
+        yen_hoa,
+        [
+            &(
+                "16909".to_owned(),
+                "Xã Yên Hòa, Tỉnh Nghệ An".to_owned(),
+                "xa yen hoa tinh nghe an".to_owned()
+            ),
+            &(
+                "18682".to_owned(),
+                "Xã Yên Hòa, Tỉnh Hà Tĩnh".to_owned(),
+                "xa yen hoa tinh ha tinh".to_owned()
+            ),
+        ]
+    );
+    app.shut_down().await;
 }
 
 on_both_backends! {

@@ -1,5 +1,6 @@
 //! `GET /` and `POST /feedback`: the Vietnamese (or English) form, readable on a phone, working without JavaScript.
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
@@ -11,6 +12,7 @@ use super::upload::{self, UploadError};
 use crate::domain::{FieldError, TrackingCode};
 use crate::i18n::{Lang, texts};
 use crate::intake::{NewFeedback, open_form_ticket};
+use crate::routing::{Gazetteer, fold};
 use crate::web::{ApiError, AppState, client_ip, csrf};
 
 #[derive(Deserialize)]
@@ -46,8 +48,41 @@ pub struct FormInput {
 #[derive(Serialize)]
 struct UnitOption<'a> {
     code: &'a str,
-    name: &'a str,
-    folded: &'a str,
+    name: Cow<'a, str>,
+    folded: Cow<'a, str>,
+}
+
+/// The form's unit picker: each served unit by name, and with its province's where several are served (two
+/// provinces can have a "Xã Yên Hòa"); `folded` is what the picker's search matches.
+fn unit_options(gazetteer: &Gazetteer) -> Vec<UnitOption<'_>> {
+    let provinces = gazetteer.served_provinces();
+    if provinces.len() <= 1 {
+        return gazetteer
+            .units()
+            .iter()
+            .map(|u| UnitOption {
+                code: &u.code,
+                name: Cow::Borrowed(&u.name),
+                folded: Cow::Borrowed(&u.folded_name),
+            })
+            .collect();
+    }
+    let folded_provinces: HashMap<String, String> = provinces
+        .into_iter()
+        .map(|(code, name)| (code, fold(&name)))
+        .collect();
+    gazetteer
+        .units()
+        .iter()
+        .map(|u| UnitOption {
+            code: &u.code,
+            name: Cow::Owned(format!("{}, {}", u.name, u.province_name)),
+            folded: Cow::Owned(match folded_provinces.get(&u.province_code) {
+                Some(province) => format!("{} {province}", u.folded_name),
+                None => u.folded_name.clone(),
+            }),
+        })
+        .collect()
 }
 
 pub async fn show_form(
@@ -263,16 +298,7 @@ fn render_form(
     csrf_error: bool,
 ) -> HttpResponse {
     let (token, new_cookie) = csrf::token_for(req);
-    let units: Vec<UnitOption<'_>> = state
-        .gazetteer
-        .units()
-        .iter()
-        .map(|u| UnitOption {
-            code: &u.code,
-            name: &u.name,
-            folded: &u.folded_name,
-        })
-        .collect();
+    let units = unit_options(&state.gazetteer);
     let errors: BTreeMap<&str, &str> = errors.iter().map(|e| (e.field, e.message(lang))).collect();
     let mut response = state.templates.page(
         status,
