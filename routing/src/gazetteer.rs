@@ -751,7 +751,7 @@ fn former_districts(
 /// Everyday abbreviations of provinces and districts ("HCM", "BRVT", "BT"): compact key and
 /// what it names.
 #[derive(Clone, Debug)]
-pub struct Abbreviation {
+pub(crate) struct Abbreviation {
     pub key: String,
     pub province: Option<usize>,
     pub district: Option<usize>,
