@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Zalo webhook load benchmark (issue 3, "Figures to record"): signed, distinct user_send_text events on loopback,
-# phananh on SQLite (synchronous=full and normal) and PostgreSQL beside actix-web + rusqlite baselines measured in
-# the same run (examples/webhook_baseline.rs: bare handler, one commit per event, group commit).
+# Zalo webhook load benchmark (issue 3, "Figures to record"; issue 15 for PostgreSQL): signed, distinct
+# user_send_text events on loopback, phananh on SQLite (synchronous=full and normal) and PostgreSQL beside baselines
+# measured in the same run (examples/webhook_baseline.rs): actix-web + rusqlite (bare handler, one commit per event,
+# group commit) and actix-web + tokio-postgres (`pg-group`: group commit, one multi-row insert per batch, answered
+# after COMMIT with synchronous_commit on). Each PostgreSQL baseline runs just before the phananh run it is compared
+# with, on a fresh database, so both see the same disk (fsync latency on shared virtual disks varies by the hour).
 #
 #   scripts/bench-webhooks.sh [seconds]        (default 10 s per wrk run)
 #
@@ -10,8 +13,12 @@
 # event is pending (tickets + queued acknowledgements), and VmRSS is sampled during the load. The worker alone:
 # BENCH_BACKLOG events stored while phananh is stopped (benches/zalo_backlog.py), then timed until processed. Fixed-rate latency:
 # the open-loop client in examples/webhook_baseline.rs (`load`) at BENCH_RATE events/s (default 5000) against a
-# fresh phananh. Outbound calls go to a closed loopback port (nothing leaves the machine).
-# Needs wrk, python3, curl; psql for PostgreSQL (skipped if unreachable).
+# fresh phananh and against the group-commit baselines; after phananh's fixed-rate run, the backlog (events
+# acknowledged, not yet processed) halfway through and at the end says whether the worker kept up, and the run
+# waits for it to drain. Outbound calls go to a closed loopback port (nothing leaves the machine).
+# At the end: phananh / baseline throughput ratios (target >= 0.70 of the same backend's group commit) and
+# phananh's p99 / the baseline's p99 at BENCH_RATE (target <= 2).
+# Needs wrk, python3, curl; psql for PostgreSQL (its baseline and runs skipped if unreachable).
 # Environment: BENCH_WAIT_QUIET (s to wait for a 1-min load < 1.0, default 600), BENCH_COMMIT_EACH=0 to skip the
 # commit-each baselines, BENCH_DIAG=0 to skip the diagnostic run, BENCH_FIXED_SECONDS (default 20), BENCH_RATE
 # (5000), BENCH_DRAIN_TIMEOUT (s, default 120), BENCH_BACKLOG (events for the worker-alone run, default 20000),
@@ -28,6 +35,7 @@ BACKLOG="${BENCH_BACKLOG:-20000}"
 PORT=18090
 PG_ADMIN="${PHANANH_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 PG_DB=phananh_bench_wh
+PG_URL="${PG_ADMIN%/*}/$PG_DB"
 APP_ID=4318290654127809321
 SECRET=BENCH_OA_SECRET_KEY_not_a_real_one
 CLOSED=http://127.0.0.1:9
@@ -139,6 +147,21 @@ print(c.execute(sql.replace("{unmoved}", unmoved)).fetchone()[0])
 PY
 }
 
+# Counts through the backend: $1 = sqlite file or "pg" (the database $PG_DB), $2 = SQL
+count() {
+  if [[ "$1" == pg ]]; then
+    psql "$PG_URL" -XAtqc "${2//\{unmoved\}/0}"
+  else
+    sqlite_count "$1" "$2"
+  fi
+}
+
+# A new, empty $PG_DB; fails when PostgreSQL is unreachable.
+fresh_pg() {
+  psql "$PG_ADMIN" -Xqc "drop database if exists $PG_DB with (force)" >/dev/null 2>&1 &&
+    psql "$PG_ADMIN" -Xqc "create database $PG_DB" >/dev/null 2>&1
+}
+
 # "stored check": every acknowledged event must be stored; a few more rows are requests in flight when wrk stopped.
 store_check() { # $1 = stored rows, $2 = 2xx
   if (($1 >= $2)); then
@@ -155,7 +178,11 @@ record() { # fields...
 
 # --- baselines
 baseline() { # $1 = mode, $2 = full|normal
-  local label="baseline $1${2:+ $2}" db="$WORK/baseline-$1-$2.db"
+  local label="baseline $1${2:+ $2}" db="$WORK/baseline-$1-$2.db" where="$WORK/baseline-$1-$2.db"
+  if [[ "$1" == pg-group ]]; then
+    fresh_pg
+    db=$PG_URL where=pg
+  fi
   echo "== $label"
   sync
   ZALO_APP_ID=$APP_ID ZALO_OA_SECRET_KEY=$SECRET "$BASE" serve "$1" "${2:-full}" "127.0.0.1:$PORT" "$db" \
@@ -168,35 +195,42 @@ baseline() { # $1 = mode, $2 = full|normal
     record "$label" "$RPS" "$P50" "$P99" "$OK2XX" "-" "-" "-" "-"
   else
     local rows
-    rows=$(sqlite_count "$db" "select count(*) from events")
+    rows=$(count "$where" "select count(*) from events")
     echo "  [$label] stored $rows events for $OK2XX 2xx (bodies wrapped: $WRAPPED)"
     record "$label" "$RPS" "$P50" "$P99" "$OK2XX" "$rows" "$(store_check "$rows" "$OK2XX")" "-" "-"
   fi
   eval "RPS_$(echo "$1_$2" | tr -c 'a-z_\n' '_')=$RPS"
 }
 
-# The group-commit baseline at the fixed rate: what this disk gives a bare store-and-acknowledge, for the p99
-# of phananh's fixed-rate runs below (fsync latency on shared virtual disks varies from hour to hour).
-baseline_fixed() {
-  local label="baseline group full @ $RATE/s" db="$WORK/baseline-fixed.db"
+# A group-commit baseline at the fixed rate: what this disk gives a bare store-and-acknowledge, for the p99
+# of phananh's fixed-rate runs below (fsync latency on shared virtual disks varies from hour to hour); sets
+# FIXED_P99.
+baseline_fixed() { # $1 = group | pg-group
+  local label="baseline $1 full @ $RATE/s" db="$WORK/baseline-fixed.db"
+  if [[ "$1" == pg-group ]]; then
+    fresh_pg
+    db=$PG_URL
+  fi
   echo "== $label (open loop, ${FIXED_SECONDS} s, 100 connections)"
   sync
-  ZALO_APP_ID=$APP_ID ZALO_OA_SECRET_KEY=$SECRET "$BASE" serve group full "127.0.0.1:$PORT" "$db" >"$WORK/log" 2>&1 &
+  ZALO_APP_ID=$APP_ID ZALO_OA_SECRET_KEY=$SECRET "$BASE" serve "$1" full "127.0.0.1:$PORT" "$db" >"$WORK/log" 2>&1 &
   PID=$!
   wait_ready "$PID"
   local out
   out=$("$BASE" load "127.0.0.1:$PORT" "$WORK/bodies" "$RATE" "$FIXED_SECONDS" 100 2>&1 | tail -3) || true
   stop
   echo "  [$label] $out"
+  FIXED_P99=$(sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' <<<"$out")
   record "$label" "$(sed -n 's/.*achieved=\([0-9]*\).*/\1/p' <<<"$out")" \
-    "$(sed -n 's/.*p50_ms=\([0-9.]*\).*/\1/p' <<<"$out")" "$(sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' <<<"$out")" \
+    "$(sed -n 's/.*p50_ms=\([0-9.]*\).*/\1/p' <<<"$out")" "$FIXED_P99" \
     "$(sed -n 's/.*ok2xx=\([0-9]*\).*/\1/p' <<<"$out")" "-" "-" "-" "-"
 }
 
 baseline bare ""
 baseline group full
 baseline group normal
-baseline_fixed
+baseline_fixed group
+P99_BASE_GROUP=$FIXED_P99
 if [[ "${BENCH_COMMIT_EACH:-1}" == 1 ]]; then
   baseline commit-each full
   baseline commit-each normal
@@ -218,20 +252,6 @@ start_phananh() { # $1 = database url, $2 = sqlite_synchronous
 
 PENDING="select (select count(*) from inbound_events where processed_at is null) + {unmoved}"
 STORED="select (select count(*) from inbound_events) + {unmoved}"
-
-# Counts through the backend: $1 = sqlite file or "pg", $2 = SQL
-count() {
-  if [[ "$1" == pg ]]; then
-    psql "${PG_ADMIN%/*}/$PG_DB" -XAtqc "${2//\{unmoved\}/0}"
-  else
-    sqlite_count "$1" "$2"
-  fi
-}
-
-fresh_pg() {
-  psql "$PG_ADMIN" -Xqc "drop database if exists $PG_DB with (force)" >/dev/null 2>&1 &&
-    psql "$PG_ADMIN" -Xqc "create database $PG_DB" >/dev/null 2>&1
-}
 
 # Waits until no event is pending; prints the worker's rate after the load stopped.
 drain() { # $1 = sqlite file or "pg", $2 = label; sets WORKER
@@ -286,29 +306,49 @@ phananh_run() { # $1 = label, $2 = database url, $3 = synchronous, $4 = sqlite f
   record "$label" "$RPS" "$P50" "$P99" "$OK2XX" "$rows" "$(store_check "$rows" "$OK2XX")" "$rss" "$WORKER"
 }
 
-# Fixed-rate latency against a fresh instance (the worker runs meanwhile, as in production).
+# Fixed-rate latency against a fresh instance (the worker runs meanwhile, as in production); sets FIXED_P99. The
+# backlog halfway through and at the end of the load tells whether the worker keeps up with RATE; then it is given
+# BENCH_DRAIN_TIMEOUT to drain.
 fixed_rate() { # $1 = label, $2 = database url, $3 = synchronous, $4 = sqlite file or "pg"
   local label="phananh $1 @ $RATE/s"
   echo "== $label (open loop, ${FIXED_SECONDS} s, 100 connections)"
   start_phananh "$2" "$3"
   rss_sampler "$PID" "$WORK/rss" &
   SAMPLER=$!
-  local out
-  out=$("$BASE" load "127.0.0.1:$PORT" "$WORK/bodies" "$RATE" "$FIXED_SECONDS" 100 2>&1 | tail -3) || true
+  "$BASE" load "127.0.0.1:$PORT" "$WORK/bodies" "$RATE" "$FIXED_SECONDS" 100 >"$WORK/load.out" 2>&1 &
+  local loader=$! mid
+  sleep "$(awk -v s="$FIXED_SECONDS" 'BEGIN {print s / 2}')"
+  mid=$(count "$4" "$PENDING")
+  wait "$loader" || true
   kill "$SAMPLER" && wait "$SAMPLER" 2>/dev/null || true
   SAMPLER=""
+  local out
+  out=$(tail -3 "$WORK/load.out")
   echo "  [$label] $out"
-  local ok p50 p99 achieved pending rows rss
+  local ok p50 achieved pending rows rss trend left drained
   ok=$(sed -n 's/.*ok2xx=\([0-9]*\).*/\1/p' <<<"$out")
   p50=$(sed -n 's/.*p50_ms=\([0-9.]*\).*/\1/p' <<<"$out")
-  p99=$(sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' <<<"$out")
+  FIXED_P99=$(sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' <<<"$out")
   achieved=$(sed -n 's/.*achieved=\([0-9]*\).*/\1/p' <<<"$out")
   rss=$(awk '{printf "%.1f", $1 / 1024}' "$WORK/rss")
   rows=$(count "$4" "$STORED")
   pending=$(count "$4" "$PENDING")
-  echo "  [$label] stored $rows for $ok 2xx; $pending pending when the load stopped (worker keeping up?); max RSS $rss MB"
+  # Growing: the second half of the load added more than 5% of its events to the backlog.
+  trend=$(awk -v m="$mid" -v e="$pending" -v r="$RATE" -v s="$FIXED_SECONDS" \
+    'BEGIN {g = (e - m) / (s / 2); printf "%+.0f ev/s over the second half: %s", g, (g > 0.05 * r ? "GROWING" : "not growing")}')
+  echo "  [$label] stored $rows for $ok 2xx; max RSS $rss MB"
+  echo "  [$label] backlog after the fixed-rate run: $pending events pending ($mid halfway through, $trend)"
+  drain "$4" "$label"
+  left=$(count "$4" "$PENDING")
+  if ((left == 0)); then
+    drained="drained"
+  else
+    drained="NOT drained ($left left after ${DRAIN_TIMEOUT} s)"
+  fi
+  echo "  [$label] backlog $drained"
   stop
-  record "$label" "$achieved" "$p50" "$p99" "$ok" "$rows" "$(store_check "$rows" "$ok")" "$rss" "$pending pending at end"
+  record "$label" "$achieved" "$p50" "$FIXED_P99" "$ok" "$rows" "$(store_check "$rows" "$ok")" "$rss" \
+    "$pending pending at end ($mid halfway), $drained"
 }
 
 # The intake worker alone: a backlog stored while phananh was stopped, processed after a start.
@@ -343,15 +383,22 @@ fi
 phananh_run "sqlite normal" "sqlite://$WORK/ph-normal.db?mode=rwc" normal "$WORK/ph-normal.db"
 RPS_PH_NORMAL=$RPS
 fixed_rate "sqlite full" "sqlite://$WORK/ph-fixed.db?mode=rwc" full "$WORK/ph-fixed.db"
+P99_PH_FULL=$FIXED_P99
 worker_alone "sqlite full" "sqlite://$WORK/ph-backlog.db?mode=rwc" full "$WORK/ph-backlog.db"
-RPS_PH_PG=""
+RPS_PH_PG="" RPS_pg_group_full="" P99_PH_PG="" P99_BASE_PG=""
 if fresh_pg; then
-  phananh_run "postgres" "${PG_ADMIN%/*}/$PG_DB" full pg
+  # Each baseline just before the phananh run it is compared with; every run on a fresh database.
+  baseline pg-group full
+  fresh_pg
+  phananh_run "postgres" "$PG_URL" full pg
   RPS_PH_PG=$RPS
+  baseline_fixed pg-group
+  P99_BASE_PG=$FIXED_P99
   fresh_pg
-  fixed_rate "postgres" "${PG_ADMIN%/*}/$PG_DB" full pg
+  fixed_rate "postgres" "$PG_URL" full pg
+  P99_PH_PG=$FIXED_P99
   fresh_pg
-  worker_alone "postgres" "${PG_ADMIN%/*}/$PG_DB" full pg
+  worker_alone "postgres" "$PG_URL" full pg
 else
   echo "== PostgreSQL unreachable at $PG_ADMIN: skipped"
 fi
@@ -362,5 +409,14 @@ column -t -s $'\t' "$RESULTS"
 echo
 awk -v a="$RPS_PH_FULL" -v b="$RPS_group_full" 'BEGIN {printf "phananh sqlite full   / baseline group full:   %.2f (target >= 0.70)\n", a / b}'
 awk -v a="$RPS_PH_NORMAL" -v b="$RPS_group_normal" 'BEGIN {printf "phananh sqlite normal / baseline group normal: %.2f\n", a / b}'
-[[ -n "$RPS_PH_PG" ]] && awk -v a="$RPS_PH_PG" -v b="$RPS_group_full" 'BEGIN {printf "phananh postgres      / baseline group full:   %.2f\n", a / b}'
-echo "targets: >= 0.7 of group commit (same mode), p99 <= 20 ms at $RATE ev/s, worker >= 5000 ev/s, RSS <= 150 MB"
+ratio() { # $1 = numerator, $2 = denominator: a / b, or "n/a" when either is missing or zero
+  awk -v a="$1" -v b="$2" 'BEGIN {if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else printf "n/a"}'
+}
+echo "phananh sqlite full p99 / baseline group full p99 @ $RATE: $(ratio "$P99_PH_FULL" "$P99_BASE_GROUP")"
+if [[ -n "$RPS_PH_PG" ]]; then
+  echo "phananh postgres      / baseline group full:   $(ratio "$RPS_PH_PG" "$RPS_group_full")"
+  echo "phananh postgres / baseline pg-group: $(ratio "$RPS_PH_PG" "$RPS_pg_group_full") (target >= 0.70)"
+  echo "phananh postgres p99 / baseline pg-group p99 @ $RATE: $(ratio "$P99_PH_PG" "$P99_BASE_PG") (target <= 2)"
+fi
+echo "targets: >= 0.7 of group commit (same mode and backend), p99 <= 20 ms at $RATE ev/s (on PostgreSQL also <= 2x" \
+  "the pg-group baseline's), worker >= 5000 ev/s, RSS <= 150 MB"
