@@ -97,6 +97,11 @@ pub async fn seed(
     }
     let units: Vec<String> = gazetteer.units().iter().map(|u| u.code.clone()).collect();
     let places: Vec<String> = gazetteer.units().iter().map(|u| u.name.clone()).collect();
+    let provinces: Vec<String> = gazetteer
+        .units()
+        .iter()
+        .map(|u| u.province_code.clone())
+        .collect();
     anyhow::ensure!(!units.is_empty(), "the gazetteer serves no units");
     let mut rng = StdRng::seed_from_u64(seed);
     // Each unit's diligence, 0 to 1: the worst are late more often and scored lower.
@@ -170,6 +175,7 @@ pub async fn seed(
                 },
                 &story,
             )?;
+            ticket.province_code = unit_index.map(|u| provinces[u].clone());
             out.open += usize::from(matches!(
                 ticket.status,
                 TicketStatus::New | TicketStatus::InProgress
@@ -695,6 +701,7 @@ fn ticket_row(
         updated_at: last_activity_at,
         last_activity_at,
         resolved_at,
+        province_code: None,
     })
 }
 

@@ -13,6 +13,8 @@ pub struct Model {
     pub active: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The province a supervisor or admin is limited to (null: every province served); an officer's is their unit's.
+    pub province_code: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

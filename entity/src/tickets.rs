@@ -50,6 +50,9 @@ pub struct Model {
     pub reopened_low_score: bool,
     /// The first reply an officer wrote (automatic messages do not count).
     pub first_reply_at: Option<DateTimeUtc>,
+    /// The 2025 province: its unit's; in triage, the served province its text named (or its suggested unit's), else
+    /// null (seen only by officers without a province).
+    pub province_code: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

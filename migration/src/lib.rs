@@ -19,6 +19,7 @@ mod m20261203_000015_index_tickets_to_fold;
 mod m20261204_000016_create_satisfaction;
 mod m20261205_000017_create_report_cells;
 mod m20261206_000018_create_attachments;
+mod m20261207_000019_add_province_scope;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000016_create_satisfaction::Migration),
             Box::new(m20261205_000017_create_report_cells::Migration),
             Box::new(m20261206_000018_create_attachments::Migration),
+            Box::new(m20261207_000019_add_province_scope::Migration),
         ]
     }
 }

@@ -54,8 +54,8 @@ fn cells_table() -> String {
     )
 }
 
-/// Which changes of a ticket move a figure.
-const TICKET_FIELDS: [&str; 12] = [
+/// Which changes of a ticket move a figure (migration 19 adds its province).
+pub(crate) const TICKET_FIELDS: [&str; 12] = [
     "created_at",
     "first_reply_at",
     "resolved_at",

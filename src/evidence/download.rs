@@ -197,7 +197,7 @@ async fn record(
     txn: &DatabaseTransaction,
     row: &attachments::Model,
     result: Result<Kept, Refused>,
-    suggestion: Option<String>,
+    suggestion: Option<(String, String)>,
 ) -> Result<(), DbErr> {
     let now = Utc::now();
     let update = attachments::Entity::update_many()
@@ -274,12 +274,13 @@ async fn record(
 }
 
 /// A photo's own position, taken at the scene, for a ticket that has none: the ticket's place, and for a ticket
-/// still in triage the unit that place belongs to as a suggestion (officers route; nothing moves by itself).
+/// still in triage the unit that place belongs to as a suggestion (officers route; nothing moves by itself), and
+/// its province for a ticket that has none (its province's supervisors then see it in their triage queue).
 async fn offer_position(
     txn: &DatabaseTransaction,
     ticket_id: i32,
     position: LatLon,
-    suggestion: Option<String>,
+    suggestion: Option<(String, String)>,
 ) -> Result<(), DbErr> {
     tickets::Entity::update_many()
         .col_expr(tickets::Column::Lat, Expr::value(Some(position.lat)))
@@ -288,7 +289,7 @@ async fn offer_position(
         .filter(tickets::Column::Lat.is_null())
         .exec(txn)
         .await?;
-    if let Some(unit) = suggestion {
+    if let Some((unit, province)) = suggestion {
         tickets::Entity::update_many()
             .col_expr(tickets::Column::SuggestedUnitCode, Expr::value(Some(unit)))
             .filter(tickets::Column::Id.eq(ticket_id))
@@ -296,19 +297,29 @@ async fn offer_position(
             .filter(tickets::Column::SuggestedUnitCode.is_null())
             .exec(txn)
             .await?;
+        tickets::Entity::update_many()
+            .col_expr(tickets::Column::ProvinceCode, Expr::value(Some(province)))
+            .filter(tickets::Column::Id.eq(ticket_id))
+            .filter(tickets::Column::UnitCode.is_null())
+            .filter(tickets::Column::ProvinceCode.is_null())
+            .exec(txn)
+            .await?;
     }
     Ok(())
 }
 
-/// The unit a place belongs to, by position alone.
-fn unit_at(router: &Router, position: LatLon) -> Option<String> {
+/// The unit a place belongs to, by position alone, and its province.
+fn unit_at(router: &Router, position: LatLon) -> Option<(String, String)> {
     let decision = router.decide(&RouteInput {
         text: "",
         location: Some(position),
         unit_hint: None,
         previous_units: &[],
     });
-    decision.unit_code.or(decision.suggested_unit)
+    let unit = router
+        .gazetteer()
+        .unit(decision.unit_code.or(decision.suggested_unit)?.as_str())?;
+    Some((unit.code.clone(), unit.province_code.clone()))
 }
 
 /// Doubling from `retry_base_ms` up to an hour, with jitter, as the outbox retries.

@@ -15,7 +15,7 @@ use crate::domain::{
 use crate::evidence::{self, NewEvidence};
 use crate::intake::language::Detection;
 use crate::routing::{
-    Classification, Decision, HintSource, LatLon, RouteInput, UnitHint, classify, fold,
+    Classification, Decision, Gazetteer, HintSource, LatLon, RouteInput, UnitHint, classify, fold,
 };
 
 /// A submission from the public form or its JSON twin, already parsed.
@@ -225,6 +225,7 @@ pub fn new_ticket(
         merged_into_id: None,
         reopened_low_score: false,
         first_reply_at: None,
+        province_code: province_of(&intake.gazetteer, draft.decision),
         routing_confidence: Some(draft.decision.confidence),
         routing_reasons: Some(reasons),
         suggested_unit_code: draft.decision.suggested_unit.clone(),
@@ -243,6 +244,21 @@ pub fn new_ticket(
         last_activity_at: draft.at,
         resolved_at: None,
     })
+}
+
+/// The province a ticket routed by `decision` is filed under: its unit's; in triage, the province its text names
+/// when this deployment serves it, else its suggested unit's, else none (then only officers without a province see
+/// it). An officer's move keeps it with the unit (`inbox::corrections`).
+pub fn province_of(gazetteer: &Gazetteer, decision: &Decision) -> Option<String> {
+    let unit_province = |code: &str| gazetteer.unit(code).map(|u| u.province_code.clone());
+    match decision.unit_code.as_deref() {
+        Some(code) => unit_province(code),
+        None => decision
+            .province_code
+            .clone()
+            .filter(|code| gazetteer.scope().contains(code))
+            .or_else(|| decision.suggested_unit.as_deref().and_then(unit_province)),
+    }
 }
 
 /// Counts a ticket just opened on `channel`.
