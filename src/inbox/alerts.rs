@@ -1,6 +1,6 @@
 //! `GET /api/v1/alerts` and `POST /api/v1/alerts/{id}/read`: what the province's supervisors should see at once:
 //! tickets reopened after a low satisfaction score, with the citizen's comment. Read per supervisor: one
-//! supervisor's reading does not hide it from the others.
+//! supervisor's reading does not hide it from the others. A supervisor with a province sees its tickets' alerts.
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{OnConflict, Query};
@@ -109,11 +109,11 @@ pub async fn alerts_for(
         .from(alert_reads::Entity)
         .and_where(alert_reads::Column::OfficerId.eq(officer.id))
         .to_owned();
-    let unread = alerts::Entity::find()
+    let unread = in_scope(officer)
         .filter(alerts::Column::Id.not_in_subquery(read_by_me.clone()))
         .count(db)
         .await?;
-    let mut select = alerts::Entity::find()
+    let mut select = in_scope(officer)
         .order_by_desc(alerts::Column::Id)
         .limit(LIMIT);
     if unread_only {
@@ -168,7 +168,8 @@ pub async fn alerts_for(
 /// Marks alert `id` read for this supervisor.
 pub async fn read(state: &AppState, officer: &Officer, id: i32) -> Result<(), ApiError> {
     supervisors_only(officer)?;
-    alerts::Entity::find_by_id(id)
+    in_scope(officer)
+        .filter(alerts::Column::Id.eq(id))
         .one(&state.db.read)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -188,6 +189,23 @@ pub async fn read(state: &AppState, officer: &Officer, id: i32) -> Result<(), Ap
     match inserted {
         Ok(_) | Err(DbErr::RecordNotInserted) => Ok(()),
         Err(err) => Err(err.into()),
+    }
+}
+
+/// The alerts of the tickets the officer sees (a supervisor with a province: that province's).
+fn in_scope(officer: &Officer) -> sea_orm::Select<alerts::Entity> {
+    let select = alerts::Entity::find();
+    match officer.ticket_scope() {
+        None => select,
+        Some(scope) => select.filter(
+            alerts::Column::TicketId.in_subquery(
+                Query::select()
+                    .column(tickets::Column::Id)
+                    .from(tickets::Entity)
+                    .and_where(scope)
+                    .to_owned(),
+            ),
+        ),
     }
 }
 

@@ -74,7 +74,7 @@ pub async fn give(
             .await?
             .filter(|o| o.active)
             .and_then(Officer::from_model)
-            .filter(|o| o.can_see(ticket.unit_code.as_deref()));
+            .filter(|o| o.can_see_ticket(&ticket));
         if holder.is_none() {
             return Err(ApiError::Validation(vec![FieldError::new(
                 "officer_id",

@@ -43,7 +43,8 @@ pub struct Rerouted {
     pub visible_to_you: bool,
 }
 
-/// Move a ticket to another unit of the province, or back to triage, with a reason.
+/// Move a ticket to another unit of the province, or back to triage, with a reason. A supervisor with a province
+/// moves tickets within it (or back to its triage queue).
 #[utoipa::path(
     post,
     path = "/api/v1/tickets/{id}/route",
@@ -59,7 +60,7 @@ pub struct Rerouted {
         (status = 409, description = "Already there, or moved meanwhile", body = ErrorBody),
         (status = 413, description = "The body is too large", body = ErrorBody),
         (status = 415, description = "The body is not JSON", body = ErrorBody),
-        (status = 422, description = "Unknown unit or missing reason", body = ErrorBody),
+        (status = 422, description = "Unknown unit, a unit outside the supervisor's province, or missing reason", body = ErrorBody),
         (status = 503, description = "The database is unavailable for a moment", body = ErrorBody),
     )
 )]
@@ -103,6 +104,21 @@ pub async fn reroute(
     };
     let (unit_code, unit): (Option<UnitCode>, _) = unit.unzip();
     let stored = unit_code.as_ref().map(UnitCode::as_str);
+    // The province goes with the unit; back in triage, the ticket stays in its province's triage queue.
+    let province = match unit {
+        Some(unit) => Some(unit.province_code.clone()),
+        None => ticket.province_code.clone(),
+    };
+    if let Some(mine) = officer.province()
+        && province.as_deref() != Some(mine)
+    {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "unit_code",
+            "outside_province",
+            "Chỉ chuyển được đến đơn vị thuộc tỉnh của bạn",
+            "a unit of your own province only",
+        )]));
+    }
     if ticket.unit_code.as_deref() == stored {
         return Err(ApiError::Conflict("the ticket is already there"));
     }
@@ -139,6 +155,7 @@ pub async fn reroute(
             tickets::Column::UnitCode,
             Expr::value(stored.map(str::to_owned)),
         )
+        .col_expr(tickets::Column::ProvinceCode, Expr::value(province.clone()))
         .col_expr(tickets::Column::RoutingConfidence, Expr::value(Some(1.0)))
         // The holder was of the unit it leaves.
         .col_expr(tickets::Column::AssignedOfficerId, Expr::value(None::<i32>))
@@ -191,6 +208,7 @@ pub async fn reroute(
         json!({
             "from": ticket.unit_code,
             "to": unit_code,
+            "province_code": province,
             "reason": reason,
             "unassigned": ticket.assigned_officer_id,
         }),
@@ -205,7 +223,7 @@ pub async fn reroute(
     Ok(Rerouted {
         id: ticket.id,
         unit: unit_ref(state, stored),
-        visible_to_you: officer.can_see(stored),
+        visible_to_you: officer.can_see(stored, province.as_deref()),
     })
 }
 

@@ -1,6 +1,6 @@
 //! `GET /api/v1/reports/deadlines`: per unit, the open tickets, those due within 2 working days and those past
 //! their deadline; the daily look a unit head and the province take at what is late. Officers see their unit,
-//! supervisors every unit and the triage queue (`unit_code` null).
+//! supervisors every unit and the triage queue (`unit_code` null), those with a province that province's.
 use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, web};
@@ -64,8 +64,8 @@ pub async fn deadline_report(
     let soon_until = state.intake.deadlines.calendar().add_working_days(now, 2);
     let mut open = Condition::all()
         .add(tickets::Column::Status.is_in([TicketStatus::New, TicketStatus::InProgress]));
-    if !officer.sees_all() {
-        open = open.add(tickets::Column::UnitCode.eq(officer.unit_code.clone().map(String::from)));
+    if let Some(scope) = officer.ticket_scope() {
+        open = open.add(scope);
     }
     // One grouped count per bound: open, due by `soon_until`, due by now.
     let count = |extra: Condition| {

@@ -168,6 +168,9 @@ pub struct OfficerView {
     /// `officer` (one unit), `supervisor` (the whole province) or `admin` (also manages officers).
     pub role: String,
     pub unit: Option<UnitRef>,
+    /// The 2025 province a supervisor or admin sees and manages; null: every province served. An officer's is
+    /// their unit's.
+    pub province_code: Option<String>,
 }
 
 /// Log in: the answer sets the session cookie the other inbox calls need.
@@ -315,6 +318,7 @@ fn me_json(officer: &Officer, state: &AppState) -> Me {
                     code: u.code.clone(),
                     name: Some(u.name.clone()),
                 }),
+            province_code: officer.province_code.clone(),
         },
     }
 }

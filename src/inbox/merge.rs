@@ -120,7 +120,7 @@ pub async fn into(
         .lock_exclusive()
         .one(&txn)
         .await?
-        .filter(|t| officer.can_see(t.unit_code.as_deref()))
+        .filter(|t| officer.can_see_ticket(t))
         .ok_or(ApiError::NotFound)?;
     if duplicate.merged_into_id.is_some() {
         return Err(ApiError::Conflict("the ticket is already merged"));

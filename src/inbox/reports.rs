@@ -1,6 +1,7 @@
 //! `GET /api/v1/reports/routing`: how automatic routing fared against what officers did afterwards, for
 //! supervisors. A ticket auto-routed to a unit and never moved counts as right; one moved by an officer counts
-//! as wrong; tickets sent to triage are counted apart (their cost is time, not a wrong unit).
+//! as wrong; tickets sent to triage are counted apart (their cost is time, not a wrong unit). A supervisor with a
+//! province counts the tickets filed under it.
 use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, web};
@@ -121,15 +122,17 @@ pub async fn routing_report(
         return Err(ApiError::Forbidden("routing reports are for supervisors"));
     }
     let (from, to) = period_bounds(period)?;
-    let routed: Vec<(i32, Option<String>)> = tickets::Entity::find()
+    let mut routed = tickets::Entity::find()
         .select_only()
         .column(tickets::Column::Id)
         .column(tickets::Column::UnitCode)
         .filter(tickets::Column::CreatedAt.gte(from))
-        .filter(tickets::Column::CreatedAt.lt(to))
-        .into_tuple()
-        .all(&state.db.read)
-        .await?;
+        .filter(tickets::Column::CreatedAt.lt(to));
+    // A supervisor with a province: the tickets filed there now.
+    if let Some(scope) = officer.ticket_scope() {
+        routed = routed.filter(scope);
+    }
+    let routed: Vec<(i32, Option<String>)> = routed.into_tuple().all(&state.db.read).await?;
     let ids: Vec<i32> = routed.iter().map(|(id, _)| *id).collect();
     let mut decisions: BTreeMap<i32, Vec<routing_decisions::Model>> = BTreeMap::new();
     for chunk in ids.chunks(500) {

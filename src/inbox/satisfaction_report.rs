@@ -1,5 +1,6 @@
 //! `GET /api/v1/reports/satisfaction`: the satisfaction report (`crate::satisfaction::report`) for what the
-//! officer sees (officers: their unit; supervisors: the province or one unit), as JSON, CSV or XLSX.
+//! officer sees (officers: their unit; supervisors: the province, theirs if they have one, or one unit of it), as
+//! JSON, CSV or XLSX.
 use std::collections::HashMap;
 
 use actix_web::http::header;
@@ -157,6 +158,7 @@ fn request_of(
                 state
                     .gazetteer
                     .unit(code)
+                    .filter(|u| officer.province().is_none_or(|p| u.province_code == p))
                     .map(|u| u.code.clone())
                     .ok_or_else(|| invalid("unit_code", "the code of a unit of the province"))?,
             ),
@@ -170,6 +172,7 @@ fn request_of(
         group,
         period,
         unit_code,
+        province_code: officer.province().map(str::to_owned),
         source,
     })
 }

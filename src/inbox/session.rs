@@ -13,14 +13,14 @@ use actix_web::cookie::{Key, SameSite, time::Duration};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use chrono::{DateTime, Utc};
 use rand::Rng;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
     ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
     Set,
 };
 use sha2::{Digest, Sha256};
 
-use entity::{officer_sessions, officers};
+use entity::{officer_sessions, officers, tickets};
 
 use super::officers::Role;
 use crate::config::{AuthSettings, Settings};
@@ -60,25 +60,58 @@ pub fn middleware(settings: &Settings, key: Key) -> SessionMiddleware<CookieSess
         .build()
 }
 
-/// The logged-in officer.
+/// The logged-in officer, read afresh from `officers` on every request: a new role, unit or province applies at
+/// once.
 #[derive(Debug, Clone)]
 pub struct Officer {
     pub id: i32,
     pub username: String,
     pub role: Role,
     pub unit_code: Option<UnitCode>,
+    /// The province a supervisor or admin is limited to; None: every province served. An officer's is their
+    /// unit's (they see their unit's tickets only, whatever it says).
+    pub province_code: Option<String>,
 }
 
 impl Officer {
-    /// Supervisors and admins see every unit, the triage queue and the conduct queue.
+    /// Supervisors and admins see every unit (of their province, if they have one), the triage queue and the
+    /// conduct queue.
     pub fn sees_all(&self) -> bool {
         matches!(self.role, Role::Supervisor | Role::Admin)
     }
 
-    /// Whether a ticket held by `unit_code` (None: triage) is this officer's to see.
-    pub fn can_see(&self, unit_code: Option<&str>) -> bool {
-        self.sees_all()
-            || (unit_code.is_some() && unit_code == self.unit_code.as_ref().map(UnitCode::as_str))
+    /// The province a supervisor or admin is limited to; None for officers (their unit limits them) and for
+    /// supervisors and admins of every province.
+    pub fn province(&self) -> Option<&str> {
+        self.province_code.as_deref().filter(|_| self.sees_all())
+    }
+
+    /// Whether a ticket held by `unit_code` (None: triage) and filed under `province_code` is this officer's to
+    /// see: their unit's; for a supervisor or admin with a province, that province's (its units' and its triage
+    /// tickets'); for one without, any.
+    pub fn can_see(&self, unit_code: Option<&str>, province_code: Option<&str>) -> bool {
+        if !self.sees_all() {
+            return unit_code.is_some()
+                && unit_code == self.unit_code.as_ref().map(UnitCode::as_str);
+        }
+        self.province()
+            .is_none_or(|mine| province_code == Some(mine))
+    }
+
+    /// `can_see` for a ticket's row.
+    pub fn can_see_ticket(&self, ticket: &tickets::Model) -> bool {
+        self.can_see(ticket.unit_code.as_deref(), ticket.province_code.as_deref())
+    }
+
+    /// The tickets this officer sees, as a condition on `tickets` that every queue, count and report adds (None:
+    /// every ticket): the unit's, or the province's (`tickets.province_code` is its unit's, so one indexed column
+    /// says both).
+    pub fn ticket_scope(&self) -> Option<SimpleExpr> {
+        if !self.sees_all() {
+            return Some(tickets::Column::UnitCode.eq(self.unit_code.clone().map(String::from)));
+        }
+        self.province()
+            .map(|province| tickets::Column::ProvinceCode.eq(province))
     }
 
     pub fn from_model(model: officers::Model) -> Option<Officer> {
@@ -87,6 +120,7 @@ impl Officer {
             username: model.username,
             role: Role::parse(&model.role)?,
             unit_code: model.unit_code.map(UnitCode::stored),
+            province_code: model.province_code,
         })
     }
 }

@@ -194,9 +194,8 @@ pub async fn queue(
     let mut filter = Condition::all();
     let mut count_cap = COUNT_CAP;
     let mut searched_many = false;
-    if !officer.sees_all() {
-        filter =
-            filter.add(tickets::Column::UnitCode.eq(officer.unit_code.clone().map(String::from)));
+    if let Some(scope) = officer.ticket_scope() {
+        filter = filter.add(scope);
     }
     match query.queue.as_deref().filter(|q| !q.is_empty()) {
         None => {}
@@ -595,7 +594,7 @@ pub async fn visible_ticket(
     tickets::Entity::find_by_id(id)
         .one(&state.db.read)
         .await?
-        .filter(|t| officer.can_see(t.unit_code.as_deref()))
+        .filter(|t| officer.can_see_ticket(t))
         .ok_or(ApiError::NotFound)
 }
 
@@ -612,7 +611,7 @@ pub async fn change_ticket(
         .lock_exclusive()
         .one(&txn)
         .await?
-        .filter(|t| officer.can_see(t.unit_code.as_deref()))
+        .filter(|t| officer.can_see_ticket(t))
         .ok_or(ApiError::NotFound)?;
     Ok((txn, ticket))
 }

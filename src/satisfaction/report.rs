@@ -15,7 +15,7 @@ use sea_orm::DbErr;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::rollup::{self, K, Stored, bucket_floor};
+use super::rollup::{self, K, Stored, Within, bucket_floor};
 pub use super::rollup::{Group, local_midnight};
 use crate::db::Db;
 
@@ -72,8 +72,8 @@ impl Period {
     }
 }
 
-/// What to report on: local days `from` to `to` (both included), grouped, optionally per period, within one unit
-/// or the whole scope, and from ticket surveys, desk ratings or both.
+/// What to report on: local days `from` to `to` (both included), grouped, optionally per period, within one unit,
+/// one province or the whole scope, and from ticket surveys, desk ratings or both.
 #[derive(Debug, Clone)]
 pub struct Request {
     pub from: NaiveDate,
@@ -81,6 +81,8 @@ pub struct Request {
     pub group: Group,
     pub period: Option<Period>,
     pub unit_code: Option<String>,
+    /// Without a unit, one province only (its units' and its triage tickets' figures); None: every province.
+    pub province_code: Option<String>,
     /// `ticket` (surveys of tickets) or `desk` ("tại trụ sở"); None: both.
     pub source: Option<Source>,
 }
@@ -428,10 +430,14 @@ pub async fn report(db: &Db, request: &Request, names: &impl Names) -> Result<Re
             spans.push((false, 'd', first_of_last.to_string(), to.to_string()));
         }
     }
-    let unit = request.unit_code.as_deref();
+    let within = match (&request.unit_code, &request.province_code) {
+        (Some(unit), _) => Within::Unit(unit),
+        (None, Some(province)) => Within::Province(province),
+        (None, None) => Within::All,
+    };
     let read = futures_util::future::try_join_all(spans.iter().map(|(in_range, grain, a, b)| {
         let shape = (*in_range && per_period, *in_range);
-        rollup::sums(conn, *grain, request.group, (a, b), unit, shape)
+        rollup::sums(conn, *grain, request.group, (a, b), within, shape)
     }))
     .await?;
 
@@ -440,7 +446,10 @@ pub async fn report(db: &Db, request: &Request, names: &impl Names) -> Result<Re
     let mut total = Acc::default();
     let mut outstanding: HashMap<String, i64> = HashMap::new();
     for ((in_range, grain, _, _), cells) in spans.iter().zip(read) {
-        for stored in cells {
+        for mut stored in cells {
+            if request.group == Group::Unit {
+                stored.key = rollup::triage_row(std::mem::take(&mut stored.key));
+            }
             if !in_range {
                 let cell = &stored.cell;
                 *outstanding.entry(stored.key).or_default() +=

@@ -339,13 +339,26 @@ impl Days {
     }
 }
 
-/// The ticket's (`t`) or survey's (`s`) group columns, as `u, o, tr, tp, ch`.
+/// The ticket's (`t`) or survey's (`s`) group columns, as `u, o, tr, tp, ch`. A ticket in triage (or a survey
+/// asked while it was) is filed under its province's code, two digits where a unit's has five, so that a province's
+/// report counts it (`triage_row`); without a province, under ''.
 fn dims_sql(from: char) -> &'static str {
     if from == 't' {
-        "t.unit_code AS u, CAST(t.assigned_officer_id AS TEXT) AS o, t.legal_track AS tr, t.topic AS tp, \
-         t.channel AS ch"
+        "COALESCE(t.unit_code, t.province_code) AS u, CAST(t.assigned_officer_id AS TEXT) AS o, \
+         t.legal_track AS tr, t.topic AS tp, t.channel AS ch"
     } else {
-        "s.unit_code AS u, CAST(s.officer_id AS TEXT) AS o, t.legal_track AS tr, t.topic AS tp, s.channel AS ch"
+        "COALESCE(s.unit_code, t.province_code) AS u, CAST(s.officer_id AS TEXT) AS o, t.legal_track AS tr, \
+         t.topic AS tp, s.channel AS ch"
+    }
+}
+
+/// A unit group's key as reports show it: a triage ticket's cells, filed under its province's code (`dims_sql`),
+/// are the one triage row ('').
+pub fn triage_row(unit_key: String) -> String {
+    if unit_key.len() == 2 {
+        String::new()
+    } else {
+        unit_key
     }
 }
 
@@ -515,21 +528,29 @@ pub struct Stored {
     pub resolve: String,
 }
 
-/// The cells of one group and grain whose period is within `first..=last` (as text: days or months), in one
-/// unit or all.
+/// Whose cells a report reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Within<'a> {
+    All,
+    Unit(&'a str),
+    /// A province's: its units' (those `units` holds for it) and its triage tickets' (`dims_sql`).
+    Province(&'a str),
+}
+
+/// The cells of one group and grain whose period is within `first..=last` (as text: days or months).
 async fn read(
     conn: &impl ConnectionTrait,
     grain: char,
     group: Group,
     (first, last): (&str, &str),
-    unit: Option<&str>,
+    within: Within<'_>,
 ) -> Result<Vec<Stored>, DbErr> {
     let backend = conn.get_database_backend();
     let mut sql = Sql {
         backend,
         values: Vec::new(),
     };
-    let filter = cells_of(&mut sql, grain, group, (first, last), unit);
+    let filter = cells_of(&mut sql, grain, group, (first, last), within);
     let counters: Vec<&str> = COUNTERS.iter().map(|(_, name)| *name).collect();
     let text = format!(
         "SELECT period, unit_code, gkey, {}, first_response, resolve FROM report_cells WHERE {filter}",
@@ -541,21 +562,27 @@ async fn read(
     Ok(rows.iter().map(Stored::of).collect())
 }
 
-/// The condition that picks one group and grain's cells within `first..=last`, in one unit or all.
+/// The condition that picks one group and grain's cells within `first..=last`.
 fn cells_of(
     sql: &mut Sql,
     grain: char,
     group: Group,
     (first, last): (&str, &str),
-    unit: Option<&str>,
+    within: Within<'_>,
 ) -> String {
     let (g, k) = (sql.param(grain.to_string()), sql.param(group.as_str()));
     let (a, b) = (sql.param(first.to_owned()), sql.param(last.to_owned()));
-    let unit = match unit {
-        Some(code) => format!(" AND unit_code = {}", sql.param(code.to_owned())),
-        None => String::new(),
+    let within = match within {
+        Within::All => String::new(),
+        Within::Unit(code) => format!(" AND unit_code = {}", sql.param(code.to_owned())),
+        Within::Province(code) => format!(
+            " AND (unit_code = {} OR unit_code IN (SELECT code FROM units WHERE generation = '2025' \
+             AND province_code = {}))",
+            sql.param(code.to_owned()),
+            sql.param(code.to_owned())
+        ),
     };
-    format!("grain = {g} AND grp = {k} AND period >= {a} AND period <= {b}{unit}")
+    format!("grain = {g} AND grp = {k} AND period >= {a} AND period <= {b}{within}")
 }
 
 impl Stored {
@@ -585,15 +612,15 @@ impl Stored {
     }
 }
 
-/// The cells of one group and grain within `first..=last`, in one unit or all, added up in the database per key
-/// (and per period with `by_period`): what a report reads, a few rows however many units. Histograms come
-/// joined by commas (a bucket may repeat: `add_histogram` adds), or not at all.
+/// The cells of one group and grain within `first..=last`, added up in the database per key (and per period with
+/// `by_period`): what a report reads, a few rows however many units. Histograms come joined by commas (a bucket
+/// may repeat: `add_histogram` adds), or not at all.
 pub async fn sums(
     conn: &impl ConnectionTrait,
     grain: char,
     group: Group,
     (first, last): (&str, &str),
-    unit: Option<&str>,
+    within: Within<'_>,
     (by_period, histograms): (bool, bool),
 ) -> Result<Vec<Stored>, DbErr> {
     let backend = conn.get_database_backend();
@@ -601,7 +628,7 @@ pub async fn sums(
         backend,
         values: Vec::new(),
     };
-    let filter = cells_of(&mut sql, grain, group, (first, last), unit);
+    let filter = cells_of(&mut sql, grain, group, (first, last), within);
     let counters: Vec<String> = COUNTERS
         .iter()
         .map(|(_, name)| format!("CAST(SUM({name}) AS BIGINT) AS {name}"))
@@ -815,7 +842,7 @@ async fn fold_run(db: &Db, first: NaiveDate, last: NaiveDate) -> Result<usize, D
             .add(cell, sign);
     };
     for group in Group::ALL {
-        for old in read(&txn, 'd', group, (&a, &b), None).await? {
+        for old in read(&txn, 'd', group, (&a, &b), Within::All).await? {
             let (period, unit, key) = (old.period.clone(), old.unit.clone(), old.key.clone());
             delta(group, &period, &unit, &key, &old.into_cell(), -1);
         }
@@ -832,7 +859,7 @@ async fn fold_run(db: &Db, first: NaiveDate, last: NaiveDate) -> Result<usize, D
     }
     for ((group, month), moved) in deltas {
         let mut sums: HashMap<(String, String), Cell> = HashMap::new();
-        for stored in read(&txn, 'm', group, (&month, &month), None).await? {
+        for stored in read(&txn, 'm', group, (&month, &month), Within::All).await? {
             sums.insert(
                 (stored.unit.clone(), stored.key.clone()),
                 stored.into_cell(),

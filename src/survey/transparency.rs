@@ -79,6 +79,7 @@ async fn build(state: &AppState, lang: Lang) -> Result<String, ApiError> {
             group: Group::Unit,
             period: None,
             unit_code: None,
+            province_code: None,
             source: None,
         },
         &UnitNames(&state.gazetteer),

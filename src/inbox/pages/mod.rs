@@ -68,13 +68,14 @@ impl PageContext {
             "t": words::words(self.lang),
             "csrf": self.csrf,
             "csrf_field": csrf::FIELD,
-            "province": state.gazetteer.province_name(),
+            "province": officer.map_or_else(|| state.gazetteer.province_name().to_owned(), |o| scope_name(state, o)),
             "me": officer.map(|o| json!({
                 "id": o.id,
                 "username": o.username,
                 "role": o.role.as_str(),
                 "sees_all": o.sees_all(),
                 "unit_name": o.unit_code.as_ref().and_then(|c| state.gazetteer.unit(c.as_str())).map(|u| u.name.clone()),
+                "province_name": o.province().map(|_| scope_name(state, o)),
             })),
         });
         if let (Some(base), Value::Object(extra)) = (base.as_object_mut(), extra) {
@@ -148,6 +149,30 @@ impl PageContext {
     pub fn form_is_ours(req: &HttpRequest, token: &str) -> bool {
         csrf::verify(req, token)
     }
+}
+
+/// Where the officer's queues and reports reach, for people: their province ("Tỉnh Nghệ An"), else what the
+/// deployment serves ("Tỉnh Hà Tĩnh", "Việt Nam").
+pub fn scope_name(state: &AppState, officer: &Officer) -> String {
+    match officer.province() {
+        Some(code) => state
+            .gazetteer
+            .province_name_of(code)
+            .map_or_else(|| code.to_owned(), str::to_owned),
+        None => state.gazetteer.province_name().to_owned(),
+    }
+}
+
+/// The served units a supervisor may pick or move a ticket to (their province's, if they have one), as
+/// `{code, name}`.
+pub fn units_in_scope(state: &AppState, officer: &Officer) -> Vec<Value> {
+    state
+        .gazetteer
+        .units()
+        .iter()
+        .filter(|u| officer.province().is_none_or(|p| u.province_code == p))
+        .map(|u| json!({"code": u.code, "name": u.name}))
+        .collect()
 }
 
 /// 303 to `location`: after a form, the browser shows the page with GET (a reload does not post again).

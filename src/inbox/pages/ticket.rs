@@ -12,7 +12,10 @@ use serde_json::{Value, json};
 
 use entity::{contact_identities, officers, tickets};
 
-use super::{PageContext, ago, deadline_chip, explain, local, officer_or_login, see_other, word};
+use super::{
+    PageContext, ago, deadline_chip, explain, local, officer_or_login, see_other, units_in_scope,
+    word,
+};
 use crate::deadlines::{resolution_clock, settings_of};
 use crate::domain::{Channel, Direction, OutboxState, TicketStatus, TrackingCode};
 use crate::i18n::Lang;
@@ -188,12 +191,15 @@ async fn values(
         .iter()
         .map(|s| json!({"value": s.as_str(), "label": word(lang, &status_action(ticket.status, *s))}))
         .collect();
-    let units: Vec<Value> = state
-        .gazetteer
-        .units()
-        .iter()
-        .filter(|u| ticket.unit.as_ref().is_none_or(|t| t.code != u.code))
-        .map(|u| json!({"code": u.code, "name": u.name}))
+    // Where it may go: a supervisor with a province keeps it there.
+    let units: Vec<Value> = units_in_scope(state, officer)
+        .into_iter()
+        .filter(|u| {
+            ticket
+                .unit
+                .as_ref()
+                .is_none_or(|t| u["code"] != t.code.as_str())
+        })
         .collect();
     let unit_name = ticket.unit.as_ref().and_then(|u| u.name.clone());
     let canned: Vec<Value> = canned::for_topic(&state.db, ticket.topic.as_deref())
@@ -305,7 +311,7 @@ async fn values(
         Some(into) => tickets::Entity::find_by_id(into)
             .one(&state.db.read)
             .await?
-            .filter(|t| officer.can_see(t.unit_code.as_deref()))
+            .filter(|t| officer.can_see_ticket(t))
             .map(|t| json!({"id": t.id, "tracking_code": TrackingCode::display(&t.tracking_code)})),
         None => None,
     };
@@ -314,6 +320,7 @@ async fn values(
         .all(&state.db.read)
         .await?
         .into_iter()
+        .filter(|t| officer.can_see_ticket(t))
         .map(|t| json!({"id": t.id, "tracking_code": TrackingCode::display(&t.tracking_code), "summary": t.summary}))
         .collect();
     let routing = json!({
@@ -436,7 +443,7 @@ async fn earlier_tickets(
         .all(&state.db.read)
         .await?
         .into_iter()
-        .filter(|t| officer.can_see(t.unit_code.as_deref()))
+        .filter(|t| officer.can_see_ticket(t))
         .take(10)
         .map(|t| {
             json!({
