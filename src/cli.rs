@@ -1,5 +1,5 @@
-//! The `phananh` command line: serve, migrate, officer add | list | disable | enable | reset-password | set-unit,
-//! route, seed.
+//! The `phananh` command line: serve, migrate, officer add | list | disable | enable | reset-password | set-unit |
+//! set-province, route, seed.
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,8 +11,8 @@ use serde::Deserialize;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::http::Application;
-use crate::inbox::admin::{list, reset_password, set_active, set_unit};
-use crate::inbox::officers::{Role, add_officer};
+use crate::inbox::admin::{list, reset_password, set_active, set_province, set_unit};
+use crate::inbox::officers::{NewOfficer, Role, add_officer_as};
 use crate::routing::{HintSource, LatLon, RouteInput, Router, UnitHint};
 
 #[derive(Parser)]
@@ -68,6 +68,10 @@ enum OfficerCommand {
         /// The officer's unit (2025 unit code); required for role `officer`.
         #[arg(long)]
         unit: Option<String>,
+        /// A served province (2025 code, e.g. 42): a supervisor or admin sees and manages only its tickets and
+        /// officers; without it, every province served. An officer's is their unit's.
+        #[arg(long)]
+        province: Option<String>,
     },
     /// Disable an officer: they cannot log in, and their open sessions end at once.
     Disable { username: String },
@@ -75,11 +79,17 @@ enum OfficerCommand {
     Enable { username: String },
     /// Set a new password (from PHANANH_PASSWORD, else asked for); the officer's open sessions end.
     ResetPassword { username: String },
-    /// List officers: username, role, unit, active.
+    /// List officers: username, role, unit, active, province (tab-separated; `-` for none).
     List,
     /// Move an officer to another unit (2025 unit code); without CODE, no unit (supervisors and admins only).
     /// Tickets they held in the unit they leave are released.
     SetUnit {
+        username: String,
+        code: Option<String>,
+    },
+    /// Limit a supervisor or admin to a served province (2025 code); without CODE, every province. Tickets they
+    /// held elsewhere are released. An officer's province is their unit's (use set-unit).
+    SetProvince {
         username: String,
         code: Option<String>,
     },
@@ -106,15 +116,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     username,
                     role,
                     unit,
+                    province,
                 },
         } => {
             let password = password_for(&username)?;
             let gazetteer = crate::routing::load_gazetteer(&settings.routing)?;
             let db = Db::connect(&settings.database).await?;
             db.migrate().await?;
-            let officer =
-                add_officer(&db, &gazetteer, &username, &password, role, unit.as_deref()).await?;
-            println!("officer {} added ({})", officer.username, officer.role);
+            let new = NewOfficer {
+                username: &username,
+                password: &password,
+                role,
+                unit: unit.as_deref(),
+                province: province.as_deref(),
+            };
+            let officer = add_officer_as(&db, &gazetteer, &new, None).await?;
+            match &officer.province_code {
+                Some(province) => println!(
+                    "officer {} added ({}, province {province})",
+                    officer.username, officer.role
+                ),
+                None => println!("officer {} added ({})", officer.username, officer.role),
+            }
         }
         Command::Officer {
             command: OfficerCommand::Disable { username },
@@ -136,13 +159,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let db = Db::connect(&settings.database).await?;
             db.migrate().await?;
-            for officer in list(&db).await? {
+            // The province last: scripts reading the first four columns read what they did.
+            for officer in list(&db, None).await? {
                 println!(
-                    "{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}",
                     officer.username,
                     officer.role,
                     officer.unit_code.as_deref().unwrap_or("-"),
-                    if officer.active { "active" } else { "disabled" }
+                    if officer.active { "active" } else { "disabled" },
+                    officer.province_code.as_deref().unwrap_or("-"),
                 );
             }
         }
@@ -157,6 +182,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "officer {} now in unit {}",
                 officer.username,
                 officer.unit_code.as_deref().unwrap_or("(none)")
+            );
+        }
+        Command::Officer {
+            command: OfficerCommand::SetProvince { username, code },
+        } => {
+            let gazetteer = crate::routing::load_gazetteer(&settings.routing)?;
+            let db = Db::connect(&settings.database).await?;
+            db.migrate().await?;
+            let officer = set_province(&db, &gazetteer, &username, code.as_deref(), None).await?;
+            println!(
+                "officer {} now sees {}",
+                officer.username,
+                officer
+                    .province_code
+                    .map_or_else(|| "every province".to_owned(), |p| format!("province {p}"))
             );
         }
         Command::Seed { tickets, seed } => {

@@ -1,4 +1,4 @@
-//! Officer accounts: roles, units and argon2id password hashes.
+//! Officer accounts: roles, units, provinces and argon2id password hashes.
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -9,6 +9,7 @@ use subtle::ConstantTimeEq;
 
 use entity::officers;
 
+use super::session::Officer;
 use crate::db::Db;
 use crate::domain::UnitCode;
 use crate::routing::Gazetteer;
@@ -20,9 +21,9 @@ use crate::routing::Gazetteer;
 pub enum Role {
     /// Sees and acts on their own unit's tickets.
     Officer,
-    /// Sees every unit and the triage queue.
+    /// Sees every unit and the triage queue (of their province, if they have one).
     Supervisor,
-    /// A supervisor who also manages officers.
+    /// A supervisor who also manages officers (of their province, if they have one).
     Admin,
 }
 
@@ -52,6 +53,16 @@ pub enum OfficerError {
     UnitRequired,
     #[error("unit {0} is not a unit of the served province")]
     UnknownUnit(String),
+    #[error("province {code} is not served here (served: {served})")]
+    UnknownProvince { code: String, served: String },
+    #[error("unit {unit} is in province {unit_province}, not {province}")]
+    ProvinceOfAnotherUnit {
+        unit: String,
+        unit_province: String,
+        province: String,
+    },
+    #[error("you manage the officers of province {0} only")]
+    OutsideYourProvince(String),
     #[error("an officer named {0} already exists")]
     Exists(String),
     #[error("no officer is named {0}")]
@@ -127,6 +138,18 @@ fn with_memory<T>(blocks: usize, hash: impl FnOnce(&mut [Block]) -> T) -> T {
     result
 }
 
+/// An officer to add.
+pub struct NewOfficer<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    pub role: Role,
+    /// A 2025 unit code; required for role `officer`.
+    pub unit: Option<&'a str>,
+    /// A served province's code: limits a supervisor or admin to it (an officer's is their unit's).
+    pub province: Option<&'a str>,
+}
+
+/// Adds an officer without a province of their own (an officer's is their unit's): `add_officer_as`.
 pub async fn add_officer(
     db: &Db,
     gazetteer: &Gazetteer,
@@ -135,6 +158,31 @@ pub async fn add_officer(
     role: Role,
     unit: Option<&str>,
 ) -> Result<officers::Model, OfficerError> {
+    let new = NewOfficer {
+        username,
+        password,
+        role,
+        unit,
+        province: None,
+    };
+    add_officer_as(db, gazetteer, &new, None).await
+}
+
+/// Adds an officer, by an admin (`by`; None: the command line). An admin with a province adds officers of that
+/// province only: its units' officers, and supervisors and admins limited to it (theirs when none is given).
+pub async fn add_officer_as(
+    db: &Db,
+    gazetteer: &Gazetteer,
+    new: &NewOfficer<'_>,
+    by: Option<&Officer>,
+) -> Result<officers::Model, OfficerError> {
+    let NewOfficer {
+        username,
+        password,
+        role,
+        unit,
+        province,
+    } = *new;
     let valid_name = (3..=64).contains(&username.len())
         && username
             .chars()
@@ -147,12 +195,16 @@ pub async fn add_officer(
     }
     let unit = match unit {
         None => None,
-        Some(raw) => Some(
-            UnitCode::parse(raw)
-                .filter(|code| gazetteer.unit(code.as_str()).is_some())
-                .ok_or_else(|| OfficerError::UnknownUnit(raw.to_owned()))?,
-        ),
+        Some(raw) => Some(unit_of(gazetteer, raw)?),
     };
+    let within = by.and_then(Officer::province);
+    // An admin with a province makes supervisors and admins of it (an officer's is their unit's).
+    let asked = match role {
+        Role::Officer => province,
+        Role::Supervisor | Role::Admin => province.or(within),
+    };
+    let province = province_for(gazetteer, role, unit.as_ref(), asked)?;
+    within_scope(within, province.as_deref())?;
     let password_hash = hash_password(password)?;
     let username = username.to_lowercase();
     if officers::Entity::find()
@@ -169,6 +221,7 @@ pub async fn add_officer(
         password_hash: Set(password_hash),
         role: Set(role.as_str().into()),
         unit_code: Set(unit.map(String::from)),
+        province_code: Set(province),
         display_name: Set(None),
         active: Set(true),
         created_at: Set(now),
@@ -181,6 +234,67 @@ pub async fn add_officer(
         Some(SqlErr::UniqueConstraintViolation(_)) => OfficerError::Exists(username),
         _ => OfficerError::Db(err),
     })
+}
+
+/// A served unit's code, as typed.
+pub(super) fn unit_of(gazetteer: &Gazetteer, raw: &str) -> Result<UnitCode, OfficerError> {
+    UnitCode::parse(raw.trim())
+        .filter(|code| gazetteer.unit(code.as_str()).is_some())
+        .ok_or_else(|| OfficerError::UnknownUnit(raw.to_owned()))
+}
+
+/// The province an officer of `role` in `unit` is stored with, given the one asked (`province`, as typed): an
+/// officer's is their unit's (another is refused); a supervisor's or admin's is the one asked, which must be
+/// served and hold their unit if they have one; None: every province.
+pub(super) fn province_for(
+    gazetteer: &Gazetteer,
+    role: Role,
+    unit: Option<&UnitCode>,
+    province: Option<&str>,
+) -> Result<Option<String>, OfficerError> {
+    let province = province.map(str::trim).filter(|p| !p.is_empty());
+    let served = gazetteer.served_provinces();
+    if let Some(code) = province
+        && !served.iter().any(|(served, _)| served == code)
+    {
+        return Err(OfficerError::UnknownProvince {
+            code: code.to_owned(),
+            served: served
+                .iter()
+                .map(|(code, name)| format!("{code} {name}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    let unit_province = unit
+        .and_then(|code| gazetteer.unit(code.as_str()))
+        .map(|u| u.province_code.clone());
+    if let (Some(unit), Some(unit_province), Some(province)) = (unit, &unit_province, province)
+        && unit_province != province
+    {
+        return Err(OfficerError::ProvinceOfAnotherUnit {
+            unit: unit.as_str().to_owned(),
+            unit_province: unit_province.clone(),
+            province: province.to_owned(),
+        });
+    }
+    Ok(match role {
+        Role::Officer => unit_province,
+        Role::Supervisor | Role::Admin => province.map(str::to_owned),
+    })
+}
+
+/// Refuses what an admin limited to `within` may not touch: an officer of another province, or of every one.
+pub(super) fn within_scope(
+    within: Option<&str>,
+    province: Option<&str>,
+) -> Result<(), OfficerError> {
+    match within {
+        Some(mine) if province != Some(mine) => {
+            Err(OfficerError::OutsideYourProvince(mine.to_owned()))
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

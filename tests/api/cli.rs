@@ -141,8 +141,8 @@ async fn officer_list_and_set_unit_move_an_officer_and_release_what_they_held() 
     assert_eq!(
         listed.lines().collect::<Vec<_>>(),
         [
-            "giam.sat\tsupervisor\t-\tactive",
-            "lan\tofficer\t18073\tactive"
+            "giam.sat\tsupervisor\t-\tactive\t-",
+            "lan\tofficer\t18073\tactive\t42"
         ]
     );
     // A ticket of unit 18073, held by lan.

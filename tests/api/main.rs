@@ -22,6 +22,7 @@ mod openapi;
 mod outbound;
 mod pg_nodelay;
 mod properties;
+mod province_scope;
 mod satisfaction;
 mod service;
 mod settings;

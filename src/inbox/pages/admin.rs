@@ -1,18 +1,22 @@
-//! The admins' pages: officers (add, disable, enable, new password, move to another unit), canned replies, and the
-//! audit log. Each form carries a CSRF token, acts through the same functions as `phananh officer ...`, and is in
-//! the audit log with the admin who did it. Anyone else gets 403.
+//! The admins' pages: officers (add, disable, enable, new password, move to another unit, limit to a province),
+//! canned replies, and the audit log. Each form carries a CSRF token, acts through the same functions as
+//! `phananh officer ...`, and is in the audit log with the admin who did it. Anyone else gets 403. An admin with a
+//! province sees and manages that province's officers, and its part of the audit log.
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use sea_orm::{EntityTrait, PaginatorTrait, QueryOrder, QuerySelect};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use entity::{audit_log, officers};
+use entity::{audit_log, officers, tickets};
 
-use super::{PageContext, explain, local, officer_or_login, see_other, word};
-use crate::inbox::admin::{list, reset_password, set_active, set_unit};
+use super::{PageContext, explain, local, officer_or_login, see_other, units_in_scope, word};
+use crate::inbox::admin::{list, reset_password, set_active, set_province, set_unit};
 use crate::inbox::canned::{self, Draft};
-use crate::inbox::officers::{OfficerError, Role, add_officer};
+use crate::inbox::officers::{NewOfficer, OfficerError, Role, add_officer_as};
 use crate::inbox::session::Officer;
 use crate::routing::Topic;
 use crate::web::{ApiError, AppState};
@@ -83,33 +87,48 @@ async fn render_officers(
     done: Option<String>,
     error: Option<String>,
 ) -> HttpResponse {
-    let officers = match list(&state.db).await {
+    let officers = match list(&state.db, Some(admin)).await {
         Ok(officers) => officers,
         Err(err) => return page.error(state, Some(admin), officer_error(err)),
     };
+    let served = state.gazetteer.served_provinces();
     let rows: Vec<Value> = officers
         .into_iter()
         .map(|o| {
             json!({
                 "username": o.username,
                 "role": word(page.lang, &format!("role_{}", o.role)),
+                // Only a supervisor's or admin's province is theirs to change; an officer's is their unit's.
+                "scoped_role": o.role != Role::Officer.as_str(),
                 "unit_code": o.unit_code,
                 "unit": o.unit_code.as_deref().and_then(|c| state.gazetteer.unit(c)).map(|u| u.name.clone()),
+                "province_code": o.province_code,
+                "province": o.province_code.as_deref().map(|c| {
+                    state.gazetteer.province_name_of(c).map_or_else(|| c.to_owned(), str::to_owned)
+                }),
                 "active": o.active,
                 "me": o.id == admin.id,
             })
         })
         .collect();
-    let units: Vec<Value> = state
-        .gazetteer
-        .units()
+    let provinces: Vec<Value> = served
         .iter()
-        .map(|u| json!({"code": u.code, "name": u.name}))
+        .filter(|(code, _)| admin.province().is_none_or(|mine| mine == code))
+        .map(|(code, name)| json!({"code": code, "name": name}))
         .collect();
     let values = page.values(
         Some(admin),
         state,
-        json!({"officers": rows, "units": units, "done": done, "error": error}),
+        json!({
+            "officers": rows,
+            "units": units_in_scope(state, admin),
+            "provinces": provinces,
+            // One province served: nothing to choose (an admin without a province sees it all, as before).
+            "several_provinces": served.len() > 1,
+            "me_province": admin.province(),
+            "done": done,
+            "error": error,
+        }),
     );
     page.render(state, status, "inbox_officers.html", values)
 }
@@ -133,12 +152,14 @@ pub struct OfficerForm {
     #[serde(default)]
     unit_code: String,
     #[serde(default)]
+    province_code: String,
+    #[serde(default)]
     password: String,
     #[serde(default)]
     csrf_token: String,
 }
 
-/// `POST /inbox/officers`: `action` is `add`, `disable`, `enable`, `password` or `unit`.
+/// `POST /inbox/officers`: `action` is `add`, `disable`, `enable`, `password`, `unit` or `province`.
 pub async fn officers_submit(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -163,6 +184,7 @@ pub async fn officers_submit(
     }
     let form = form.into_inner();
     let unit = Some(form.unit_code.trim()).filter(|u| !u.is_empty());
+    let province = Some(form.province_code.trim()).filter(|p| !p.is_empty());
     let username = form.username.trim().to_lowercase();
     if form.action != "add" && username == admin.username && form.action == "disable" {
         // An admin cannot lock themselves out from the page (the command line can).
@@ -178,21 +200,39 @@ pub async fn officers_submit(
     }
     let result = match form.action.as_str() {
         "add" => match Role::parse(form.role.trim()) {
-            Some(role) => add(&state, &admin, &username, &form.password, role, unit).await,
+            Some(role) => {
+                let new = NewOfficer {
+                    username: &username,
+                    password: &form.password,
+                    role,
+                    unit,
+                    province,
+                };
+                add(&state, &admin, new).await
+            }
             None => Err(OfficerError::BadUsername),
         },
-        "disable" => set_active(&state.db, &username, false, Some(admin.id))
+        "disable" => set_active(&state.db, &username, false, Some(&admin))
             .await
             .map(|_| ()),
-        "enable" => set_active(&state.db, &username, true, Some(admin.id))
+        "enable" => set_active(&state.db, &username, true, Some(&admin))
             .await
             .map(|_| ()),
-        "password" => reset_password(&state.db, &username, &form.password, Some(admin.id))
+        "password" => reset_password(&state.db, &username, &form.password, Some(&admin))
             .await
             .map(|_| ()),
-        "unit" => set_unit(&state.db, &state.gazetteer, &username, unit, Some(admin.id))
+        "unit" => set_unit(&state.db, &state.gazetteer, &username, unit, Some(&admin))
             .await
             .map(|_| ()),
+        "province" => set_province(
+            &state.db,
+            &state.gazetteer,
+            &username,
+            province,
+            Some(&admin),
+        )
+        .await
+        .map(|_| ()),
         _ => Err(OfficerError::NotFound(username.clone())),
     };
     match result {
@@ -213,24 +253,24 @@ pub async fn officers_submit(
     }
 }
 
-/// An officer added from the page, in the audit log with the admin who added them.
-async fn add(
-    state: &AppState,
-    admin: &Officer,
-    username: &str,
-    password: &str,
-    role: Role,
-    unit: Option<&str>,
-) -> Result<(), OfficerError> {
-    let unit = if role == Role::Officer { unit } else { None };
-    let added = add_officer(&state.db, &state.gazetteer, username, password, role, unit).await?;
+/// An officer added from the page, in the audit log with the admin who added them. The form's one unit picker
+/// is an officer's unit; the province picker is a supervisor's or admin's.
+async fn add(state: &AppState, admin: &Officer, new: NewOfficer<'_>) -> Result<(), OfficerError> {
+    let officer = new.role == Role::Officer;
+    let new = NewOfficer {
+        unit: new.unit.filter(|_| officer),
+        province: new.province.filter(|_| !officer),
+        ..new
+    };
+    let added = add_officer_as(&state.db, &state.gazetteer, &new, Some(admin)).await?;
     let txn = state.db.begin_write().await?;
     crate::inbox::admin::audit(
         &txn,
-        Some(admin.id),
+        Some(admin),
         added.id,
         "officer.add",
-        json!({"username": added.username, "role": added.role, "unit_code": added.unit_code}),
+        json!({"username": added.username, "role": added.role, "unit_code": added.unit_code,
+            "province_code": added.province_code}),
     )
     .await?;
     txn.commit().await?;
@@ -256,8 +296,8 @@ pub async fn audit_page(
     };
     let n = query.page.unwrap_or(1).clamp(1, 100_000);
     let entries = async {
-        let total = audit_log::Entity::find().count(&state.db.read).await?;
-        let rows = audit_log::Entity::find()
+        let total = audit_in_scope(&admin).count(&state.db.read).await?;
+        let rows = audit_in_scope(&admin)
             .order_by_desc(audit_log::Column::Id)
             .offset((n - 1) * AUDIT_PAGE)
             .limit(AUDIT_PAGE)
@@ -301,6 +341,34 @@ pub async fn audit_page(
         }),
     );
     page.render(&state, StatusCode::OK, "inbox_audit.html", values)
+}
+
+/// The audit log an admin reads: all of it; for an admin with a province, what happened to its tickets and what
+/// its officers did besides.
+fn audit_in_scope(admin: &Officer) -> sea_orm::Select<audit_log::Entity> {
+    let select = audit_log::Entity::find();
+    let Some(province) = admin.province() else {
+        return select;
+    };
+    let its_tickets = Query::select()
+        .column(tickets::Column::Id)
+        .from(tickets::Entity)
+        .and_where(tickets::Column::ProvinceCode.eq(province))
+        .to_owned();
+    let by_officers = Query::select()
+        .column(officers::Column::Id)
+        .from(officers::Entity)
+        .and_where(officers::Column::ProvinceCode.eq(province))
+        .to_owned();
+    select.filter(
+        Condition::any()
+            .add(audit_log::Column::TicketId.in_subquery(its_tickets))
+            .add(
+                Condition::all()
+                    .add(audit_log::Column::TicketId.is_null())
+                    .add(audit_log::Column::OfficerId.in_subquery(by_officers)),
+            ),
+    )
 }
 
 /// `GET /inbox/canned`: the canned replies, each editable, and a form for a new one.
