@@ -22,7 +22,8 @@
 # Environment: BENCH_WAIT_QUIET (s to wait for a 1-min load < 1.0, default 600), BENCH_COMMIT_EACH=0 to skip the
 # commit-each baselines, BENCH_DIAG=0 to skip the diagnostic run, BENCH_FIXED_SECONDS (default 20), BENCH_RATE
 # (5000), BENCH_DRAIN_TIMEOUT (s, default 120), BENCH_BACKLOG (events for the worker-alone run, default 20000),
-# PHANANH_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+# PHANANH_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres), BENCH_ONLY=postgres (the
+# PostgreSQL runs only, with the SQLite worker-alone run as that hour's reference).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${1:-10}"
@@ -52,6 +53,10 @@ wait_quiet() {
   done
   echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) (waited ${waited} s)"
 }
+
+for tool in wrk python3 curl; do
+  command -v "$tool" >/dev/null || { echo "needs $tool (Debian: apt-get install $tool)"; exit 1; }
+done
 
 echo "== build (release)"
 cargo build --release --quiet --bin phananh --example webhook_baseline
@@ -226,14 +231,19 @@ baseline_fixed() { # $1 = group | pg-group
     "$(sed -n 's/.*ok2xx=\([0-9]*\).*/\1/p' <<<"$out")" "-" "-" "-" "-"
 }
 
-baseline bare ""
-baseline group full
-baseline group normal
-baseline_fixed group
-P99_BASE_GROUP=$FIXED_P99
-if [[ "${BENCH_COMMIT_EACH:-1}" == 1 ]]; then
-  baseline commit-each full
-  baseline commit-each normal
+RPS_group_full="" RPS_group_normal="" P99_BASE_GROUP="" RPS_PH_FULL="" RPS_PH_NORMAL="" P99_PH_FULL=""
+SQLITE=1
+[[ "${BENCH_ONLY:-}" == postgres ]] && SQLITE=0
+if ((SQLITE)); then
+  baseline bare ""
+  baseline group full
+  baseline group normal
+  baseline_fixed group
+  P99_BASE_GROUP=$FIXED_P99
+  if [[ "${BENCH_COMMIT_EACH:-1}" == 1 ]]; then
+    baseline commit-each full
+    baseline commit-each normal
+  fi
 fi
 
 # --- phananh
@@ -374,16 +384,19 @@ worker_alone() { # $1 = label, $2 = database url, $3 = synchronous, $4 = sqlite 
   record "$label" "-" "-" "-" "-" "$BACKLOG" "-" "$rss" "${WORKER% after the load*}${WORKER#* after the load}"
 }
 
-phananh_run "sqlite full" "sqlite://$WORK/ph-full.db?mode=rwc" full "$WORK/ph-full.db"
-RPS_PH_FULL=$RPS
-if [[ "${BENCH_DIAG:-1}" == 1 ]]; then
-  BODYSET=unknown phananh_run "sqlite full: webhook path only (unknown kind, diagnostic)" \
-    "sqlite://$WORK/ph-diag.db?mode=rwc" full "$WORK/ph-diag.db"
+if ((SQLITE)); then
+  phananh_run "sqlite full" "sqlite://$WORK/ph-full.db?mode=rwc" full "$WORK/ph-full.db"
+  RPS_PH_FULL=$RPS
+  if [[ "${BENCH_DIAG:-1}" == 1 ]]; then
+    BODYSET=unknown phananh_run "sqlite full: webhook path only (unknown kind, diagnostic)" \
+      "sqlite://$WORK/ph-diag.db?mode=rwc" full "$WORK/ph-diag.db"
+  fi
+  phananh_run "sqlite normal" "sqlite://$WORK/ph-normal.db?mode=rwc" normal "$WORK/ph-normal.db"
+  RPS_PH_NORMAL=$RPS
+  fixed_rate "sqlite full" "sqlite://$WORK/ph-fixed.db?mode=rwc" full "$WORK/ph-fixed.db"
+  P99_PH_FULL=$FIXED_P99
 fi
-phananh_run "sqlite normal" "sqlite://$WORK/ph-normal.db?mode=rwc" normal "$WORK/ph-normal.db"
-RPS_PH_NORMAL=$RPS
-fixed_rate "sqlite full" "sqlite://$WORK/ph-fixed.db?mode=rwc" full "$WORK/ph-fixed.db"
-P99_PH_FULL=$FIXED_P99
+# The worker alone on SQLite also in a PostgreSQL-only run: the same hour's reference for the PostgreSQL worker.
 worker_alone "sqlite full" "sqlite://$WORK/ph-backlog.db?mode=rwc" full "$WORK/ph-backlog.db"
 RPS_PH_PG="" RPS_pg_group_full="" P99_PH_PG="" P99_BASE_PG=""
 if fresh_pg; then
@@ -392,6 +405,10 @@ if fresh_pg; then
   fresh_pg
   phananh_run "postgres" "$PG_URL" full pg
   RPS_PH_PG=$RPS
+  if [[ "${BENCH_DIAG:-1}" == 1 ]]; then
+    fresh_pg
+    BODYSET=unknown phananh_run "postgres: webhook path only (unknown kind, diagnostic)" "$PG_URL" full pg
+  fi
   baseline_fixed pg-group
   P99_BASE_PG=$FIXED_P99
   fresh_pg
@@ -407,14 +424,16 @@ echo
 echo "== results ($DURATION s per wrk run, wrk -t$THREADS -c$CONNS, $(nproc) cores, load before: see above)"
 column -t -s $'\t' "$RESULTS"
 echo
-awk -v a="$RPS_PH_FULL" -v b="$RPS_group_full" 'BEGIN {printf "phananh sqlite full   / baseline group full:   %.2f (target >= 0.70)\n", a / b}'
-awk -v a="$RPS_PH_NORMAL" -v b="$RPS_group_normal" 'BEGIN {printf "phananh sqlite normal / baseline group normal: %.2f\n", a / b}'
 ratio() { # $1 = numerator, $2 = denominator: a / b, or "n/a" when either is missing or zero
   awk -v a="$1" -v b="$2" 'BEGIN {if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else printf "n/a"}'
 }
-echo "phananh sqlite full p99 / baseline group full p99 @ $RATE: $(ratio "$P99_PH_FULL" "$P99_BASE_GROUP")"
+if ((SQLITE)); then
+  echo "phananh sqlite full   / baseline group full:   $(ratio "$RPS_PH_FULL" "$RPS_group_full") (target >= 0.70)"
+  echo "phananh sqlite normal / baseline group normal: $(ratio "$RPS_PH_NORMAL" "$RPS_group_normal")"
+  echo "phananh sqlite full p99 / baseline group full p99 @ $RATE: $(ratio "$P99_PH_FULL" "$P99_BASE_GROUP")"
+fi
 if [[ -n "$RPS_PH_PG" ]]; then
-  echo "phananh postgres      / baseline group full:   $(ratio "$RPS_PH_PG" "$RPS_group_full")"
+  ((SQLITE)) && echo "phananh postgres      / baseline group full:   $(ratio "$RPS_PH_PG" "$RPS_group_full")"
   echo "phananh postgres / baseline pg-group: $(ratio "$RPS_PH_PG" "$RPS_pg_group_full") (target >= 0.70)"
   echo "phananh postgres p99 / baseline pg-group p99 @ $RATE: $(ratio "$P99_PH_PG" "$P99_BASE_PG") (target <= 2)"
 fi

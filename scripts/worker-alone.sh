@@ -8,6 +8,8 @@
 # BODIES: a file from `scripts/gen-zalo-bodies.py BODIES_COUNT FILE --app-id 4318290654127809321 --secret
 # BENCH_OA_SECRET_KEY_not_a_real_one`. BIN (default target/release/phananh) reads config/ of the working directory:
 # run an earlier commit's build from its own checkout. Outbound calls go to a closed loopback port.
+# PHANANH_BENCH_PG=URL (an admin URL, e.g. postgres://postgres@127.0.0.1:5432/postgres): the same on PostgreSQL, in
+# a fresh database phananh_bench_worker there (the backlog stored unprocessed in inbound_events).
 # PHANANH_BENCH_DOWNLOADS=1: then also wait until every attachment is downloaded and print the download time and
 # the store's size (attachments kept in $WORK/attachments, never in the checkout).
 set -euo pipefail
@@ -20,8 +22,17 @@ WORK=$(mktemp -d /tmp/worker-alone.XXXXXX)
 PID=""
 trap '[[ -n "$PID" ]] && kill $PID 2>/dev/null; rm -rf "$WORK"' EXIT
 
+PG_ADMIN="${PHANANH_BENCH_PG:-}"
+PG_URL="${PG_ADMIN%/*}/phananh_bench_worker"
+DB_URL="sqlite://$WORK/w.db?mode=rwc"
+if [[ -n "$PG_ADMIN" ]]; then
+  psql "$PG_ADMIN" -Xqc "drop database if exists phananh_bench_worker with (force)" >/dev/null
+  psql "$PG_ADMIN" -Xqc "create database phananh_bench_worker" >/dev/null
+  DB_URL="$PG_URL"
+fi
+
 start() {
-  PHANANH__DATABASE__URL="sqlite://$WORK/w.db?mode=rwc" PHANANH__SERVER__BIND="127.0.0.1:$PORT" \
+  PHANANH__DATABASE__URL="$DB_URL" PHANANH__SERVER__BIND="127.0.0.1:$PORT" \
     PHANANH__LOG__LEVEL=warn PHANANH__ATTACHMENTS__STORE="$WORK/attachments" PHANANH__ZALO__APP_ID=4318290654127809321 \
     PHANANH__ZALO__OA_SECRET_KEY=BENCH_OA_SECRET_KEY_not_a_real_one PHANANH__ZALO__API_BASE=$CLOSED \
     PHANANH__ZALO__OAUTH_BASE=$CLOSED PHANANH__FACEBOOK__GRAPH_BASE=$CLOSED "$BIN" serve >>"$WORK/log" 2>&1 &
@@ -34,6 +45,10 @@ start() {
 stop() { kill $PID; wait $PID 2>/dev/null || true; PID=""; }
 
 pending() {
+  if [[ -n "$PG_ADMIN" ]]; then
+    psql "$PG_URL" -XAtqc "select count(*) from inbound_events where processed_at is null"
+    return
+  fi
   python3 - "$WORK/w.db" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True, timeout=30)
@@ -46,7 +61,11 @@ PY
 
 start # creates the schema
 stop
-python3 benches/zalo_backlog.py sqlite "$WORK/w.db" "$BODIES" "$COUNT"
+if [[ -n "$PG_ADMIN" ]]; then
+  python3 benches/zalo_backlog.py pg "$BODIES" "$COUNT" | psql "$PG_URL" -Xq >/dev/null
+else
+  python3 benches/zalo_backlog.py sqlite "$WORK/w.db" "$BODIES" "$COUNT"
+fi
 sync
 t0=$(date +%s%N)
 start

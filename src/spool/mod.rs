@@ -3,6 +3,7 @@
 //!
 //! - `EventStore` (here): the group-committing writer handlers hand events to.
 //! - `file`: on a SQLite deployment, the spool file beside the main database and the thread that writes it.
+//! - `postgres`: on PostgreSQL, the writer's one prepared statement.
 //! - `inbound`: reading spooled events and storing them in `inbound_events` (the intake worker's side), and
 //!   what is pending.
 //!
@@ -18,13 +19,16 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Set, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, Set, TransactionTrait,
+};
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use entity::inbound_events;
 
 pub mod file;
 pub mod inbound;
+mod postgres;
 
 use std::path::Path;
 
@@ -218,15 +222,11 @@ async fn run_on_pool(
         if gathered.jobs.is_empty() {
             continue;
         }
-        let result = write(&db, gathered.events())
-            .await
-            .map_err(|e| StoreError::db(&e));
+        let result = write(&db, gathered.events()).await;
         if result.is_err() && gathered.jobs.len() > 1 {
             // One request's events must not fail the others': each is written alone, and only its own fails.
             for job in gathered.jobs {
-                let result = write(&db, job.events.iter())
-                    .await
-                    .map_err(|e| StoreError::db(&e));
+                let result = write(&db, job.events.iter()).await;
                 answer(vec![job], result, &stored);
             }
             continue;
@@ -239,8 +239,23 @@ async fn run_on_pool(
 /// (SQLite 32,766, PostgreSQL 65,535) whatever one request carries (a Page's POST can hold many entries).
 const ROWS_PER_STATEMENT: usize = 512;
 
-/// Multi-row statements in one transaction: all of the batch or nothing.
+/// All of the batch or nothing: on PostgreSQL one statement (`postgres`), else multi-row statements in one
+/// transaction.
 async fn write<'a>(
+    db: &DatabaseConnection,
+    events: impl Iterator<Item = &'a NewEvent>,
+) -> Result<(), StoreError> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        return postgres::insert(db.get_postgres_connection_pool(), events)
+            .await
+            .map_err(|e| {
+                StoreError::db(&DbErr::Exec(sea_orm::RuntimeErr::SqlxError(Arc::new(e))))
+            });
+    }
+    write_rows(db, events).await.map_err(|e| StoreError::db(&e))
+}
+
+async fn write_rows<'a>(
     db: &DatabaseConnection,
     events: impl Iterator<Item = &'a NewEvent>,
 ) -> Result<(), DbErr> {
