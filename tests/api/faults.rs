@@ -121,9 +121,13 @@ async fn kill_mid_load(kind: Load) {
     let Some(test_db) = TestDb::fresh(Backend::Postgres).await else {
         return;
     };
-    let (scope, cases): (&[(&str, &str)], Vec<(String, String)>) = match kind {
-        Load::Province => (&[], Vec::new()),
-        Load::Country => (&[("ROUTING__PROVINCE_CODE", "*")], national_cases()),
+    let scope: &[(&str, &str)] = match kind {
+        Load::Province => &[],
+        Load::Country => &[("ROUTING__PROVINCE_CODE", "*")],
+    };
+    let cases = match kind {
+        Load::Province => Vec::new(),
+        Load::Country => national_cases(),
     };
     let events = match kind {
         Load::Province => EVENTS,
