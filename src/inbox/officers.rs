@@ -9,7 +9,6 @@ use subtle::ConstantTimeEq;
 
 use entity::officers;
 
-use super::session::Officer;
 use crate::db::Db;
 use crate::domain::UnitCode;
 use crate::routing::Gazetteer;
@@ -168,13 +167,14 @@ pub async fn add_officer(
     add_officer_as(db, gazetteer, &new, None).await
 }
 
-/// Adds an officer, by an admin (`by`; None: the command line). An admin with a province adds officers of that
-/// province only: its units' officers, and supervisors and admins limited to it (theirs when none is given).
+/// Adds an officer, by an admin limited to the province `within` (None: an admin of the whole deployment, or the
+/// command line). Such an admin adds officers of that province only: its units' officers, and supervisors and
+/// admins limited to it (theirs when none is given).
 pub async fn add_officer_as(
     db: &Db,
     gazetteer: &Gazetteer,
     new: &NewOfficer<'_>,
-    by: Option<&Officer>,
+    within: Option<&str>,
 ) -> Result<officers::Model, OfficerError> {
     let NewOfficer {
         username,
@@ -197,7 +197,6 @@ pub async fn add_officer_as(
         None => None,
         Some(raw) => Some(unit_of(gazetteer, raw)?),
     };
-    let within = by.and_then(Officer::province);
     // An admin with a province makes supervisors and admins of it (an officer's is their unit's).
     let asked = match role {
         Role::Officer => province,

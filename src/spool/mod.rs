@@ -212,27 +212,51 @@ pub(super) fn answer(batch: Vec<Job>, result: Result<(), StoreError>, stored: &N
     }
 }
 
+/// Batches written at once through the pool on PostgreSQL. One writer waits a whole round trip and commit per
+/// batch with the server idle meanwhile; with two in flight, the next batch is written while the last one
+/// commits (batches are independent; the unique index absorbs a retry in two of them). Webhook path alone, 32
+/// connections, five interleaved runs: median 8,570 -> 9,110 events/s; four in flight were no better and noisier.
+const IN_FLIGHT: usize = 2;
+
 async fn run_on_pool(
     db: DatabaseConnection,
     mut queue: mpsc::Receiver<Request>,
     stored: Arc<Notify>,
 ) {
+    // SQLite (in memory) has one writer anyway.
+    let in_flight = match db.get_database_backend() {
+        DbBackend::Postgres => IN_FLIGHT,
+        _ => 1,
+    };
+    let slots = Arc::new(tokio::sync::Semaphore::new(in_flight));
     while let Some(first) = queue.recv().await {
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        // Gathered once a slot is free: whatever arrived while all were busy goes together.
         let gathered = gather(first, &mut queue);
         if gathered.jobs.is_empty() {
             continue;
         }
-        let result = write(&db, gathered.events()).await;
-        if result.is_err() && gathered.jobs.len() > 1 {
-            // One request's events must not fail the others': each is written alone, and only its own fails.
-            for job in gathered.jobs {
-                let result = write(&db, job.events.iter()).await;
-                answer(vec![job], result, &stored);
-            }
-            continue;
-        }
-        answer(gathered.jobs, result, &stored);
+        let (db, stored) = (db.clone(), stored.clone());
+        tokio::spawn(async move {
+            write_and_answer(&db, gathered.jobs, &stored).await;
+            drop(slot);
+        });
     }
+}
+
+async fn write_and_answer(db: &DatabaseConnection, jobs: Vec<Job>, stored: &Notify) {
+    let result = write(db, jobs.iter().flat_map(|j| j.events.iter())).await;
+    if result.is_err() && jobs.len() > 1 {
+        // One request's events must not fail the others': each is written alone, and only its own fails.
+        for job in jobs {
+            let result = write(db, job.events.iter()).await;
+            answer(vec![job], result, stored);
+        }
+        return;
+    }
+    answer(jobs, result, stored);
 }
 
 /// Rows a statement inserts at most: 9 values a row keeps it far within both backends' bound parameters

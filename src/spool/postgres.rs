@@ -19,6 +19,12 @@ pub(super) async fn insert<'a>(
     pool: &PgPool,
     events: impl Iterator<Item = &'a NewEvent>,
 ) -> Result<(), sqlx::Error> {
+    // In key order: batches in flight together that share an event (a platform's retry) wait for each other in
+    // the same order, never in a circle.
+    let mut events: Vec<&NewEvent> = events.collect();
+    events.sort_unstable_by(|a, b| {
+        (a.channel.as_str(), &a.dedupe_key).cmp(&(b.channel.as_str(), &b.dedupe_key))
+    });
     let mut channels = Vec::new();
     let mut accounts = Vec::new();
     let mut keys = Vec::new();

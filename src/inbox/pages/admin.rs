@@ -262,7 +262,7 @@ async fn add(state: &AppState, admin: &Officer, new: NewOfficer<'_>) -> Result<(
         province: new.province.filter(|_| !officer),
         ..new
     };
-    let added = add_officer_as(&state.db, &state.gazetteer, &new, Some(admin)).await?;
+    let added = add_officer_as(&state.db, &state.gazetteer, &new, admin.province()).await?;
     let txn = state.db.begin_write().await?;
     crate::inbox::admin::audit(
         &txn,
