@@ -240,14 +240,15 @@ async fn run_on_pool(
         }
         let (db, stored) = (db.clone(), stored.clone());
         tokio::spawn(async move {
-            write_and_answer(&db, gathered.jobs, &stored).await;
+            write_and_answer(&db, gathered, &stored).await;
             drop(slot);
         });
     }
 }
 
-async fn write_and_answer(db: &DatabaseConnection, jobs: Vec<Job>, stored: &Notify) {
-    let result = write(db, jobs.iter().flat_map(|j| j.events.iter())).await;
+async fn write_and_answer(db: &DatabaseConnection, gathered: Gathered, stored: &Notify) {
+    let result = write(db, gathered.events()).await;
+    let jobs = gathered.jobs;
     if result.is_err() && jobs.len() > 1 {
         // One request's events must not fail the others': each is written alone, and only its own fails.
         for job in jobs {
@@ -259,8 +260,9 @@ async fn write_and_answer(db: &DatabaseConnection, jobs: Vec<Job>, stored: &Noti
     answer(jobs, result, stored);
 }
 
-/// Rows a statement inserts at most: 9 values a row keeps it far within both backends' bound parameters
-/// (SQLite 32,766, PostgreSQL 65,535) whatever one request carries (a Page's POST can hold many entries).
+/// Rows a statement inserts at most (in-memory SQLite; PostgreSQL takes a batch as arrays): 9 values a row keeps
+/// it far within SQLite's 32,766 bound parameters whatever one request carries (a Page's POST can hold many
+/// entries).
 const ROWS_PER_STATEMENT: usize = 512;
 
 /// All of the batch or nothing: on PostgreSQL one statement (`postgres`), else multi-row statements in one
