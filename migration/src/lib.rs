@@ -20,6 +20,7 @@ mod m20261204_000016_create_satisfaction;
 mod m20261205_000017_create_report_cells;
 mod m20261206_000018_create_attachments;
 mod m20261207_000019_add_province_scope;
+mod m20261208_000020_trim_intake_indexes;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000017_create_report_cells::Migration),
             Box::new(m20261206_000018_create_attachments::Migration),
             Box::new(m20261207_000019_add_province_scope::Migration),
+            Box::new(m20261208_000020_trim_intake_indexes::Migration),
         ]
     }
 }

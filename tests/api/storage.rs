@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use migration::{Migrator, MigratorTrait};
 use phananh::db::Db;
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
 use serde_json::{Value, json};
 
 use crate::helpers::{AppOptions, Backend, TestDb, start_on, test_settings};
@@ -112,6 +112,93 @@ async fn migrations_go_down_and_up_again(backend: Backend) {
             .len(),
         0
     );
+}
+
+/// Migration 20 made five indexes partial (`… WHERE col IS NOT NULL`): each look-up comparing that column
+/// still reads its index on both backends, which it would not if the planner could not prove the condition.
+async fn partial_indexes_serve_their_look_ups(backend: Backend) {
+    let Some(test_db) = TestDb::fresh(backend).await else {
+        return;
+    };
+    let settings = test_settings(&test_db.url, &[]);
+    let db = Db::connect(&settings.database).await.unwrap();
+    db.migrate().await.unwrap();
+    let (explain, placeholders): (&str, [&str; 3]) = match backend {
+        Backend::Sqlite => ("EXPLAIN QUERY PLAN", ["?", "?", "?"]),
+        Backend::Postgres => ("EXPLAIN", ["$1", "$2", "$3"]),
+    };
+    let [a, b, c] = placeholders;
+    let at = || sea_orm::Value::from(chrono::Utc::now());
+    let text = |t: &str| sea_orm::Value::from(t.to_owned());
+    let look_ups = [
+        (
+            "ix_tickets_dedupe",
+            format!("SELECT * FROM tickets WHERE dedupe_hash IN ({a}, {b}) AND created_at >= {c}"),
+            vec![text("h1"), text("h2"), at()],
+        ),
+        (
+            "ix_tickets_resolved_at",
+            format!("SELECT id FROM tickets WHERE resolved_at >= {a} AND resolved_at < {b}"),
+            vec![at(), at()],
+        ),
+        (
+            "ix_contact_identities_phone",
+            format!("SELECT * FROM contact_identities WHERE phone IN ({a}, {b})"),
+            vec![text("0912345678"), text("0987654321")],
+        ),
+        (
+            "ix_contacts_verified_phone",
+            format!("SELECT * FROM contacts WHERE verified_phone = {a}"),
+            vec![text("0912345678")],
+        ),
+        (
+            "ix_outbox_provider_id",
+            format!(
+                "SELECT * FROM outbox WHERE channel = {a} AND provider_message_id IN ({b}, {c})"
+            ),
+            vec![text("zalo"), text("m1"), text("m2")],
+        ),
+    ];
+    let (txn, column) = (
+        db.write.begin().await.unwrap(),
+        match backend {
+            Backend::Sqlite => "detail",
+            Backend::Postgres => "QUERY PLAN",
+        },
+    );
+    if backend == Backend::Postgres {
+        // The tables are empty: without this PostgreSQL would rightly read them whole.
+        txn.execute_unprepared("SET LOCAL enable_seqscan = off")
+            .await
+            .unwrap();
+    }
+    for (index, sql, values) in look_ups {
+        let plan: Vec<String> = txn
+            .query_all_raw(Statement::from_sql_and_values(
+                db.backend(),
+                format!("{explain} {sql}"),
+                values,
+            ))
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.try_get::<String>("", column).unwrap())
+            .collect();
+        assert!(
+            plan.iter().any(|line| line.contains(index)),
+            "{sql} reads {index}: {plan:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn partial_indexes_serve_their_look_ups_sqlite() {
+    partial_indexes_serve_their_look_ups(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn partial_indexes_serve_their_look_ups_postgres() {
+    partial_indexes_serve_their_look_ups(Backend::Postgres).await;
 }
 
 #[tokio::test]
