@@ -100,8 +100,10 @@ impl TestDb {
                         panic!("CI is set and PostgreSQL is unreachable at {admin_url}: {err}")
                     }
                 };
+                sweep_old_databases(&admin).await;
                 let name = format!(
-                    "phananh_test_{}",
+                    "{TEST_DB_PREFIX}{}_{}",
+                    chrono::Utc::now().timestamp(),
                     TrackingCode::generate().as_str().to_lowercase()
                 );
                 admin
@@ -119,6 +121,46 @@ impl TestDb {
             }
         }
     }
+}
+
+/// Test databases are named `phananh_test_<unix seconds>_<random>`.
+const TEST_DB_PREFIX: &str = "phananh_test_";
+
+/// Once per test process: drops the test databases of runs over six hours old (and unnamed by time, from before
+/// the names had one), which no test drops itself; each full run leaves about 170 of them, 1.6 GB.
+async fn sweep_old_databases(admin: &DatabaseConnection) {
+    static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    SWEPT
+        .get_or_init(|| async {
+            let cutoff = chrono::Utc::now().timestamp() - 6 * 3600;
+            let Ok(rows) = admin
+                .query_all_raw(sea_orm::Statement::from_string(
+                    admin.get_database_backend(),
+                    format!(
+                        "SELECT datname FROM pg_database WHERE datname LIKE '{TEST_DB_PREFIX}%'"
+                    ),
+                ))
+                .await
+            else {
+                return;
+            };
+            for row in rows {
+                let Ok(name) = row.try_get::<String>("", "datname") else {
+                    continue;
+                };
+                let made = name
+                    .strip_prefix(TEST_DB_PREFIX)
+                    .and_then(|rest| rest.split_once('_'))
+                    .and_then(|(secs, _)| secs.parse::<i64>().ok());
+                if made.is_none_or(|secs| secs < cutoff) {
+                    // Best effort: another process may be dropping it too.
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                }
+            }
+        })
+        .await;
 }
 
 /// The settings keys of every outside API the app may call.
