@@ -268,9 +268,9 @@ STORED="select (select count(*) from inbound_events) + {unmoved}"
 # them all took a tenth of the 2 cores the worker is measured on.
 left_pending() { # $1 = sqlite file or "pg"
   if [[ "$1" == pg ]]; then
-    echo "select count(*) from (select 1 from inbound_events where processed_at is null limit 1) x;" >&"${POLL[1]}"
     local n
-    read -r n <&"${POLL[0]}"
+    echo "select count(*) from (select 1 from inbound_events where processed_at is null limit 1) x;" >&"${POLL[1]}" &&
+      read -r -t 30 n <&"${POLL[0]}" && [[ -n "$n" ]] || { echo "the polling psql session failed" >&2; return 1; }
     echo "$n"
   else
     count "$1" "$PENDING"
@@ -280,21 +280,21 @@ left_pending() { # $1 = sqlite file or "pg"
 # Waits until no event is pending; prints the worker's rate after the load stopped.
 drain() { # $1 = sqlite file or "pg", $2 = label; sets WORKER
   local pending0 pending t0 t1 secs
-  [[ "$1" == pg ]] && { coproc POLL { psql "$PG_URL" -XAtq; }; }
+  [[ "$1" == pg ]] && { coproc POLL { psql "$PG_URL" -XAtq -v ON_ERROR_STOP=1; }; }
   pending0=$(count "$1" "$PENDING")
   t0=$(date +%s%N)
   pending=$pending0
   while ((pending > 0)); do
     sleep 0.1
-    pending=$(left_pending "$1")
+    pending=$(left_pending "$1") || return 1
     t1=$(date +%s%N)
     if (((t1 - t0) / 1000000000 >= DRAIN_TIMEOUT)); then break; fi
   done
   t1=$(date +%s%N)
   if [[ "$1" == pg ]]; then
     pending=$(count "$1" "$PENDING")
-    eval "exec ${POLL[1]}>&-"
-    wait "$POLL_PID" 2>/dev/null || true
+    eval "exec ${POLL[1]}>&- ${POLL[0]}<&-"
+    [[ -n "${POLL_PID:-}" ]] && wait "$POLL_PID" 2>/dev/null || true
   fi
   secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", (b - a) / 1e9}')
   local done_n=$((pending0 - pending))

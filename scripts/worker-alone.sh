@@ -49,9 +49,9 @@ stop() { kill $PID; wait $PID 2>/dev/null || true; PID=""; }
 # is measured on.
 pending() {
   if [[ -n "$PG_ADMIN" ]]; then
-    echo "select count(*) from (select 1 from inbound_events where processed_at is null limit 1) x;" >&"${POLL[1]}"
     local n
-    read -r n <&"${POLL[0]}"
+    echo "select count(*) from (select 1 from inbound_events where processed_at is null limit 1) x;" >&"${POLL[1]}" &&
+      read -r -t 30 n <&"${POLL[0]}" && [[ -n "$n" ]] || { echo "the polling psql session failed" >&2; return 1; }
     echo "$n"
     return
   fi
@@ -73,10 +73,10 @@ else
   python3 benches/zalo_backlog.py sqlite "$WORK/w.db" "$BODIES" "$COUNT"
 fi
 sync
-if [[ -n "$PG_ADMIN" ]]; then coproc POLL { psql "$PG_URL" -XAtq; }; fi
+if [[ -n "$PG_ADMIN" ]]; then coproc POLL { psql "$PG_URL" -XAtq -v ON_ERROR_STOP=1; }; fi
 t0=$(date +%s%N)
 start
-while (($(pending) > 0)); do sleep 0.1; done
+while n=$(pending) || exit 1; ((n > 0)); do sleep 0.1; done
 t1=$(date +%s%N)
 if [[ "${PHANANH_BENCH_DOWNLOADS:-0}" == 1 ]]; then
   waiting() {

@@ -432,7 +432,8 @@ impl Outcome {
             .bind(now)
             .execute(db.write.get_postgres_connection_pool())
             .await
-            .map_err(|e| DbErr::Custom(e.to_string()))?;
+            // As sea-orm wraps it, so `db::unavailable` still tells a lost connection.
+            .map_err(|e| DbErr::Exec(sea_orm::RuntimeErr::SqlxError(std::sync::Arc::new(e))))?;
         Ok(())
     }
 
