@@ -263,10 +263,9 @@ async fn record(
     Ok(())
 }
 
-/// What a send's result writes to its row.
+/// What a send's result writes to its row: `state` is `Sent`, `Unknown`, `Pending` (a retry) or `Undeliverable`.
 struct Outcome {
     id: i32,
-    label: &'static str,
     state: OutboxState,
     attempts: i32,
     /// Set on a retry only.
@@ -275,9 +274,28 @@ struct Outcome {
     reason: Option<String>,
     /// The platform's id, set when sent.
     provider_message_id: Option<String>,
-    /// The states the row may be in for the outcome to apply.
-    from: &'static [OutboxState],
 }
+
+/// The update of a pass's outcomes on PostgreSQL (`Outcome::write_all`), with the states of `Outcome::from`.
+static UPDATE_ALL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let [sending, unknown, sent, undeliverable] = [
+        OutboxState::Sending,
+        OutboxState::Unknown,
+        OutboxState::Sent,
+        OutboxState::Undeliverable,
+    ]
+    .map(OutboxState::as_str);
+    format!(
+        "UPDATE outbox o SET state = v.state, attempts = v.attempts, updated_at = $7, last_error = v.reason, \
+         next_attempt_at = COALESCE(v.next_attempt_at, o.next_attempt_at), \
+         provider_message_id = CASE WHEN v.state = '{sent}' THEN v.provider_message_id ELSE o.provider_message_id END, \
+         sent_at = CASE WHEN v.state = '{sent}' THEN $7 ELSE o.sent_at END \
+         FROM UNNEST($1::int4[], $2::text[], $3::int4[], $4::timestamptz[], $5::text[], $6::text[]) \
+         AS v (id, state, attempts, next_attempt_at, reason, provider_message_id) \
+         WHERE o.id = v.id AND (o.state = '{sending}' \
+         OR (o.state = '{unknown}' AND v.state IN ('{sent}', '{undeliverable}')))"
+    )
+});
 
 impl Outcome {
     fn of(
@@ -287,33 +305,22 @@ impl Outcome {
     ) -> Outcome {
         let attempts = row.attempts + 1;
         let max_attempts = i32::try_from(shared.settings.outbound.max_attempts).unwrap_or(i32::MAX);
-        let outcome = |label, state, reason, from| Outcome {
+        let outcome = |state, reason| Outcome {
             id: row.id,
-            label,
             state,
             attempts,
             next_attempt_at: None,
             reason,
             provider_message_id: None,
-            from,
         };
         match result {
             Ok(delivered) => Outcome {
                 provider_message_id: delivered.provider_message_id,
-                // A sweep may have called it unknown meanwhile; the answer we hold is better.
-                ..outcome(
-                    "sent",
-                    OutboxState::Sent,
-                    None,
-                    &[OutboxState::Sending, OutboxState::Unknown],
-                )
+                ..outcome(OutboxState::Sent, None)
             },
-            Err(OutboundError::Platform(PlatformError::Unknown(reason))) => outcome(
-                "unknown",
-                OutboxState::Unknown,
-                Some(reason),
-                &[OutboxState::Sending],
-            ),
+            Err(OutboundError::Platform(PlatformError::Unknown(reason))) => {
+                outcome(OutboxState::Unknown, Some(reason))
+            }
             Err(err) => {
                 let retryable = matches!(
                     err,
@@ -330,12 +337,7 @@ impl Outcome {
                         next_attempt_at: Some(
                             Utc::now() + backoff(&shared.settings.outbound, attempts as u32),
                         ),
-                        ..outcome(
-                            "retry",
-                            OutboxState::Pending,
-                            Some(reason),
-                            &[OutboxState::Sending],
-                        )
+                        ..outcome(OutboxState::Pending, Some(reason))
                     }
                 } else {
                     let reason = if retryable {
@@ -343,14 +345,28 @@ impl Outcome {
                     } else {
                         reason
                     };
-                    outcome(
-                        "undeliverable",
-                        OutboxState::Undeliverable,
-                        Some(reason),
-                        &[OutboxState::Sending, OutboxState::Unknown],
-                    )
+                    outcome(OutboxState::Undeliverable, Some(reason))
                 }
             }
+        }
+    }
+
+    /// The states the row may be in for the outcome to apply: the one it was claimed in, and for a final
+    /// answer also `unknown` (a sweep may have called it so meanwhile; the answer we hold is better).
+    fn from(&self) -> &'static [OutboxState] {
+        match self.state {
+            OutboxState::Sent | OutboxState::Undeliverable => {
+                &[OutboxState::Sending, OutboxState::Unknown]
+            }
+            _ => &[OutboxState::Sending],
+        }
+    }
+
+    /// The metric's and the log's name of the outcome.
+    fn label(&self) -> &'static str {
+        match self.state {
+            OutboxState::Pending => "retry",
+            state => state.as_str(),
         }
     }
 
@@ -361,7 +377,7 @@ impl Outcome {
             .col_expr(outbox::Column::UpdatedAt, Expr::value(now))
             .col_expr(outbox::Column::LastError, Expr::value(self.reason.clone()))
             .filter(outbox::Column::Id.eq(self.id))
-            .filter(outbox::Column::State.is_in(self.from.iter().copied()));
+            .filter(outbox::Column::State.is_in(self.from().iter().copied()));
         if self.state == OutboxState::Sent {
             update = update
                 .col_expr(
@@ -389,19 +405,8 @@ impl Outcome {
             }
             return txn.commit().await;
         }
-        const UPDATE: &str = "UPDATE outbox o SET state = v.state, attempts = v.attempts, updated_at = $8, \
-             last_error = v.reason, next_attempt_at = COALESCE(v.next_attempt_at, o.next_attempt_at), \
-             provider_message_id = CASE WHEN v.state = 'sent' THEN v.provider_message_id \
-             ELSE o.provider_message_id END, \
-             sent_at = CASE WHEN v.state = 'sent' THEN $8 ELSE o.sent_at END \
-             FROM UNNEST($1::int4[], $2::text[], $3::int4[], $4::timestamptz[], $5::text[], $6::text[], $7::text[]) \
-             AS v (id, state, attempts, next_attempt_at, reason, provider_message_id, from_states) \
-             WHERE o.id = v.id AND o.state = ANY (string_to_array(v.from_states, ','))";
-        let from = |o: &Outcome| -> String {
-            let states: Vec<&str> = o.from.iter().map(|s| s.as_str()).collect();
-            states.join(",")
-        };
-        sqlx::query(UPDATE)
+        // Built from the state enum's own strings only.
+        sqlx::query(sqlx::AssertSqlSafe(UPDATE_ALL.as_str()))
             .bind(outcomes.iter().map(|o| o.id).collect::<Vec<_>>())
             .bind(
                 outcomes
@@ -428,7 +433,6 @@ impl Outcome {
                     .map(|o| o.provider_message_id.as_deref())
                     .collect::<Vec<_>>(),
             )
-            .bind(outcomes.iter().map(from).collect::<Vec<_>>())
             .bind(now)
             .execute(db.write.get_postgres_connection_pool())
             .await
@@ -438,13 +442,13 @@ impl Outcome {
     }
 
     fn report(&self, row: &outbox::Model) {
-        count(row, self.label);
+        count(row, self.label());
         match &self.reason {
             None => {
                 tracing::info!(outbox_id = row.id, channel = %row.channel, kind = %row.kind, "outbound message sent")
             }
             Some(reason) => tracing::info!(
-                outbox_id = row.id, channel = %row.channel, kind = %row.kind, outcome = self.label,
+                outbox_id = row.id, channel = %row.channel, kind = %row.kind, outcome = self.label(),
                 reason = %reason, "outbound message not sent"
             ),
         }
