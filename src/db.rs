@@ -250,6 +250,12 @@ pub async fn reserve_ids(
     }
 }
 
+/// A statement run with sqlx directly (an `UNNEST` of arrays), as sea-orm would have wrapped its error, so
+/// `unavailable` reads it the same.
+pub fn from_sqlx(err: sqlx::Error) -> DbErr {
+    DbErr::Exec(sea_orm::RuntimeErr::SqlxError(std::sync::Arc::new(err)))
+}
+
 /// Whether `err` says the database cannot be reached or cannot take writes now (down, restarting, disk full),
 /// rather than that the request was wrong: callers answer 503 and the client (or platform) tries again later.
 pub fn unavailable(err: &DbErr) -> bool {

@@ -436,8 +436,7 @@ impl Outcome {
             .bind(now)
             .execute(db.write.get_postgres_connection_pool())
             .await
-            // As sea-orm wraps it, so `db::unavailable` still tells a lost connection.
-            .map_err(|e| DbErr::Exec(sea_orm::RuntimeErr::SqlxError(std::sync::Arc::new(e))))?;
+            .map_err(crate::db::from_sqlx)?;
         Ok(())
     }
 

@@ -274,9 +274,7 @@ async fn write<'a>(
     if db.get_database_backend() == DbBackend::Postgres {
         return postgres::insert(db.get_postgres_connection_pool(), events)
             .await
-            .map_err(|e| {
-                StoreError::db(&DbErr::Exec(sea_orm::RuntimeErr::SqlxError(Arc::new(e))))
-            });
+            .map_err(|e| StoreError::db(&crate::db::from_sqlx(e)));
     }
     write_rows(db, events).await.map_err(|e| StoreError::db(&e))
 }

@@ -155,7 +155,9 @@ async fn sweep_old_databases(admin: &DatabaseConnection) {
                 if made.is_none_or(|secs| secs < cutoff) {
                     // Best effort: another process may be dropping it too.
                     let _ = admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
                         .await;
                 }
             }
