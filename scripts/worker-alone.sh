@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The intake worker alone, as one whole command for timing A against B: a fresh SQLite database (synchronous=full),
 # COUNT Zalo events spooled while phananh is stopped (benches/zalo_backlog.py, as after a crash or a restart), then
-# phananh started and stopped once nothing is pending. Prints "N events in S s (R ev/s)".
+# phananh started and stopped once nothing is pending. Prints "N events in S s (R ev/s)" and the machine's busy
+# CPU per event.
 #
 #   scripts/worker-alone.sh BODIES [COUNT] [BIN]
 #
@@ -23,7 +24,8 @@ PID=""
 trap '[[ -n "$PID" ]] && kill $PID 2>/dev/null; [[ -n "${POLL_PID:-}" ]] && kill $POLL_PID 2>/dev/null; rm -rf "$WORK"' EXIT
 
 PG_ADMIN="${PHANANH_BENCH_PG:-}"
-PG_URL="${PG_ADMIN%/*}/phananh_bench_worker"
+# Without TLS, as bench-webhooks.sh and its baseline connect (on loopback TLS cost about 7% more CPU an event).
+PG_URL="${PG_ADMIN%/*}/phananh_bench_worker?sslmode=disable"
 DB_URL="sqlite://$WORK/w.db?mode=rwc"
 if [[ -n "$PG_ADMIN" ]]; then
   psql "$PG_ADMIN" -Xqc "drop database if exists phananh_bench_worker with (force)" >/dev/null
@@ -74,10 +76,15 @@ else
 fi
 sync
 if [[ -n "$PG_ADMIN" ]]; then coproc POLL { psql "$PG_URL" -XAtq -v ON_ERROR_STOP=1; }; fi
+# The whole machine's busy CPU (user, nice, system, irq, softirq; not iowait or steal) over the drain: what the
+# worker and its database cost per event, whatever the disk's speed in that hour.
+busy() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+b0=$(busy)
 t0=$(date +%s%N)
 start
 while n=$(pending) || exit 1; ((n > 0)); do sleep 0.1; done
 t1=$(date +%s%N)
+b1=$(busy)
 if [[ "${PHANANH_BENCH_DOWNLOADS:-0}" == 1 ]]; then
   waiting() {
     python3 - "$WORK/w.db" <<'PY'
@@ -100,4 +107,6 @@ PY
     printf "attachments: %d kept, %d failed, all done %.2f s after start (%.0f kept/s); %d files, %d bytes on disk\n", k, f, s, k / s, n, d}'
 fi
 stop
-awk -v n="$COUNT" -v a="$t0" -v b="$t1" 'BEGIN {s = (b - a) / 1e9; printf "%d events in %.2f s (%.0f ev/s)\n", n, s, n / s}'
+hz=$(getconf CLK_TCK)
+awk -v n="$COUNT" -v a="$t0" -v b="$t1" -v c="$((b1 - b0))" -v hz="$hz" 'BEGIN {s = (b - a) / 1e9;
+  printf "%d events in %.2f s (%.0f ev/s), machine busy CPU %.0f us an event\n", n, s, n / s, c / hz * 1e6 / n}'

@@ -17,8 +17,10 @@ pub(crate) struct Delivered {
     pub provider_message_id: Option<String>,
 }
 
+/// `known`: the accounts already read for this pass (`accounts::known`); any other is read here.
 pub(crate) async fn deliver(
     shared: &Shared,
+    known: &accounts::Known,
     row: &outbox::Model,
 ) -> Result<Delivered, OutboundError> {
     let channel = row.channel;
@@ -34,13 +36,15 @@ pub(crate) async fn deliver(
                 provider_message_id: None,
             });
         }
-        (Channel::Zalo, OutboundKind::ZaloCs) => zalo_cs(shared, row, &payload).await?,
-        (Channel::Facebook, OutboundKind::Messenger) => messenger(shared, row, &payload).await?,
+        (Channel::Zalo, OutboundKind::ZaloCs) => zalo_cs(shared, known, row, &payload).await?,
+        (Channel::Facebook, OutboundKind::Messenger) => {
+            messenger(shared, known, row, &payload).await?
+        }
         (Channel::Facebook, OutboundKind::PrivateReply) => {
-            private_reply(shared, row, &payload).await?
+            private_reply(shared, known, row, &payload).await?
         }
         (Channel::Facebook, OutboundKind::PublicReply) => {
-            let account = accounts::account_of(&shared.db, row, channel).await?;
+            let account = accounts::account_of(&shared.db, known, row, channel).await?;
             let token = accounts::token_of(&account)?;
             graph(shared)
                 .public_reply(
@@ -69,10 +73,11 @@ fn graph(shared: &Shared) -> GraphClient<'_> {
 
 async fn zalo_cs(
     shared: &Shared,
+    known: &accounts::Known,
     row: &outbox::Model,
     payload: &Payload,
 ) -> Result<String, OutboundError> {
-    let account = accounts::account_of(&shared.db, row, Channel::Zalo).await?;
+    let account = accounts::account_of(&shared.db, known, row, Channel::Zalo).await?;
     let token = accounts::token_of(&account)?;
     let zalo = ZaloClient::new(&shared.http, &shared.settings.zalo);
     // Zalo has no quick replies in customer-service text: the text itself asks for the answer.
@@ -111,6 +116,7 @@ async fn zalo_cs(
 
 async fn messenger(
     shared: &Shared,
+    known: &accounts::Known,
     row: &outbox::Model,
     payload: &Payload,
 ) -> Result<String, OutboundError> {
@@ -123,7 +129,7 @@ async fn messenger(
         Utc::now(),
     )
     .await??;
-    let account = accounts::account_of(&shared.db, row, Channel::Facebook).await?;
+    let account = accounts::account_of(&shared.db, known, row, Channel::Facebook).await?;
     let token = accounts::token_of(&account)?;
     graph(shared)
         .send_message(
@@ -140,11 +146,12 @@ async fn messenger(
 
 async fn private_reply(
     shared: &Shared,
+    known: &accounts::Known,
     row: &outbox::Model,
     payload: &Payload,
 ) -> Result<String, OutboundError> {
     window::private_reply(&shared.db.read, row.ticket_id, &row.recipient, Utc::now()).await??;
-    let account = accounts::account_of(&shared.db, row, Channel::Facebook).await?;
+    let account = accounts::account_of(&shared.db, known, row, Channel::Facebook).await?;
     let token = accounts::token_of(&account)?;
     graph(shared)
         .private_reply(

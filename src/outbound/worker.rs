@@ -18,7 +18,7 @@ use entity::outbox;
 
 use super::delivery::{Delivered, deliver};
 use super::error::OutboundError;
-use super::{OutboundKind, Shared};
+use super::{OutboundKind, Shared, accounts};
 use crate::config::OutboundSettings;
 use crate::db::Db;
 use crate::domain::OutboxState;
@@ -87,10 +87,11 @@ pub(crate) async fn pass(shared: &Shared) -> Result<(usize, usize), OutboundErro
         .partition(|row| row.kind == OutboundKind::PrivateReply.as_str());
     let claimed = claim_many(&shared.db, ordinary).await?;
     let mut processed = claimed.len();
+    let known = &accounts::known(&shared.db, &claimed).await?;
     let outcomes: Vec<(outbox::Model, Result<Delivered, OutboundError>)> =
         futures_util::stream::iter(claimed)
             .map(|row| async move {
-                let result = deliver(shared, &row).await;
+                let result = deliver(shared, known, &row).await;
                 (row, result)
             })
             .buffer_unordered(CONCURRENCY)
@@ -175,7 +176,7 @@ async fn process_private_reply(shared: &Shared, row: outbox::Model) -> Result<bo
     if !claim(&shared.db, &row).await? {
         return Ok(false);
     }
-    let result = deliver(shared, &row).await;
+    let result = deliver(shared, &accounts::Known::new(), &row).await;
     record(shared, &shared.db.write, &row, result).await?;
     Ok(true)
 }
@@ -277,6 +278,10 @@ struct Outcome {
 }
 
 /// The update of a pass's outcomes on PostgreSQL (`Outcome::write_all`), with the states of `Outcome::from`.
+/// The state test is a CASE so that the rows are found by their primary key: written as `state = 'sending' OR
+/// ...` the planner, told by the statistics that few rows are sending, read them through `ix_outbox_state_next`,
+/// whose `sending` entries include one dead entry for every row that ever passed through it until a vacuum; a
+/// pass of 32 rows scanned 20,000 of them (5.8 against 2.0 ms) and the update grew with the table.
 static UPDATE_ALL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let [sending, unknown, sent, undeliverable] = [
         OutboxState::Sending,
@@ -292,8 +297,8 @@ static UPDATE_ALL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
          sent_at = CASE WHEN v.state = '{sent}' THEN $7 ELSE o.sent_at END \
          FROM UNNEST($1::int4[], $2::text[], $3::int4[], $4::timestamptz[], $5::text[], $6::text[]) \
          AS v (id, state, attempts, next_attempt_at, reason, provider_message_id) \
-         WHERE o.id = v.id AND (o.state = '{sending}' \
-         OR (o.state = '{unknown}' AND v.state IN ('{sent}', '{undeliverable}')))"
+         WHERE o.id = v.id AND CASE o.state WHEN '{sending}' THEN true \
+         WHEN '{unknown}' THEN v.state IN ('{sent}', '{undeliverable}') ELSE false END"
     )
 });
 
