@@ -5,7 +5,8 @@ Writes one event per line as `<X-ZEvent-Signature value>\t<raw JSON body>`; ever
 sender (so every request is a new event and, in phananh, a new citizen and ticket). The signature is
 `mac=hex(sha256(app_id + body + timestamp + oa_secret_key))` over the exact bytes written.
 
-Usage: gen-zalo-bodies.py COUNT OUT_FILE [--app-id ID] [--secret KEY] [--oa-id ID] [--seed N] [--event-name NAME] [--first-id N]
+Usage: gen-zalo-bodies.py COUNT OUT_FILE [--app-id ID] [--secret KEY] [--oa-id ID] [--seed N] [--event-name NAME]
+       [--first-id N] [--citizens N]
 """
 import argparse
 import hashlib
@@ -69,6 +70,9 @@ def main() -> None:
     ap.add_argument("--event-name", default="user_send_text")
     # Sender and message numbers start here (another set of distinct events for the same database).
     ap.add_argument("--first-id", type=int, default=0)
+    # Senders: each event's own (0), or this many citizens in turn, each writing several messages (event i from
+    # citizen i mod N): consecutive messages of one citizen that several instances may take at once.
+    ap.add_argument("--citizens", type=int, default=0)
     # Every Nth event a `user_send_image` whose URL is IMAGE_BASE/p{k}.jpg, k cycling over PHOTOS files
     # (scripts/bench-attachments.sh serves them on loopback).
     ap.add_argument("--image-every", type=int, default=0)
@@ -76,6 +80,7 @@ def main() -> None:
     ap.add_argument("--photos", type=int, default=100)
     args = ap.parse_args()
     rng = random.Random(args.seed)
+    who = (lambda i: i % args.citizens) if args.citizens else (lambda i: i)
     base_ts = int(time.time() * 1000)
     app = args.app_id.encode()
     secret = args.secret.encode()
@@ -85,8 +90,8 @@ def main() -> None:
             ts = str(base_ts + i)
             event = {
                 "app_id": args.app_id,
-                "sender": {"id": str(7000000000000000000 + i * 7919)},
-                "user_id_by_app": str(5500000000000000000 + i * 104729),
+                "sender": {"id": str(7000000000000000000 + who(i) * 7919)},
+                "user_id_by_app": str(5500000000000000000 + who(i) * 104729),
                 "recipient": {"id": args.oa_id},
                 "event_name": args.event_name,
                 "message": {"text": text_for(rng, i), "msg_id": f"{rng.getrandbits(64):016x}{i:012x}"},

@@ -3,8 +3,9 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
 };
 
 use entity::channel_accounts;
@@ -109,36 +110,19 @@ pub fn served(settings: &Settings) -> ServedAccounts {
 }
 
 /// Inserts configured accounts that are missing and refreshes their owning unit; never overwrites stored tokens.
-/// In one write transaction, so instances starting together take turns (SQLite's write lock); on PostgreSQL an
-/// instance that lost the race to insert a row starts over and finds it.
+/// In one write transaction: instances starting together take turns (SQLite's write lock; on PostgreSQL the
+/// later insert of a row waits for the first and then reads it, `find_or_create`).
 pub async fn sync(db: &Db, settings: &Settings) -> Result<(), DbErr> {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let txn = db.begin_write().await?;
-        let mut synced = Ok(());
-        for account in configured(settings) {
-            synced = find_or_create(&txn, settings, account.channel, &account.external_id)
-                .await
-                .map(drop);
-            if synced.is_err() {
-                break;
-            }
-        }
-        match synced {
-            Ok(()) => return txn.commit().await,
-            Err(err)
-                if attempt < 3
-                    && matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
-            {
-                txn.rollback().await?;
-            }
-            Err(err) => {
-                txn.rollback().await?;
-                return Err(err);
-            }
+    let txn = db.begin_write().await?;
+    for account in configured(settings) {
+        if let Err(err) =
+            find_or_create(&txn, settings, account.channel, &account.external_id).await
+        {
+            txn.rollback().await?;
+            return Err(err);
         }
     }
+    txn.commit().await
 }
 
 /// The account row for an OA or Page; an OA of our app seen for the first time gets the default Zalo tokens.
@@ -179,7 +163,7 @@ pub async fn find_or_create(
                 ),
                 (None, _) => (String::new(), String::new(), None),
             };
-            channel_accounts::ActiveModel {
+            let row = channel_accounts::ActiveModel {
                 channel: Set(channel),
                 external_id: Set(external_id.to_owned()),
                 name: Set(None),
@@ -190,9 +174,26 @@ pub async fn find_or_create(
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
-            }
-            .insert(conn)
-            .await
+            };
+            // Instances meeting a new OA at once (its first messages in two batches) both insert it: the later
+            // one waits for the first to commit and then reads its row, rather than fail its whole run.
+            channel_accounts::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::columns([
+                        channel_accounts::Column::Channel,
+                        channel_accounts::Column::ExternalId,
+                    ])
+                    .do_nothing()
+                    .to_owned(),
+                )
+                .exec_without_returning(conn)
+                .await?;
+            channel_accounts::Entity::find()
+                .filter(channel_accounts::Column::Channel.eq(channel))
+                .filter(channel_accounts::Column::ExternalId.eq(external_id))
+                .one(conn)
+                .await?
+                .ok_or_else(|| DbErr::RecordNotFound(format!("{channel} account {external_id}")))
         }
     }
 }

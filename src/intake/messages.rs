@@ -7,7 +7,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use entity::{channel_accounts, contact_identities, ticket_messages, tickets};
@@ -117,6 +118,9 @@ pub(super) async fn apply(
     if items.is_empty() {
         return Ok(Vec::new());
     }
+    // First: on PostgreSQL it waits for another instance applying the same citizens, whose rows the look-ups
+    // after it then see.
+    let mut identities = find_identities(txn, &items).await?;
     let stored = stored_message_ids(txn, &items).await?;
     let mut accounts_by_key: HashMap<(Channel, String), channel_accounts::Model> = HashMap::new();
     for item in &items {
@@ -130,7 +134,6 @@ pub(super) async fn apply(
             slot.insert(model);
         }
     }
-    let mut identities = find_identities(txn, &items).await?;
     refresh_display_names(txn, &items, &mut identities, now).await?;
     let open = open_tickets(intake, txn, &identities, now).await?;
     let parents = parent_tickets(intake, txn, &items, now).await?;
@@ -440,27 +443,60 @@ async fn stored_message_ids(
     Ok(stored)
 }
 
+/// The known identities of a run's senders, locked on PostgreSQL (see `lock_senders`; the batch holds most of
+/// them already, and an identity another instance created since is taken here).
 async fn find_identities(
     txn: &DatabaseTransaction,
     items: &[Prepared],
 ) -> Result<HashMap<IdentityKey, contact_identities::Model>, DbErr> {
+    identities_of(txn, items.iter().map(|i| &i.message)).await
+}
+
+/// PostgreSQL: locks, for the worker's transaction, the known identities of a batch's senders. Several instances
+/// take consecutive batches, and a citizen's next message may be in another instance's batch while this one
+/// opens their ticket: unlocked, that instance saw no open ticket and opened a second one, and two batches
+/// updating the same citizens' tickets in different orders deadlocked (each costing a second, then the run's
+/// messages applied one by one). Locked, it waits for this commit, then finds the ticket. All of a batch's are
+/// locked at once at its start, in one order (channel and account, then id), so two batches cannot each hold
+/// what the other waits for. A citizen new to both is settled by the identities' unique key: the later insert
+/// fails, and its event is applied again after.
+pub(super) async fn lock_senders<'a>(
+    txn: &DatabaseTransaction,
+    messages: impl Iterator<Item = &'a CitizenMessage>,
+) -> Result<(), DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        identities_of(txn, messages).await?;
+    }
+    Ok(())
+}
+
+async fn identities_of<'a>(
+    txn: &DatabaseTransaction,
+    messages: impl Iterator<Item = &'a CitizenMessage>,
+) -> Result<HashMap<IdentityKey, contact_identities::Model>, DbErr> {
     let mut groups: HashMap<(Channel, &str), Vec<&str>> = HashMap::new();
-    for item in items {
-        let identity = &item.message.identity;
+    for message in messages {
+        let identity = &message.identity;
         groups
             .entry((identity.channel, identity.account.as_str()))
             .or_default()
             .push(identity.external_id.as_str());
     }
+    let mut groups: Vec<_> = groups.into_iter().collect();
+    groups.sort_by_key(|((channel, account), _)| (channel.as_str(), *account));
     let mut found = HashMap::new();
-    for ((channel, account), external_ids) in groups {
-        for identity in contact_identities::Entity::find()
+    for ((channel, account), mut external_ids) in groups {
+        external_ids.sort_unstable();
+        external_ids.dedup();
+        let mut query = contact_identities::Entity::find()
             .filter(contact_identities::Column::Channel.eq(channel))
             .filter(contact_identities::Column::AccountExternalId.eq(account))
             .filter(contact_identities::Column::ExternalId.is_in(external_ids))
-            .all(txn)
-            .await?
-        {
+            .order_by_asc(contact_identities::Column::Id);
+        if txn.get_database_backend() == DbBackend::Postgres {
+            query = query.lock_exclusive();
+        }
+        for identity in query.all(txn).await? {
             found.insert(
                 (
                     channel,

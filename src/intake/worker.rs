@@ -275,6 +275,14 @@ async fn finish(intake: &Intake, batch: Batch) -> Result<usize, DbErr> {
     } else {
         work
     };
+    messages::lock_senders(
+        &txn,
+        work.iter().filter_map(|(_, work)| match work {
+            Work::Message(prepared) => Some(&prepared.message),
+            Work::Other(_) => None,
+        }),
+    )
+    .await?;
     let count = work.len();
     let mut done = Vec::with_capacity(count);
     let mut pending = work.into_iter().peekable();

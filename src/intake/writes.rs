@@ -58,7 +58,10 @@ impl Writes {
         for reply in private_replies {
             outbound::enqueue(txn, reply).await?;
         }
-        for (id, location) in self.joined {
+        // In id order, as another transaction touching some of the same tickets would.
+        let mut joined: Vec<_> = self.joined.into_iter().collect();
+        joined.sort_unstable_by_key(|(id, _)| *id);
+        for (id, location) in joined {
             let mut update = tickets::Entity::update_many()
                 .col_expr(tickets::Column::LastActivityAt, Expr::value(now))
                 .col_expr(tickets::Column::UpdatedAt, Expr::value(now))

@@ -469,6 +469,111 @@ fn feed_body(change: Value) -> String {
         .to_string()
 }
 
+/// PostgreSQL, several instances: a citizen's next message taken by one instance while another is still applying
+/// their last one (its transaction open, its ticket not yet visible) joins that ticket once the other commits,
+/// rather than opening a second ticket for the same conversation. The other instance is played by a transaction
+/// that holds the citizen's identity as the worker does (`intake::messages::find_identities`) and reopens their
+/// ticket, as a new message of theirs would open one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_citizens_next_message_waits_for_the_instance_applying_their_last() {
+    let Some(app) = channel_app(Backend::Postgres).await else {
+        return;
+    };
+    let first = zalo_event(
+        "user_send_text",
+        "citizen-race",
+        "race-1",
+        text("Xin hỏi thủ tục đăng ký tạm trú"),
+    );
+    assert_eq!(app.post_zalo(&first).await.status(), 200);
+    app.processed().await;
+    let ticket = app.tickets().await.remove(0);
+    entity::tickets::Entity::update_many()
+        .col_expr(entity::tickets::Column::Status, Expr::value("closed"))
+        .filter(entity::tickets::Column::Id.eq(ticket.id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+
+    let other = app.db.begin().await.unwrap();
+    other
+        .execute_unprepared(&format!(
+            "SELECT id FROM contact_identities WHERE id = {} FOR UPDATE",
+            ticket.contact_identity_id
+        ))
+        .await
+        .unwrap();
+    other
+        .execute_unprepared(&format!(
+            "UPDATE tickets SET status = 'in_progress', last_activity_at = now() WHERE id = {}",
+            ticket.id
+        ))
+        .await
+        .unwrap();
+    let next = zalo_event(
+        "user_send_text",
+        "citizen-race",
+        "race-2",
+        text("Tôi cần mang theo giấy tờ gì?"),
+    );
+    assert_eq!(app.post_zalo(&next).await.status(), 200);
+    // The worker waits for the other instance's citizen.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(app.pending_events().await, 1, "applied without waiting");
+    other.commit().await.unwrap();
+    app.processed().await;
+
+    let tickets = app.tickets().await;
+    assert_eq!(tickets.len(), 1, "one conversation, one ticket");
+    let on_it: Vec<_> = app
+        .messages()
+        .await
+        .into_iter()
+        .filter(|m| m.ticket_id == ticket.id)
+        .filter_map(|m| m.provider_message_id)
+        .collect();
+    assert_eq!(on_it, ["race-1", "race-2"]);
+}
+
+/// PostgreSQL: two instances meeting a new OA at once (its first messages in two batches) both add its account;
+/// the later one waits for the first to commit and reads its row, rather than fail (which failed its whole run
+/// of messages, then applied them one by one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_two_instances_adding_the_same_new_oa_get_one_row() {
+    let Some(app) = channel_app(Backend::Postgres).await else {
+        return;
+    };
+    let settings = app.state.settings.clone();
+    let first = app.db.begin().await.unwrap();
+    let created =
+        phananh::accounts::find_or_create(&first, &settings, Channel::Zalo, "oa-new-to-both")
+            .await
+            .unwrap();
+    let second = {
+        let db = app.db.clone();
+        let settings = settings.clone();
+        tokio::spawn(async move {
+            let txn = db.begin().await.unwrap();
+            let found =
+                phananh::accounts::find_or_create(&txn, &settings, Channel::Zalo, "oa-new-to-both")
+                    .await;
+            txn.commit().await.unwrap();
+            found
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !second.is_finished(),
+        "the second did not wait for the first"
+    );
+    first.commit().await.unwrap();
+    let found = second
+        .await
+        .unwrap()
+        .expect("the second reads the first's row");
+    assert_eq!(found.id, created.id);
+}
+
 on_both_backends! {
     spawn = channel_app;
     async fn a_comment_retry_under_a_new_event_key_makes_no_second_message(app) {
