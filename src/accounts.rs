@@ -135,21 +135,15 @@ pub async fn find_or_create(
     let account = configured(settings)
         .into_iter()
         .find(|a| a.channel == channel && a.external_id == external_id);
-    let existing = channel_accounts::Entity::find()
-        .filter(channel_accounts::Column::Channel.eq(channel))
-        .filter(channel_accounts::Column::ExternalId.eq(external_id))
-        .one(conn)
-        .await?;
+    let find = || {
+        channel_accounts::Entity::find()
+            .filter(channel_accounts::Column::Channel.eq(channel))
+            .filter(channel_accounts::Column::ExternalId.eq(external_id))
+    };
     let now = Utc::now();
-    match (existing, account) {
-        (Some(row), Some(account)) if row.unit_code != account.unit_code => {
-            let mut update: channel_accounts::ActiveModel = row.into();
-            update.unit_code = Set(account.unit_code);
-            update.updated_at = Set(now);
-            update.update(conn).await
-        }
-        (Some(row), _) => Ok(row),
-        (None, account) => {
+    let row = match find().one(conn).await? {
+        Some(row) => row,
+        None => {
             let (access, refresh, unit) = match (&account, channel) {
                 (Some(a), _) => (
                     a.access_token.clone(),
@@ -188,12 +182,20 @@ pub async fn find_or_create(
                 )
                 .exec_without_returning(conn)
                 .await?;
-            channel_accounts::Entity::find()
-                .filter(channel_accounts::Column::Channel.eq(channel))
-                .filter(channel_accounts::Column::ExternalId.eq(external_id))
+            find()
                 .one(conn)
                 .await?
-                .ok_or_else(|| DbErr::RecordNotFound(format!("{channel} account {external_id}")))
+                .ok_or_else(|| DbErr::RecordNotFound(format!("{channel} account {external_id}")))?
         }
+    };
+    // The owning unit follows the settings (also when another instance inserted the row under older ones).
+    match account {
+        Some(account) if row.unit_code != account.unit_code => {
+            let mut update: channel_accounts::ActiveModel = row.into();
+            update.unit_code = Set(account.unit_code);
+            update.updated_at = Set(now);
+            update.update(conn).await
+        }
+        _ => Ok(row),
     }
 }

@@ -518,7 +518,7 @@ async fn postgres_a_citizens_next_message_waits_for_the_instance_applying_their_
     );
     assert_eq!(app.post_zalo(&next).await.status(), 200);
     // The worker waits for the other instance's citizen.
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    waiting_on_a_lock(&app).await;
     assert_eq!(app.pending_events().await, 1, "applied without waiting");
     other.commit().await.unwrap();
     app.processed().await;
@@ -533,6 +533,24 @@ async fn postgres_a_citizens_next_message_waits_for_the_instance_applying_their_
         .filter_map(|m| m.provider_message_id)
         .collect();
     assert_eq!(on_it, ["race-1", "race-2"]);
+}
+
+/// Until a session of the app's database waits for a lock (fails after 10 s).
+async fn waiting_on_a_lock(app: &TestApp) {
+    eventually("a session waits for a lock", || async {
+        let row = app
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT COUNT(*) AS n FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap() > 0
+    })
+    .await;
 }
 
 /// PostgreSQL: two instances meeting a new OA at once (its first messages in two batches) both add its account;
@@ -561,7 +579,7 @@ async fn postgres_two_instances_adding_the_same_new_oa_get_one_row() {
             found
         })
     };
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    waiting_on_a_lock(&app).await;
     assert!(
         !second.is_finished(),
         "the second did not wait for the first"
