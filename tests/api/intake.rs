@@ -472,7 +472,7 @@ fn feed_body(change: Value) -> String {
 /// PostgreSQL, several instances: a citizen's next message taken by one instance while another is still applying
 /// their last one (its transaction open, its ticket not yet visible) joins that ticket once the other commits,
 /// rather than opening a second ticket for the same conversation. The other instance is played by a transaction
-/// that holds the citizen's identity as the worker does (`intake::messages::find_identities`) and reopens their
+/// that holds the citizen's identity as the worker does (`intake::messages::lock_senders`) and reopens their
 /// ticket, as a new message of theirs would open one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_a_citizens_next_message_waits_for_the_instance_applying_their_last() {
