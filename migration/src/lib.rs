@@ -21,6 +21,7 @@ mod m20261205_000017_create_report_cells;
 mod m20261206_000018_create_attachments;
 mod m20261207_000019_add_province_scope;
 mod m20261208_000020_trim_intake_indexes;
+mod m20261209_000021_order_outbox_queue;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000018_create_attachments::Migration),
             Box::new(m20261207_000019_add_province_scope::Migration),
             Box::new(m20261208_000020_trim_intake_indexes::Migration),
+            Box::new(m20261209_000021_order_outbox_queue::Migration),
         ]
     }
 }

@@ -434,7 +434,11 @@ async fn stored_message_ids(
             .select_only()
             .column(ticket_messages::Column::ProviderMessageId)
             .filter(ticket_messages::Column::Channel.eq(channel))
-            .filter(ticket_messages::Column::ProviderMessageId.is_in(ids))
+            .filter(crate::db::one_of(
+                txn.get_database_backend(),
+                ticket_messages::Column::ProviderMessageId,
+                &ids,
+            ))
             .into_tuple()
             .all(txn)
             .await?;
@@ -494,7 +498,11 @@ async fn identities_of<'a>(
         let mut query = contact_identities::Entity::find()
             .filter(contact_identities::Column::Channel.eq(channel))
             .filter(contact_identities::Column::AccountExternalId.eq(account))
-            .filter(contact_identities::Column::ExternalId.is_in(external_ids))
+            .filter(crate::db::one_of(
+                txn.get_database_backend(),
+                contact_identities::Column::ExternalId,
+                &external_ids,
+            ))
             .order_by_asc(contact_identities::Column::Id);
         if txn.get_database_backend() == DbBackend::Postgres {
             query = query.lock_exclusive();

@@ -92,7 +92,9 @@ impl Outbound {
 
     /// One pass over the due rows, as the worker does it; returns how many this call processed.
     pub async fn run_once(&self) -> Result<usize, OutboundError> {
-        Ok(worker::pass(&self.0).await?.1)
+        Ok(worker::pass(&self.0, &mut worker::QueueMark::default())
+            .await?
+            .1)
     }
 }
 
