@@ -114,12 +114,11 @@ async fn drain(intake: &Arc<Intake>, statistics: &mut Statistics) -> Result<usiz
     Ok(handled)
 }
 
-/// PostgreSQL plans the worker's look-ups (`IN` lists on identities and messages) from table statistics, which
-/// autovacuum refreshes only every so often: while tables grow fast from empty (a new deployment, a burst) the
-/// planner takes them for tiny and filters whole tables instead of using the indexes, 30-40 ms per look-up at
-/// 70,000 rows. So the worker refreshes the statistics of what it writes after every few thousand events, and
-/// first after a few hundred: on 20,000 events into empty tables, waiting for the first 5,000 left look-ups of
-/// up to 100 ms (9 ms on average) that find nothing.
+/// PostgreSQL plans the worker's statements from table statistics, which autovacuum refreshes only every so
+/// often: while tables grow fast from empty (a new deployment, a burst) the planner takes them for tiny and
+/// filters whole tables instead of using the indexes (the run's key look-ups were 30-40 ms each at 70,000 rows
+/// before `db::one_of` hid their length from it). So the worker refreshes the statistics of what it writes after
+/// every few thousand events, and first after a few hundred.
 #[derive(Default)]
 struct Statistics {
     since: usize,
