@@ -22,6 +22,7 @@ mod m20261206_000018_create_attachments;
 mod m20261207_000019_add_province_scope;
 mod m20261208_000020_trim_intake_indexes;
 mod m20261209_000021_order_outbox_queue;
+mod m20261210_000022_index_private_replies;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000019_add_province_scope::Migration),
             Box::new(m20261208_000020_trim_intake_indexes::Migration),
             Box::new(m20261209_000021_order_outbox_queue::Migration),
+            Box::new(m20261210_000022_index_private_replies::Migration),
         ]
     }
 }

@@ -114,8 +114,9 @@ async fn migrations_go_down_and_up_again(backend: Backend) {
     );
 }
 
-/// Migration 20 made five indexes partial (`… WHERE col IS NOT NULL`): each look-up comparing that column
-/// still reads its index on both backends, which it would not if the planner could not prove the condition.
+/// Migration 20 made five indexes partial (`… WHERE col IS NOT NULL`), migration 22 added one (`WHERE kind =
+/// 'private_reply'`): each look-up still reads its index on both backends, which it would not if the planner
+/// could not prove the condition (the kind comes as a bound parameter, as sea-orm sends it).
 async fn partial_indexes_serve_their_look_ups(backend: Backend) {
     let Some(test_db) = TestDb::fresh(backend).await else {
         return;
@@ -157,6 +158,15 @@ async fn partial_indexes_serve_their_look_ups(backend: Backend) {
                 "SELECT * FROM outbox WHERE channel = {a} AND provider_message_id IN ({b}, {c})"
             ),
             vec![text("zalo"), text("m1"), text("m2")],
+        ),
+        // Migration 22: a comment's private replies (`outbound::private_reply_of`, the delivery worker's gate).
+        (
+            "ix_outbox_private_replies",
+            format!(
+                "SELECT * FROM outbox WHERE kind = {a} AND channel = {b} AND recipient = {c} \
+                 AND state <> 'undeliverable'"
+            ),
+            vec![text("private_reply"), text("facebook"), text("c1")],
         ),
     ];
     let (txn, column) = (
