@@ -20,7 +20,9 @@
 //!    and chat abbreviations, against a list of English and French function
 //!    words. Before lingua: it would say nothing else of such words (it calls
 //!    "Toi bi mat giay to xe" French, and Vietnamese won whatever it said),
-//!    and asking it cost a fifth of the intake worker's CPU.
+//!    and asking it cost a fifth of the intake worker's CPU. Only in Latin
+//!    letters alone: beside a few Han, Kana or Hangul characters lingua is
+//!    asked.
 //! 5. **lingua** (high accuracy, preloaded models of vi, en, fr, zh, ja, ko,
 //!    th) on everything else.
 //! 6. **Low confidence** – anything else weak gives `Undetermined`.
@@ -371,6 +373,13 @@ struct SyllableScore {
     invalid: usize,
 }
 
+/// Whether every letter is Latin (with Vietnamese's and other European diacritics, precomposed or combining).
+fn latin_letters_only(text: &str) -> bool {
+    text.chars().filter(|c| c.is_alphabetic()).all(|c| {
+        matches!(c, 'a'..='z' | 'A'..='Z' | '\u{00C0}'..='\u{024F}' | '\u{0300}'..='\u{036F}' | '\u{1E00}'..='\u{1EFF}')
+    })
+}
+
 /// Vietnamese typed without diacritics, recognised by its syllables: the more of them, the surer.
 fn vietnamese_by_syllables(score: &SyllableScore) -> Detection {
     let confidence = (0.6 + 0.4 * score.vietnamese_share()).min(0.97);
@@ -620,11 +629,13 @@ impl LanguageDetector {
             };
         }
 
-        // Steps 4 and 5: syllable shapes, then lingua. Whatever lingua said of words that read as Vietnamese
-        // (Vietnamese, English, French or nothing; its other languages have other scripts), the answer was
-        // Vietnamese: only the method and the confidence came from it.
+        // Steps 4 and 5: syllable shapes, then lingua. In Latin letters alone, whatever lingua said of words
+        // that read as Vietnamese (Vietnamese, English, French or nothing: its other languages need other
+        // scripts), the answer was Vietnamese, and only the method and the confidence came from it. Mixed with
+        // a few Han, Kana or Hangul characters (fewer than step 1 needs), lingua may still say Chinese, Japanese
+        // or Korean, so it is asked as before.
         let score = self.score(chunks.iter());
-        if score.is_vietnamese() {
+        if score.is_vietnamese() && latin_letters_only(text) {
             return vietnamese_by_syllables(&score);
         }
         let ranked = self.lingua_ranked(text);
@@ -937,6 +948,10 @@ mod tests {
         assert!(got.confidence >= 0.6);
         let got = d.detect("ad oi e ko dang nhap vneid dc");
         assert_eq!(got.language, Language::Vi, "{got:?}");
+        // Latin words that read as Vietnamese beside a few Han characters (fewer than the script step needs):
+        // lingua is still asked, and calls it Chinese, as before.
+        let got = d.detect("em hoi lam giay 结婚登记手续");
+        assert_eq!(got.language, Language::Zh, "{got:?}");
         // Decided by its syllables even where lingua would have been sure of it too: lingua is not asked.
         let got = d.detect(
             "cho em hoi lam can cuoc cong dan o cong an xa thi can mang nhung giay to gi a",

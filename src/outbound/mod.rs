@@ -189,6 +189,15 @@ pub async fn enqueue(
     outbox_row(item)?.insert(conn).await
 }
 
+/// `kind = 'private_reply'` as a literal: `ix_outbox_private_replies` holds only that kind, and PostgreSQL's
+/// generic plans (which sqlx's cached statements come to) cannot use it for a bound parameter they do not know.
+pub(crate) fn is_private_reply() -> sea_orm::sea_query::Expr {
+    sea_orm::sea_query::Expr::cust(format!(
+        "\"outbox\".\"kind\" = '{}'",
+        OutboundKind::PrivateReply.as_str()
+    ))
+}
+
 /// The private reply queued or sent for a comment (one that proved undeliverable does not count).
 async fn private_reply_of(
     conn: &impl ConnectionTrait,
@@ -196,7 +205,7 @@ async fn private_reply_of(
     comment_id: &str,
 ) -> Result<Option<outbox::Model>, DbErr> {
     outbox::Entity::find()
-        .filter(outbox::Column::Kind.eq(OutboundKind::PrivateReply.as_str()))
+        .filter(is_private_reply())
         .filter(outbox::Column::Channel.eq(channel))
         .filter(outbox::Column::Recipient.eq(comment_id))
         .filter(outbox::Column::State.ne(OutboxState::Undeliverable))

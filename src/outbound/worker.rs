@@ -76,8 +76,8 @@ const RESCAN: Duration = Duration::from_secs(1);
 /// an entry for each row's `pending` version until a vacuum, and while the intake's transactions hold old
 /// snapshots none of them can be marked dead: read from the start, each pass of a backlog stepped over every
 /// row the passes before it had taken (0.65 ms a pass, a fifth of the delivery worker's database time). A row
-/// that commits behind the mark (its transaction began earlier) is found by the next read from the start: when
-/// a pass is not full, or at the latest `RESCAN` after the last one. The claim, not the mark, keeps a row from
+/// that commits behind the mark (its transaction began earlier) is found by the next read from the start: after
+/// a pass that was not full, or by the first pass that starts `RESCAN` after the last such read. The claim, not the mark, keeps a row from
 /// being sent twice.
 #[derive(Default)]
 pub(crate) struct QueueMark {
@@ -256,7 +256,7 @@ async fn claim(db: &Db, row: &outbox::Model) -> Result<bool, DbErr> {
         let earlier = Query::select()
             .expr(Expr::val(1))
             .from(outbox::Entity)
-            .and_where(Expr::col(outbox::Column::Kind).eq(OutboundKind::PrivateReply.as_str()))
+            .and_where(super::is_private_reply())
             .and_where(Expr::col(outbox::Column::Channel).eq(row.channel))
             .and_where(Expr::col(outbox::Column::Recipient).eq(row.recipient.as_str()))
             .and_where(Expr::col(outbox::Column::Id).lt(row.id))
@@ -277,7 +277,7 @@ enum Gate {
 
 async fn private_reply_gate(db: &Db, row: &outbox::Model) -> Result<Gate, DbErr> {
     let earlier = outbox::Entity::find()
-        .filter(outbox::Column::Kind.eq(OutboundKind::PrivateReply.as_str()))
+        .filter(super::is_private_reply())
         .filter(outbox::Column::Channel.eq(row.channel))
         .filter(outbox::Column::Recipient.eq(row.recipient.as_str()))
         .filter(outbox::Column::Id.lt(row.id))
