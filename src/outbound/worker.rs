@@ -77,8 +77,8 @@ const RESCAN: Duration = Duration::from_secs(1);
 /// snapshots none of them can be marked dead: read from the start, each pass of a backlog stepped over every
 /// row the passes before it had taken (0.65 ms a pass, a fifth of the delivery worker's database time). A row
 /// that commits behind the mark (its transaction began earlier) is found by the next read from the start: after
-/// a pass that was not full, or by the first pass that starts `RESCAN` after the last such read. The claim, not the mark, keeps a row from
-/// being sent twice.
+/// a pass that was not full, or by the first pass that starts `RESCAN` after the last such read. The claim, not
+/// the mark, keeps a row from being sent twice.
 #[derive(Default)]
 pub(crate) struct QueueMark {
     after: Option<(DateTime<Utc>, i32)>,
