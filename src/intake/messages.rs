@@ -565,7 +565,11 @@ async fn open_tickets(
     let statuses = TicketStatus::open();
     let ids: Vec<i32> = identities.values().map(|i| i.id).collect();
     for ticket in tickets::Entity::find()
-        .filter(tickets::Column::ContactIdentityId.is_in(ids))
+        .filter(crate::db::one_of(
+            txn.get_database_backend(),
+            tickets::Column::ContactIdentityId,
+            &ids,
+        ))
         .filter(tickets::Column::Status.is_in(statuses))
         .filter(tickets::Column::LastActivityAt.gte(since))
         .filter(tickets::Column::ThreadKey.is_null())
@@ -592,7 +596,11 @@ async fn previous_units(
         .select_only()
         .column(tickets::Column::ContactId)
         .column(tickets::Column::UnitCode)
-        .filter(tickets::Column::ContactId.is_in(ids))
+        .filter(crate::db::one_of(
+            txn.get_database_backend(),
+            tickets::Column::ContactId,
+            &ids,
+        ))
         .filter(tickets::Column::UnitCode.is_not_null())
         .order_by_desc(tickets::Column::CreatedAt)
         .into_tuple()
@@ -676,14 +684,22 @@ async fn parent_tickets(
         .column(ticket_messages::Column::ProviderMessageId)
         .column(ticket_messages::Column::TicketId)
         .filter(ticket_messages::Column::Channel.eq(Channel::Facebook))
-        .filter(ticket_messages::Column::ProviderMessageId.is_in(parents))
+        .filter(crate::db::one_of(
+            txn.get_database_backend(),
+            ticket_messages::Column::ProviderMessageId,
+            &parents,
+        ))
         .into_tuple()
         .all(txn)
         .await?;
     let since = now - Duration::days(i64::from(intake.settings.intake.thread_window_days));
     let ids: Vec<i32> = messages.iter().map(|(_, ticket)| *ticket).collect();
     let open: HashMap<i32, tickets::Model> = tickets::Entity::find()
-        .filter(tickets::Column::Id.is_in(ids))
+        .filter(crate::db::one_of(
+            txn.get_database_backend(),
+            tickets::Column::Id,
+            &ids,
+        ))
         .filter(tickets::Column::Status.is_in(TicketStatus::open()))
         .filter(tickets::Column::LastActivityAt.gte(since))
         .all(txn)

@@ -345,6 +345,93 @@ async fn postgres_a_runs_message_look_up_probes_the_index_as_the_table_grows() {
     );
 }
 
+/// The same for the worker's look-ups of tickets by many integer keys (`db::one_of` with `i32`): a run's open
+/// tickets by identity, its contacts' earlier units, and open tickets by id (for replies to stored comments).
+#[tokio::test]
+async fn postgres_a_runs_ticket_look_ups_probe_their_indexes_as_the_table_grows() {
+    use entity::tickets::{Column, Entity};
+    use sea_orm::{EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+    let Some(test_db) = TestDb::fresh(Backend::Postgres).await else {
+        return;
+    };
+    let settings = test_settings(&test_db.url, &[]);
+    let db = Db::connect(&settings.database).await.unwrap();
+    db.migrate().await.unwrap();
+    let fill = |from: i32, to: i32| {
+        // Contacts and identities are not the point: foreign keys and triggers do not run for these rows.
+        format!(
+            "SET session_replication_role = replica; \
+             INSERT INTO tickets (tracking_code, channel, contact_id, contact_identity_id, unit_code, status, \
+             summary, urgent, created_at, updated_at, last_activity_at, officer_conduct, extensions, \
+             reopened_low_score) SELECT 'T' || g, 'zalo', g, g, '42001', 'new', 'xin chào', false, now(), now(), \
+             now(), false, 0, false FROM generate_series({from}, {to}) g; SET session_replication_role = origin"
+        )
+    };
+    db.write.execute_unprepared(&fill(1, 2_048)).await.unwrap();
+    db.write
+        .execute_unprepared("ANALYZE tickets")
+        .await
+        .unwrap();
+    db.write
+        .execute_unprepared(&fill(2_049, 20_480))
+        .await
+        .unwrap();
+    let keys: Vec<i32> = (30_000..30_256).collect();
+    let backend = sea_orm::DbBackend::Postgres;
+    let look_ups = [
+        (
+            "contact_identity_id",
+            Entity::find()
+                .filter(phananh::db::one_of(
+                    backend,
+                    Column::ContactIdentityId,
+                    &keys,
+                ))
+                .filter(sea_orm::ColumnTrait::is_in(
+                    &Column::Status,
+                    entity::enums::TicketStatus::open(),
+                ))
+                .build(backend),
+        ),
+        (
+            "contact_id",
+            Entity::find()
+                .select_only()
+                .column(Column::ContactId)
+                .column(Column::UnitCode)
+                .filter(phananh::db::one_of(backend, Column::ContactId, &keys))
+                .filter(sea_orm::ColumnTrait::is_not_null(&Column::UnitCode))
+                .build(backend),
+        ),
+        (
+            "id",
+            Entity::find()
+                .filter(phananh::db::one_of(backend, Column::Id, &keys))
+                .build(backend),
+        ),
+    ];
+    for (column, query) in look_ups {
+        let plan: Vec<String> = db
+            .write
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                format!("EXPLAIN {}", query.sql),
+                query.values.map(|v| v.0).unwrap_or_default(),
+            ))
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.try_get::<String>("", "QUERY PLAN").unwrap())
+            .collect();
+        assert!(
+            plan.iter()
+                .any(|line| line.contains("Index Cond")
+                    && line.contains(&format!("({column} = ANY"))),
+            "the look-up by {column} probes an index: {plan:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_outbox_pass_reads_its_order_from_the_index_sqlite() {
     the_outbox_pass_reads_its_order_from_the_index(Backend::Sqlite).await;
