@@ -184,6 +184,8 @@ pub struct OutboundSettings {
     /// Rows another instance left in `sending` this long (it died mid-send) become `unknown`; longer than any
     /// send can take (a send, a token refresh and the retried send: 3 x http_timeout_secs) plus clock skew.
     pub recover_after_secs: u64,
+    /// Sends in flight at once per instance (`outbound::worker`).
+    pub concurrency: usize,
 }
 
 /// Evidence kept by phananh (`crate::evidence`): where, how large, how long.

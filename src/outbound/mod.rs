@@ -84,13 +84,14 @@ impl Outbound {
         tokio::spawn(worker::run(self.0.clone()))
     }
 
-    /// Asks the worker to stop after the batch in flight, so no send is cut off midway; await its handle.
+    /// Asks the worker to stop reading the queue and to record the sends in flight, so no send is cut off
+    /// midway; await its handle.
     pub fn shutdown(&self) {
         self.0.stopping.store(true, Ordering::SeqCst);
         self.0.stop.notify_one();
     }
 
-    /// One pass over the due rows, as the worker does it; returns how many this call processed.
+    /// One read of the due rows, their sends landed and recorded; returns how many this call processed.
     pub async fn run_once(&self) -> Result<usize, OutboundError> {
         Ok(worker::pass(&self.0, &mut worker::QueueMark::default())
             .await?

@@ -1,17 +1,25 @@
 //! The delivery worker: claims due rows, marks them `sending` (committed) before calling the platform, then
 //! records what happened. Safe with several instances on one PostgreSQL: a row is claimed by a conditional
 //! update, so only the worker whose update changed it sends it.
+//!
+//! Sends overlap: up to `outbound.concurrency` are in flight, each its own task, and as they land the queue is
+//! read again for as many. A pass that waited for all of its sends held 31 rows behind its slowest (up to
+//! `http_timeout_secs`), and 8 at a time made about 80 sends a second against a platform answering in 100 ms.
+use std::collections::HashSet;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
+use futures_util::FutureExt;
 use rand::Rng;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
+use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use entity::outbox;
@@ -24,13 +32,16 @@ use crate::db::Db;
 use crate::domain::OutboxState;
 use crate::platforms::PlatformError;
 
-/// Rows taken per pass.
+/// Rows taken per read of the queue, at most.
 const BATCH: usize = 32;
-/// Platform calls in flight at once: enough to hide latency, few enough to stay under rate limits.
-const CONCURRENCY: usize = 8;
+/// Sends that land this close together have their outcomes written in one transaction: at most one write of
+/// outcomes (and one claim) per this long however fast sends land, each a commit on SQLite's single writer.
+const GATHER: Duration = Duration::from_millis(20);
 
-/// The worker's loop until `Outbound::shutdown`: a pass whenever woken or every `poll_interval_ms`.
-pub(crate) async fn run(shared: std::sync::Arc<Shared>) {
+/// The worker's loop until `Outbound::shutdown`: reads the queue whenever there is room for sends and rows are
+/// due; when none are, waits to be woken, or `poll_interval_ms`. On shutdown it stops reading and waits for the
+/// sends in flight, so none is cut off midway.
+pub(crate) async fn run(shared: Arc<Shared>) {
     let span = tracing::info_span!("outbound_worker");
     async move {
         // SQLite has one process, so whatever is `sending` now was interrupted. On PostgreSQL other instances
@@ -41,26 +52,35 @@ pub(crate) async fn run(shared: std::sync::Arc<Shared>) {
         };
         sweep(&shared.db, startup_cutoff).await;
         let mut last_sweep = Instant::now();
+        let mut flights = Flights::default();
         let mut mark = QueueMark::default();
         let poll = Duration::from_millis(shared.settings.outbound.poll_interval_ms.max(10));
-        while !shared.stopping.load(Ordering::SeqCst) {
-            let wait = match pass(&shared, &mut mark).await {
-                // A full batch: more may be due right away.
-                Ok((selected, _)) if selected == BATCH => continue,
-                Ok(_) => poll,
-                Err(err) => {
-                    tracing::error!(error = %err, "outbound pass failed");
-                    poll.max(Duration::from_secs(5))
-                }
+        loop {
+            let stopping = shared.stopping.load(Ordering::SeqCst);
+            // Some: no row is due now (or the queue cannot be read): wait this long unless woken.
+            let idle = if stopping {
+                None
+            } else {
+                refill(&shared, &mut flights, &mut mark, poll).await
             };
+            if stopping && flights.is_empty() {
+                break;
+            }
             if last_sweep.elapsed() >= sweep_every(&shared.settings.outbound) {
                 sweep(&shared.db, Some(stale_cutoff(&shared.settings.outbound))).await;
                 last_sweep = Instant::now();
             }
-            tokio::select! {
-                _ = shared.wake.notified() => {}
-                _ = shared.stop.notified() => {}
-                _ = tokio::time::sleep(wait) => {}
+            let landed = tokio::select! {
+                landed = flights.next(), if !flights.is_empty() => landed,
+                _ = shared.wake.notified(), if idle.is_some() => None,
+                _ = shared.stop.notified(), if !stopping => None,
+                _ = tokio::time::sleep(idle.unwrap_or(poll)), if idle.is_some() => None,
+            };
+            if let Some(first) = landed {
+                let landed = flights.gather(first).await;
+                if let Err(err) = finish(&shared, landed).await {
+                    tracing::error!(error = %err, "cannot record outbound outcomes");
+                }
             }
         }
         tracing::info!("outbound worker stopped");
@@ -69,16 +89,50 @@ pub(crate) async fn run(shared: std::sync::Arc<Shared>) {
     .await
 }
 
-/// How long a backlog is read on from the last full pass's end before the queue is read from its start again.
+/// Reads the queue while there is room for sends and rows are due, and launches them. Returns how long to wait
+/// for a wake when no row is due now (or the queue cannot be read), None when the room is taken.
+async fn refill(
+    shared: &Arc<Shared>,
+    flights: &mut Flights,
+    mark: &mut QueueMark,
+    poll: Duration,
+) -> Option<Duration> {
+    let concurrency = shared.settings.outbound.concurrency.max(1);
+    // The queue is read again once this much room is free (or nothing is in flight), not for every send that
+    // lands: each read is a claim, a commit.
+    let step = concurrency.div_ceil(4);
+    loop {
+        let room = concurrency.saturating_sub(flights.len());
+        if room == 0 || (room < step && !flights.is_empty()) {
+            return None;
+        }
+        let limit = room.min(BATCH);
+        match take(shared, mark, limit).await {
+            Ok(taken) => {
+                let full = taken.selected == limit;
+                flights.launch(shared, taken);
+                if !full {
+                    return Some(poll);
+                }
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "outbound pass failed");
+                return Some(poll.max(Duration::from_secs(5)));
+            }
+        }
+    }
+}
+
+/// How long a backlog is read on from the last full read's end before the queue is read from its start again.
 const RESCAN: Duration = Duration::from_secs(1);
 
-/// Where the last full pass ended, so that the next one reads on from there. On PostgreSQL the queue index keeps
-/// an entry for each row's `pending` version until a vacuum, and while the intake's transactions hold old
-/// snapshots none of them can be marked dead: read from the start, each pass of a backlog stepped over every
-/// row the passes before it had taken (0.65 ms a pass, a fifth of the delivery worker's database time). A row
-/// that commits behind the mark (its transaction began earlier) is found by the next read from the start: after
-/// a pass that was not full, or by the first pass that starts `RESCAN` after the last such read. The claim, not
-/// the mark, keeps a row from being sent twice.
+/// Where the last full read of the queue ended, so that the next one reads on from there. On PostgreSQL the
+/// queue index keeps an entry for each row's `pending` version until a vacuum, and while the intake's
+/// transactions hold old snapshots none of them can be marked dead: read from the start, each read of a backlog
+/// stepped over every row the reads before it had taken (0.65 ms a pass, a fifth of the delivery worker's
+/// database time). A row that commits behind the mark (its transaction began earlier) is found by the next read
+/// from the start: after a read that was not full, or by the first read that starts `RESCAN` after the last such
+/// read. The claim, not the mark, keeps a row from being sent twice.
 #[derive(Default)]
 pub(crate) struct QueueMark {
     after: Option<(DateTime<Utc>, i32)>,
@@ -92,23 +146,27 @@ impl QueueMark {
             .filter(|_| self.scanned.is_some_and(|at| at.elapsed() < RESCAN))
     }
 
-    /// After a pass that read from `after` (or from the start), took `selected` rows, the last keyed `last`.
-    fn passed(&mut self, resumed: bool, selected: usize, last: Option<(DateTime<Utc>, i32)>) {
+    /// After a read that began at the mark (`resumed`) or at the start, and took as many rows as it asked for
+    /// (`full`), the last keyed `last`.
+    fn passed(&mut self, resumed: bool, full: bool, last: Option<(DateTime<Utc>, i32)>) {
         if !resumed {
             self.scanned = Some(Instant::now());
         }
-        self.after = last.filter(|_| selected == BATCH);
+        self.after = last.filter(|_| full);
     }
 }
 
-/// One pass over the due rows; returns how many were taken and how many of those this worker processed.
-/// Ordinary rows are claimed with one statement and their outcomes recorded in one transaction: on SQLite each
-/// commit is an fsync on the writer that webhook acknowledgements also wait for. Private replies, once per
-/// comment, keep their own guarded claim.
-pub(crate) async fn pass(
-    shared: &Shared,
-    mark: &mut QueueMark,
-) -> Result<(usize, usize), OutboundError> {
+/// What one read of the queue took: ordinary rows already claimed, and private replies, each claimed by its own
+/// send.
+struct Taken {
+    selected: usize,
+    ordinary: Vec<outbox::Model>,
+    replies: Vec<outbox::Model>,
+    known: accounts::Known,
+}
+
+/// Reads up to `limit` due rows in the queue's order and claims the ordinary ones in one committed statement.
+async fn take(shared: &Shared, mark: &mut QueueMark, limit: usize) -> Result<Taken, OutboundError> {
     let resume = mark.resume_after();
     let mut due = outbox::Entity::find()
         .filter(outbox::Column::State.eq(OutboxState::Pending))
@@ -127,63 +185,160 @@ pub(crate) async fn pass(
     let due = due
         .order_by_asc(outbox::Column::NextAttemptAt)
         .order_by_asc(outbox::Column::Id)
-        .limit(BATCH as u64)
+        .limit(limit as u64)
         .all(&shared.db.read)
         .await?;
     let selected = due.len();
     mark.passed(
         resume.is_some(),
-        selected,
+        selected == limit,
         due.last().map(|row| (row.next_attempt_at, row.id)),
     );
     let (replies, ordinary): (Vec<_>, Vec<_>) = due
         .into_iter()
         .partition(|row| row.kind == OutboundKind::PrivateReply.as_str());
-    let claimed = claim_many(&shared.db, ordinary).await?;
-    let mut processed = claimed.len();
+    let ordinary = claim_many(&shared.db, ordinary).await?;
     // Claimed rows are `sending` now: if this read fails they must still go out, each reading its own account.
-    let known = &accounts::known(&shared.db, &claimed)
+    let known = accounts::known(&shared.db, &ordinary)
         .await
         .unwrap_or_else(|err| {
             tracing::warn!(error = %err, "cannot read the pass's accounts; each send reads its own");
             accounts::Known::new()
         });
-    let outcomes: Vec<(outbox::Model, Result<Delivered, OutboundError>)> =
-        futures_util::stream::iter(claimed)
-            .map(|row| async move {
-                let result = deliver(shared, known, &row).await;
-                (row, result)
-            })
-            .buffer_unordered(CONCURRENCY)
-            .collect()
-            .await;
+    Ok(Taken {
+        selected,
+        ordinary,
+        replies,
+        known,
+    })
+}
+
+/// A send that landed: an ordinary row and its result, or a private reply, which records its own outcome.
+enum Landed {
+    Ordinary(Box<outbox::Model>, Result<Delivered, OutboundError>),
+    PrivateReply(Result<bool, OutboundError>),
+}
+
+/// Sends in flight, each its own task, so that the worker's reads and writes do not hold them up.
+#[derive(Default)]
+struct Flights {
+    tasks: JoinSet<(i32, Option<Landed>)>,
+    /// The rows in flight. A private reply is claimed by its own task, so until then the queue still shows it due.
+    ids: HashSet<i32>,
+}
+
+impl Flights {
+    fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+
+    fn launch(&mut self, shared: &Arc<Shared>, taken: Taken) {
+        let known = Arc::new(taken.known);
+        for row in taken.ordinary {
+            let (shared, known) = (shared.clone(), known.clone());
+            self.spawn(row.id, async move {
+                let result = deliver(&shared, &known, &row).await;
+                Landed::Ordinary(Box::new(row), result)
+            });
+        }
+        for row in taken.replies {
+            if self.ids.contains(&row.id) {
+                continue;
+            }
+            let shared = shared.clone();
+            self.spawn(row.id, async move {
+                Landed::PrivateReply(process_private_reply(&shared, row).await)
+            });
+        }
+    }
+
+    fn spawn(&mut self, id: i32, send: impl Future<Output = Landed> + Send + 'static) {
+        self.ids.insert(id);
+        // A send that panics lands as nothing: its row stays `sending`, and a sweep makes it `unknown`.
+        self.tasks.spawn(
+            AssertUnwindSafe(send)
+                .catch_unwind()
+                .map(move |landed| (id, landed.ok())),
+        );
+    }
+
+    /// The next send to land; None once none is in flight.
+    async fn next(&mut self) -> Option<Landed> {
+        while let Some(joined) = self.tasks.join_next().await {
+            let Ok((id, landed)) = joined else { continue };
+            self.ids.remove(&id);
+            match landed {
+                Some(landed) => return Some(landed),
+                None => tracing::error!(
+                    outbox_id = id,
+                    "an outbound send panicked; its row is left to the sweep"
+                ),
+            }
+        }
+        None
+    }
+
+    /// `first` and the sends that land within `GATHER` of it.
+    async fn gather(&mut self, first: Landed) -> Vec<Landed> {
+        let mut landed = vec![first];
+        let until = tokio::time::sleep(GATHER);
+        tokio::pin!(until);
+        while !self.is_empty() {
+            tokio::select! {
+                next = self.next() => landed.extend(next),
+                _ = &mut until => break,
+            }
+        }
+        landed
+    }
+}
+
+/// Writes the outcomes of sends that landed, in one transaction; returns how many rows this worker processed.
+async fn finish(shared: &Shared, landed: Vec<Landed>) -> Result<usize, OutboundError> {
+    let mut processed = 0;
+    let mut rows = Vec::new();
+    let mut outcomes = Vec::new();
+    for landed in landed {
+        match landed {
+            Landed::Ordinary(row, result) => {
+                outcomes.push(Outcome::of(shared, &row, result));
+                rows.push(*row);
+                processed += 1;
+            }
+            Landed::PrivateReply(Ok(true)) => processed += 1,
+            Landed::PrivateReply(Ok(false)) => {}
+            Landed::PrivateReply(Err(err)) => tracing::error!(error = %err, "outbound row failed"),
+        }
+    }
     if !outcomes.is_empty() {
-        let (rows, outcomes): (Vec<outbox::Model>, Vec<Outcome>) = outcomes
-            .into_iter()
-            .map(|(row, result)| {
-                let outcome = Outcome::of(shared, &row, result);
-                (row, outcome)
-            })
-            .unzip();
         // If this fails after the sends, the rows stay `sending` and a sweep makes them `unknown`: never resent.
         Outcome::write_all(&shared.db, &outcomes).await?;
         for (row, outcome) in rows.iter().zip(&outcomes) {
             outcome.report(row);
         }
     }
-    let results: Vec<Result<bool, OutboundError>> = futures_util::stream::iter(replies)
-        .map(|row| process_private_reply(shared, row))
-        .buffer_unordered(CONCURRENCY)
-        .collect()
-        .await;
-    for result in results {
-        match result {
-            Ok(true) => processed += 1,
-            Ok(false) => {}
-            Err(err) => tracing::error!(error = %err, "outbound row failed"),
-        }
+    Ok(processed)
+}
+
+/// One read of the queue and its sends, all landed and recorded, as `Outbound::run_once` does it; returns how
+/// many rows were taken and how many of those this worker processed.
+pub(crate) async fn pass(
+    shared: &Arc<Shared>,
+    mark: &mut QueueMark,
+) -> Result<(usize, usize), OutboundError> {
+    let taken = take(shared, mark, BATCH).await?;
+    let selected = taken.selected;
+    let mut flights = Flights::default();
+    flights.launch(shared, taken);
+    let mut landed = Vec::new();
+    while let Some(next) = flights.next().await {
+        landed.push(next);
     }
-    Ok((selected, processed))
+    Ok((selected, finish(shared, landed).await?))
 }
 
 /// `pending` -> `sending` for every row still pending, in one committed statement before any platform call;
@@ -617,17 +772,17 @@ mod tests {
             None,
             "the first pass reads from the start"
         );
-        mark.passed(false, BATCH, Some((at, 7)));
+        mark.passed(false, true, Some((at, 7)));
         assert_eq!(mark.resume_after(), Some((at, 7)));
-        mark.passed(true, BATCH, Some((at, 40)));
+        mark.passed(true, true, Some((at, 40)));
         assert_eq!(mark.resume_after(), Some((at, 40)));
-        mark.passed(true, BATCH - 1, Some((at, 60)));
+        mark.passed(true, false, Some((at, 60)));
         assert_eq!(
             mark.resume_after(),
             None,
-            "a pass that was not full: the next reads from the start"
+            "a read that was not full: the next reads from the start"
         );
-        mark.passed(false, BATCH, Some((at, 90)));
+        mark.passed(false, true, Some((at, 90)));
         mark.scanned = Some(Instant::now() - RESCAN);
         assert_eq!(
             mark.resume_after(),

@@ -416,6 +416,51 @@ on_both! {
     }
 }
 
+// Sends overlap: a platform call that takes long holds up its own row only. The others are sent and recorded
+// while it is in flight (a pass that waited for all of its sends recorded none of them before the slowest landed).
+on_both! {
+    async fn a_slow_send_holds_up_only_its_own_row(backend) {
+        let Some(world) = World::start(backend, &[]).await else { return };
+        let db = world.db();
+        let oa = account(db, Channel::Zalo, "oa-1", "zalo-token-1", None).await;
+        let slow = citizen(db, Channel::Zalo, oa, "zalo-slow", Utc::now(), "zmsg-in-slow").await;
+        Mock::given(method("POST")).and(path(CS_PATH))
+            .and(body_partial_json(json!({"recipient": {"user_id": "zalo-slow"}})))
+            .respond_with(zalo_ok("zmsg-out-slow").set_delay(Duration::from_secs(4)))
+            .expect(1).named("the slow send").mount(&world.zalo).await;
+        let mut quick = Vec::new();
+        for i in 0..12 {
+            let user = format!("zalo-user-{i}");
+            let citizen = citizen(db, Channel::Zalo, oa, &user, Utc::now(), &format!("zmsg-in-{i}")).await;
+            Mock::given(method("POST")).and(path(CS_PATH))
+                .and(body_partial_json(json!({"recipient": {"user_id": user}})))
+                .respond_with(zalo_ok(&format!("zmsg-out-{i}")))
+                .expect(1).mount(&world.zalo).await;
+            quick.push(citizen);
+        }
+
+        // The slow one first in the queue's order, then the others, in one transaction: one read takes them all.
+        let txn = db.begin().await.unwrap();
+        let slow_id = outbound::enqueue(&txn, message(&slow, Channel::Zalo, OutboundKind::ZaloCs, "zalo-slow", "Xin chào"))
+            .await.unwrap().id;
+        let mut ids = Vec::new();
+        for citizen in &quick {
+            let item = message(citizen, Channel::Zalo, OutboundKind::ZaloCs, &citizen.user_id, "Xin chào");
+            ids.push(outbound::enqueue(&txn, item).await.unwrap().id);
+        }
+        txn.commit().await.unwrap();
+
+        for id in ids {
+            settled(db, id, OutboxState::Sent).await;
+        }
+        let row = outbox::Entity::find_by_id(slow_id).one(db).await.unwrap().unwrap();
+        assert_eq!(row.state, OutboxState::Sending, "the slow send is still in flight: {row:?}");
+        let row = settled(db, slow_id, OutboxState::Sent).await;
+        assert_eq!(row.provider_message_id.as_deref(), Some("zmsg-out-slow"));
+        world.finish().await;
+    }
+}
+
 on_both! {
     async fn a_text_over_zalo_s_limit_is_cut_at_a_word_not_split(backend) {
         let Some(world) = World::start(backend, &[]).await else { return };
