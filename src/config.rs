@@ -543,6 +543,10 @@ impl Settings {
             ),
             ("auth.session_idle_minutes", self.auth.session_idle_minutes),
             ("auth.session_max_hours", self.auth.session_max_hours),
+            (
+                "outbound.concurrency",
+                u32::try_from(self.outbound.concurrency).unwrap_or(u32::MAX),
+            ),
         ] {
             if value == 0 {
                 return Err(SettingsError::Value {

@@ -90,13 +90,6 @@ impl Outbound {
         self.0.stopping.store(true, Ordering::SeqCst);
         self.0.stop.notify_one();
     }
-
-    /// One read of the due rows, their sends landed and recorded; returns how many this call processed.
-    pub async fn run_once(&self) -> Result<usize, OutboundError> {
-        Ok(worker::pass(&self.0, &mut worker::QueueMark::default())
-            .await?
-            .1)
-    }
 }
 
 fn describe_metrics() {

@@ -55,14 +55,17 @@ pub(crate) async fn run(shared: Arc<Shared>) {
         let mut flights = Flights::default();
         let mut mark = QueueMark::default();
         let poll = Duration::from_millis(shared.settings.outbound.poll_interval_ms.max(10));
+        // Some: no row was due at the last read (or the queue could not be read), so it is read again only when
+        // woken or at this instant, not as sends land: a row whose send failed before changing it (a private
+        // reply whose gate could not be read) would be read and sent again at once, over and over.
+        let mut idle: Option<tokio::time::Instant> = None;
         loop {
             let stopping = shared.stopping.load(Ordering::SeqCst);
-            // Some: no row is due now (or the queue cannot be read): wait this long unless woken.
-            let idle = if stopping {
-                None
-            } else {
-                refill(&shared, &mut flights, &mut mark, poll).await
-            };
+            if !stopping && idle.is_none() {
+                idle = refill(&shared, &mut flights, &mut mark, poll)
+                    .await
+                    .map(|wait| tokio::time::Instant::now() + wait);
+            }
             if stopping && flights.is_empty() {
                 break;
             }
@@ -72,9 +75,15 @@ pub(crate) async fn run(shared: Arc<Shared>) {
             }
             let landed = tokio::select! {
                 landed = flights.next(), if !flights.is_empty() => landed,
-                _ = shared.wake.notified(), if idle.is_some() => None,
+                _ = shared.wake.notified(), if idle.is_some() => {
+                    idle = None;
+                    None
+                }
                 _ = shared.stop.notified(), if !stopping => None,
-                _ = tokio::time::sleep(idle.unwrap_or(poll)), if idle.is_some() => None,
+                _ = tokio::time::sleep_until(idle.unwrap_or_else(tokio::time::Instant::now)), if idle.is_some() => {
+                    idle = None;
+                    None
+                }
             };
             if let Some(first) = landed {
                 let landed = flights.gather(first).await;
@@ -116,7 +125,7 @@ async fn refill(
                 }
             }
             Err(err) => {
-                tracing::error!(error = %err, "outbound pass failed");
+                tracing::error!(error = %err, "cannot read the outbound queue");
                 return Some(poll.max(Duration::from_secs(5)));
             }
         }
@@ -262,7 +271,8 @@ impl Flights {
         self.tasks.spawn(
             AssertUnwindSafe(send)
                 .catch_unwind()
-                .map(move |landed| (id, landed.ok())),
+                .map(move |landed| (id, landed.ok()))
+                .in_current_span(),
         );
     }
 
@@ -322,23 +332,6 @@ async fn finish(shared: &Shared, landed: Vec<Landed>) -> Result<usize, OutboundE
         }
     }
     Ok(processed)
-}
-
-/// One read of the queue and its sends, all landed and recorded, as `Outbound::run_once` does it; returns how
-/// many rows were taken and how many of those this worker processed.
-pub(crate) async fn pass(
-    shared: &Arc<Shared>,
-    mark: &mut QueueMark,
-) -> Result<(usize, usize), OutboundError> {
-    let taken = take(shared, mark, BATCH).await?;
-    let selected = taken.selected;
-    let mut flights = Flights::default();
-    flights.launch(shared, taken);
-    let mut landed = Vec::new();
-    while let Some(next) = flights.next().await {
-        landed.push(next);
-    }
-    Ok((selected, finish(shared, landed).await?))
 }
 
 /// `pending` -> `sending` for every row still pending, in one committed statement before any platform call;

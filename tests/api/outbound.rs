@@ -132,7 +132,7 @@ impl World {
     }
 
     /// Checks the fakes' counts once nothing more can reach them: no row is left `pending` or `sending`, and the
-    /// app has stopped, its outbox worker having finished any pass in flight. A worker that sent anything twice
+    /// app has stopped, its outbox worker having recorded the sends in flight. A worker that sent anything twice
     /// has done so by then.
     async fn finish(&self) {
         let open: Vec<(i32, OutboxState)> = outbox::Entity::find()
@@ -420,13 +420,13 @@ on_both! {
 // while it is in flight (a pass that waited for all of its sends recorded none of them before the slowest landed).
 on_both! {
     async fn a_slow_send_holds_up_only_its_own_row(backend) {
-        let Some(world) = World::start(backend, &[]).await else { return };
+        let Some(world) = World::start(backend, &[("OUTBOUND__HTTP_TIMEOUT_SECS", "15")]).await else { return };
         let db = world.db();
         let oa = account(db, Channel::Zalo, "oa-1", "zalo-token-1", None).await;
         let slow = citizen(db, Channel::Zalo, oa, "zalo-slow", Utc::now(), "zmsg-in-slow").await;
         Mock::given(method("POST")).and(path(CS_PATH))
             .and(body_partial_json(json!({"recipient": {"user_id": "zalo-slow"}})))
-            .respond_with(zalo_ok("zmsg-out-slow").set_delay(Duration::from_secs(4)))
+            .respond_with(zalo_ok("zmsg-out-slow").set_delay(Duration::from_secs(6)))
             .expect(1).named("the slow send").mount(&world.zalo).await;
         let mut quick = Vec::new();
         for i in 0..12 {
@@ -450,13 +450,17 @@ on_both! {
         }
         txn.commit().await.unwrap();
 
+        let slow_row = settled(db, slow_id, OutboxState::Sent).await;
+        assert_eq!(slow_row.provider_message_id.as_deref(), Some("zmsg-out-slow"));
+        let slow_sent = slow_row.sent_at.unwrap();
         for id in ids {
-            settled(db, id, OutboxState::Sent).await;
+            let row = settled(db, id, OutboxState::Sent).await;
+            assert!(
+                row.sent_at.unwrap() < slow_sent - chrono::Duration::seconds(3),
+                "recorded while the slow send was in flight: #{id} at {:?}, the slow one at {slow_sent}",
+                row.sent_at
+            );
         }
-        let row = outbox::Entity::find_by_id(slow_id).one(db).await.unwrap().unwrap();
-        assert_eq!(row.state, OutboxState::Sending, "the slow send is still in flight: {row:?}");
-        let row = settled(db, slow_id, OutboxState::Sent).await;
-        assert_eq!(row.provider_message_id.as_deref(), Some("zmsg-out-slow"));
         world.finish().await;
     }
 }
@@ -1136,7 +1140,7 @@ on_both! {
             let row = settled(db, *id, OutboxState::Sent).await;
             assert_eq!(row.provider_message_id, Some(format!("zmsg-reply {n}")));
         }
-        // Every worker stopped, its pass in flight finished: only then are the sends counted.
+        // Every worker stopped, its sends in flight recorded: only then are the sends counted.
         for (worker, running) in others {
             worker.shutdown();
             running.await.unwrap();

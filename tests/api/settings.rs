@@ -127,3 +127,15 @@ fn a_short_session_key_stops_start_up_and_a_long_one_is_taken() {
     assert!(err.contains("auth.session_key"), "{err}");
     assert!(with_key(&"ab".repeat(64)).is_ok());
 }
+
+#[test]
+fn no_sends_in_flight_stops_start_up_naming_the_key() {
+    let env = vec![("PHANANH__OUTBOUND__CONCURRENCY".to_owned(), "0".to_owned())];
+    let err = Settings::load_from(&repo_path("config/default.toml"), env)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("outbound.concurrency"), "{err}");
+    let env = vec![("PHANANH__OUTBOUND__CONCURRENCY".to_owned(), "64".to_owned())];
+    let settings = Settings::load_from(&repo_path("config/default.toml"), env).unwrap();
+    assert_eq!(settings.outbound.concurrency, 64);
+}

@@ -228,9 +228,9 @@ async fn partial_indexes_serve_their_look_ups(backend: Backend) {
     }
 }
 
-/// The delivery worker's pass (`outbound::worker::pass`) reads its rows in the index's order and stops at its
-/// limit: no sort step, which with (`state`, `next_attempt_at`) alone read every pending row sharing the first
-/// row's `next_attempt_at` (an intake batch's acknowledgements share it) to return 32.
+/// The delivery worker's read of the queue (`outbound::worker::take`) reads its rows in the index's order and
+/// stops at its limit: no sort step, which with (`state`, `next_attempt_at`) alone read every pending row sharing
+/// the first row's `next_attempt_at` (an intake batch's acknowledgements share it) to return 32.
 async fn the_outbox_pass_reads_its_order_from_the_index(backend: Backend) {
     let Some(test_db) = TestDb::fresh(backend).await else {
         return;
