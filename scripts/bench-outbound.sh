@@ -36,7 +36,7 @@ until curl -sf "$FAKE/count" >/dev/null; do
   sleep 0.01
 done
 # "CALLS DISTINCT": sends answered, and distinct recipients among them.
-answered() { curl -sf "$FAKE/count" || echo "? ?"; }
+answered() { echo "$(curl -sf "$FAKE/count" || echo "? ?")"; }
 
 start() {
   PHANANH__DATABASE__URL="sqlite://$DB?mode=rwc" PHANANH__SERVER__BIND="127.0.0.1:$PORT" \
