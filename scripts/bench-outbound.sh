@@ -12,6 +12,8 @@
 # BENCH_OA_SECRET_KEY_not_a_real_one`. BIN defaults to target/release/phananh; the fake is built with
 # `cargo build --release --example fake_platform`. SLOW_EVERY / SLOW_MS: every SLOW_EVERY-th send takes SLOW_MS
 # (a platform's slow tail). Extra settings for phananh come from the environment (PHANANH__OUTBOUND__...).
+# PHANANH_BENCH_PG=URL (an admin URL, e.g. postgres://postgres@127.0.0.1:5432/postgres): the same on PostgreSQL,
+# in a fresh database phananh_bench_outbound there (the backlog stored unprocessed in inbound_events).
 set -euo pipefail
 BODIES="$1"
 COUNT="${2:-2000}"
@@ -28,6 +30,14 @@ PID=""
 FAKE_PID=""
 trap '[[ -n "$PID" ]] && kill $PID 2>/dev/null; [[ -n "$FAKE_PID" ]] && kill $FAKE_PID 2>/dev/null; rm -rf "$WORK"' EXIT
 DB="$WORK/w.db"
+DB_URL="sqlite://$DB?mode=rwc"
+PG_ADMIN="${PHANANH_BENCH_PG:-}"
+PG_URL="${PG_ADMIN%/*}/phananh_bench_outbound?sslmode=disable"
+if [[ -n "$PG_ADMIN" ]]; then
+  psql "$PG_ADMIN" -Xqc "drop database if exists phananh_bench_outbound with (force)" >/dev/null
+  psql "$PG_ADMIN" -Xqc "create database phananh_bench_outbound" >/dev/null
+  DB_URL="$PG_URL"
+fi
 
 target/release/examples/fake_platform "127.0.0.1:$FAKE_PORT" "$LATENCY" "$SLOW_EVERY" "$SLOW_MS" &
 FAKE_PID=$!
@@ -39,7 +49,7 @@ done
 answered() { echo "$(curl -sf "$FAKE/count" || echo "? ?")"; }
 
 start() {
-  PHANANH__DATABASE__URL="sqlite://$DB?mode=rwc" PHANANH__SERVER__BIND="127.0.0.1:$PORT" \
+  PHANANH__DATABASE__URL="$DB_URL" PHANANH__SERVER__BIND="127.0.0.1:$PORT" \
     PHANANH__LOG__LEVEL=warn PHANANH__ATTACHMENTS__STORE="$WORK/attachments" PHANANH__ZALO__APP_ID=4318290654127809321 \
     PHANANH__ZALO__OA_SECRET_KEY=BENCH_OA_SECRET_KEY_not_a_real_one PHANANH__ZALO__ACCESS_TOKEN=bench-token \
     PHANANH__ZALO__API_BASE=$1 PHANANH__ZALO__OAUTH_BASE=$CLOSED PHANANH__FACEBOOK__GRAPH_BASE=$CLOSED \
@@ -54,7 +64,11 @@ stop() { kill $PID; wait $PID 2>/dev/null || true; PID=""; }
 
 start $CLOSED # creates the schema
 stop
-python3 benches/zalo_backlog.py sqlite "$DB" "$BODIES" "$COUNT"
+if [[ -n "$PG_ADMIN" ]]; then
+  python3 benches/zalo_backlog.py pg "$BODIES" "$COUNT" | psql "$PG_URL" -Xq >/dev/null
+else
+  python3 benches/zalo_backlog.py sqlite "$DB" "$BODIES" "$COUNT"
+fi
 t0=$(date +%s%N)
 start $FAKE
 deadline=$((SECONDS + 600))
@@ -67,12 +81,16 @@ t1=$(date +%s%N)
 sleep 0.5 # the last outcomes are written after the fake answers
 stop
 read -r calls distinct < <(answered)
-read -r rows sent < <(python3 - "$DB" <<'PY'
+if [[ -n "$PG_ADMIN" ]]; then
+  read -r rows sent < <(psql "$PG_URL" -XAtF ' ' -c "SELECT COUNT(*), COUNT(*) FILTER (WHERE state = 'sent') FROM outbox")
+else
+  read -r rows sent < <(python3 - "$DB" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True, timeout=30)
 print(*c.execute("SELECT COUNT(*), SUM(state = 'sent') FROM outbox").fetchone())
 PY
 )
+fi
 awk -v n="$calls" -v a="$t0" -v b="$t1" -v l="$LATENCY" 'BEGIN {s = (b - a) / 1e9;
   printf "%d sends answered after %d ms in %.2f s from start (%.0f sends/s)\n", n, l, s, n / s}'
 if [[ "$calls" != "$COUNT" || "$distinct" != "$COUNT" || "$rows" != "$COUNT" || "$sent" != "$COUNT" ]]; then
