@@ -280,6 +280,35 @@ async fn the_outbox_pass_reads_its_order_from_the_index(backend: Backend) {
     );
 }
 
+/// Fills `table` as the worker's tables stand after its first batch and its one ANALYZE (2,048 rows), then to ten
+/// times as many rows, past what the statistics know. `fill(from, to)` is the SQL inserting rows from..=to.
+async fn grow_past_statistics(db: &Db, table: &str, fill: impl Fn(i32, i32) -> String) {
+    db.write.execute_unprepared(&fill(1, 2_048)).await.unwrap();
+    db.write
+        .execute_unprepared(&format!("ANALYZE {table}"))
+        .await
+        .unwrap();
+    db.write
+        .execute_unprepared(&fill(2_049, 20_480))
+        .await
+        .unwrap();
+}
+
+/// The lines of PostgreSQL's plan for a built query.
+async fn postgres_plan(db: &Db, query: Statement) -> Vec<String> {
+    db.write
+        .query_all_raw(Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            format!("EXPLAIN {}", query.sql),
+            query.values.map(|v| v.0).unwrap_or_default(),
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get::<String>("", "QUERY PLAN").unwrap())
+        .collect()
+}
+
 /// The intake worker's look-up of a run's 256 message ids (`db::one_of`) probes the unique index on PostgreSQL,
 /// as the table grows past the statistics its last `ANALYZE` gave: written as `IN ($2, ..., $257)`, the planner
 /// read every message instead (12 against 0.4 ms at 20,000 messages, and growing with the table).
@@ -301,16 +330,7 @@ async fn postgres_a_runs_message_look_up_probes_the_index_as_the_table_grows() {
              FROM generate_series({from}, {to}) g; SET session_replication_role = origin"
         )
     };
-    // As the worker's tables after its first batch and its one ANALYZE, then ten times as many rows.
-    db.write.execute_unprepared(&fill(1, 2_048)).await.unwrap();
-    db.write
-        .execute_unprepared("ANALYZE ticket_messages")
-        .await
-        .unwrap();
-    db.write
-        .execute_unprepared(&fill(2_049, 20_480))
-        .await
-        .unwrap();
+    grow_past_statistics(&db, "ticket_messages", fill).await;
     let keys: Vec<String> = (0..256).map(|i| format!("new-{i}")).collect();
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
     let query = entity::ticket_messages::Entity::find()
@@ -326,18 +346,7 @@ async fn postgres_a_runs_message_look_up_probes_the_index_as_the_table_grows() {
             &keys,
         ))
         .build(sea_orm::DbBackend::Postgres);
-    let plan: Vec<String> = db
-        .write
-        .query_all_raw(Statement::from_sql_and_values(
-            sea_orm::DbBackend::Postgres,
-            format!("EXPLAIN {}", query.sql),
-            query.values.map(|v| v.0).unwrap_or_default(),
-        ))
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| row.try_get::<String>("", "QUERY PLAN").unwrap())
-        .collect();
+    let plan = postgres_plan(&db, query).await;
     assert!(
         plan.iter()
             .any(|line| line.contains("Index Cond") && line.contains("provider_message_id")),
@@ -367,15 +376,7 @@ async fn postgres_a_runs_ticket_look_ups_probe_their_indexes_as_the_table_grows(
              now(), false, 0, false FROM generate_series({from}, {to}) g; SET session_replication_role = origin"
         )
     };
-    db.write.execute_unprepared(&fill(1, 2_048)).await.unwrap();
-    db.write
-        .execute_unprepared("ANALYZE tickets")
-        .await
-        .unwrap();
-    db.write
-        .execute_unprepared(&fill(2_049, 20_480))
-        .await
-        .unwrap();
+    grow_past_statistics(&db, "tickets", fill).await;
     let keys: Vec<i32> = (30_000..30_256).collect();
     let backend = sea_orm::DbBackend::Postgres;
     let look_ups = [
@@ -411,18 +412,7 @@ async fn postgres_a_runs_ticket_look_ups_probe_their_indexes_as_the_table_grows(
         ),
     ];
     for (column, query) in look_ups {
-        let plan: Vec<String> = db
-            .write
-            .query_all_raw(Statement::from_sql_and_values(
-                backend,
-                format!("EXPLAIN {}", query.sql),
-                query.values.map(|v| v.0).unwrap_or_default(),
-            ))
-            .await
-            .unwrap()
-            .iter()
-            .map(|row| row.try_get::<String>("", "QUERY PLAN").unwrap())
-            .collect();
+        let plan = postgres_plan(&db, query).await;
         assert!(
             plan.iter()
                 .any(|line| line.contains("Index Cond")
